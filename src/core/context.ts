@@ -1,0 +1,27 @@
+/** What every primitive of one Redlock shares: its instances, quorum and options. */
+import type { ResolvedOptions } from '../options.js';
+import type { Instance } from './endpoint.js';
+import type { Wakeup } from './wakeup.js';
+
+export interface Context {
+  readonly instances: readonly Instance[];
+  /** N/2+1. */
+  readonly quorum: number;
+  readonly options: ResolvedOptions;
+  /** Release notifications for waiters. */
+  readonly wakeup: Wakeup;
+  /** Locks alive now, released by close(). */
+  readonly live: Set<{ release(): Promise<boolean> }>;
+  /** Throws when the Redlock was closed. */
+  assertOpen(): void;
+}
+
+/** Validity left after an operation that started at `start`: ttl − elapsed − drift. */
+export function validity(ctx: Context, ttl: number, start: number): number {
+  return ttl - (ctx.options.clock.now() - start) - drift(ctx, ttl);
+}
+
+/** The clock-drift allowance for a ttl: ttl × driftFactor + 2 ms. */
+export function drift(ctx: Context, ttl: number): number {
+  return Math.floor(ttl * ctx.options.driftFactor) + 2;
+}

@@ -1,0 +1,253 @@
+/**
+ * Endpoints: what the user passes (URLs, ioredis clients, Sentinel or Cluster descriptions)
+ * turned into Instances, each one vote. Tenure owns and closes the connections it opens;
+ * it borrows the clients it is given and never closes, reconfigures or patches them.
+ */
+import { debuglog } from 'node:util';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { ConnectionError } from '../errors.js';
+import { show } from '../options.js';
+import { forgetScripts, runScript, type LuaScript, type ScriptClient } from './scripts.js';
+
+const debug = debuglog('tenure');
+
+/** A connected client Tenure can use: ioredis `Redis` or `Cluster` (or a compatible one). */
+export interface RedisLike extends ScriptClient {
+  readonly status: string;
+}
+
+/** One vote, described in full. Exactly one of `url`, `client`, `sentinels`, `cluster`. */
+export interface Endpoint {
+  /** `redis://[:password@]host:port[/db]`, or `rediss://` for TLS. */
+  url?: string;
+  /** A client you connected; Tenure borrows it and never closes it. */
+  client?: RedisLike;
+  /** A Sentinel-managed master: the sentinels to ask, and `name`, the master's name. */
+  sentinels?: Array<{ host: string; port: number }>;
+  /** The master name for `sentinels`. */
+  name?: string;
+  /** A Redis Cluster's seed nodes (URLs or host/port); the whole cluster is one vote. */
+  cluster?: Array<string | { host: string; port: number }>;
+  /** Extra ioredis options for connections Tenure opens for this endpoint. */
+  redisOptions?: RedisOptions;
+  /** The label used in errors and `inspect` (defaults to the URL without password). */
+  label?: string;
+}
+
+export type EndpointInput = string | RedisLike | Endpoint;
+
+/** One voting instance: a client, its label, and whether Tenure owns it. */
+export class Instance {
+  readonly label: string;
+  readonly client: RedisLike;
+  readonly owned: boolean;
+  #everReady = false;
+  #ready: Promise<void> | undefined;
+
+  constructor(label: string, client: RedisLike, owned: boolean) {
+    this.label = label;
+    this.client = client;
+    this.owned = owned;
+    if (owned) {
+      const emitter = client as unknown as Redis;
+      // An owned client must never crash the process with an unhandled 'error' event.
+      emitter.on('error', (error: Error) => debug('%s: %s', label, error.message));
+      emitter.on('ready', () => {
+        if (this.#everReady) forgetScripts(client); // a restarted server has no scripts
+        this.#everReady = true;
+      });
+    }
+  }
+
+  /**
+   * Runs a script here. An owned connection that is down fails fast (no offline queue);
+   * one still making its first connection is waited for, bounded by the connect timeout.
+   */
+  eval(script: LuaScript, keysAndArgs: (string | number)[], numKeys: number): Promise<unknown> {
+    const status = this.client.status;
+    if (status === 'ready' || !this.owned) return runScript(this.client, script, keysAndArgs, numKeys);
+    if (!this.#everReady && (status === 'connecting' || status === 'connect' || status === 'wait')) {
+      return this.#firstReady().then(() => runScript(this.client, script, keysAndArgs, numKeys));
+    }
+    return Promise.reject(new ConnectionError(this.label, status));
+  }
+
+  #firstReady(): Promise<void> {
+    this.#ready ??= new Promise<void>((resolve, reject) => {
+      const emitter = this.client as unknown as Redis;
+      const done = (error?: Error): void => {
+        emitter.off('ready', onReady);
+        emitter.off('close', onClose);
+        this.#ready = undefined;
+        if (error) reject(error);
+        else resolve();
+      };
+      const onReady = (): void => done();
+      const onClose = (): void => done(new ConnectionError(this.label, 'connection failed'));
+      emitter.on('ready', onReady);
+      emitter.on('close', onClose);
+    });
+    return this.#ready;
+  }
+
+  /**
+   * A command here got no answer in time. An owned connection is reset: its queue may hold
+   * commands that will never be answered, and a reply arriving later must not be paired with
+   * the wrong command. A borrowed client is the user's to manage.
+   */
+  timedOut(): void {
+    if (!this.owned || this.client.status !== 'ready') return;
+    debug('%s: command timed out; reconnecting', this.label);
+    (this.client as unknown as Redis).disconnect(true);
+  }
+
+  /** Closes the connection if Tenure opened it; a borrowed client is left alone. */
+  async close(): Promise<void> {
+    if (!this.owned) return;
+    const client = this.client as unknown as Redis;
+    if (client.status === 'ready') {
+      await Promise.race([client.quit().catch(() => undefined), new Promise((r) => setTimeout(r, 500).unref())]);
+    }
+    client.disconnect();
+  }
+}
+
+export interface ConnectOptions {
+  readonly commandTimeout: number;
+}
+
+/** Validates every endpoint (no network) and opens the connections Tenure owns. */
+export function createInstances(endpoints: unknown, options: ConnectOptions): Instance[] {
+  if (typeof endpoints === 'string' || isClient(endpoints)) endpoints = [endpoints];
+  if (!Array.isArray(endpoints)) {
+    throw new TypeError(`Expected \`endpoints\` to be an array of URLs, clients or endpoint objects, got ${show(endpoints)}`);
+  }
+  if (endpoints.length === 0) throw new RangeError('Expected `endpoints` to list at least one Redis endpoint, got an empty array');
+  const specs = endpoints.map((e: unknown, i) => validate(e, `endpoints[${i}]`));
+  const labels = new Set<string>();
+  for (const [i, spec] of specs.entries()) {
+    if (labels.has(spec.label)) throw new RangeError(`Expected distinct endpoints, got ${spec.label} twice (endpoints[${i}])`);
+    labels.add(spec.label);
+  }
+  return specs.map((spec) => connect(spec, options));
+}
+
+interface ValidSpec {
+  readonly label: string;
+  readonly make?: (extra: RedisOptions) => RedisLike;
+  readonly client?: RedisLike;
+}
+
+function validate(e: unknown, name: string): ValidSpec {
+  if (typeof e === 'string') return fromUrl(e, name, undefined, undefined);
+  if (isClient(e)) return { label: clientLabel(e, name), client: e };
+  if (typeof e !== 'object' || e === null) {
+    throw new TypeError(`Expected \`${name}\` to be a redis:// URL, a client or an endpoint object, got ${show(e)}`);
+  }
+  const spec = e as Endpoint;
+  for (const key of Object.keys(spec)) {
+    if (!['url', 'client', 'sentinels', 'name', 'cluster', 'redisOptions', 'label'].includes(key)) {
+      throw new TypeError(`Unknown option \`${name}.${key}\`; known: url, client, sentinels, name, cluster, redisOptions, label`);
+    }
+  }
+  const kinds = (['url', 'client', 'sentinels', 'cluster'] as const).filter((k) => spec[k] !== undefined);
+  if (kinds.length !== 1) {
+    throw new TypeError(`Expected \`${name}\` to have exactly one of url, client, sentinels, cluster; got ${kinds.length === 0 ? 'none' : kinds.join(', ')}`);
+  }
+  if (spec.label !== undefined && (typeof spec.label !== 'string' || spec.label === '')) {
+    throw new TypeError(`Expected \`${name}.label\` to be a non-empty string, got ${show(spec.label)}`);
+  }
+  const extra = spec.redisOptions ?? {};
+  if (spec.url !== undefined) return fromUrl(spec.url, `${name}.url`, spec.label, extra);
+  if (spec.client !== undefined) {
+    if (!isClient(spec.client)) throw new TypeError(`Expected \`${name}.client\` to be an ioredis client, got ${show(spec.client)}`);
+    return { label: spec.label ?? clientLabel(spec.client, name), client: spec.client };
+  }
+  if (spec.sentinels !== undefined) {
+    const sentinels = hostPorts(spec.sentinels, `${name}.sentinels`);
+    if (typeof spec.name !== 'string' || spec.name === '') {
+      throw new TypeError(`Expected \`${name}.name\` (the Sentinel master name) to be a non-empty string, got ${show(spec.name)}`);
+    }
+    const master = spec.name;
+    const label = spec.label ?? `sentinel://${sentinels.map((s) => `${s.host}:${s.port}`).join(',')}/${master}`;
+    return { label, make: (base) => new Redis({ ...base, ...extra, sentinels, name: master }) };
+  }
+  const nodes = (spec.cluster ?? []).map((n, i) => (typeof n === 'string' ? parseUrl(n, `${name}.cluster[${i}]`).node : hostPorts([n], `${name}.cluster[${i}]`)[0]!));
+  if (nodes.length === 0) throw new RangeError(`Expected \`${name}.cluster\` to list at least one node`);
+  const label = spec.label ?? `cluster://${nodes.map((n) => `${n.host}:${n.port}`).join(',')}`;
+  return {
+    label,
+    make: (base) =>
+      new Cluster(nodes, {
+        enableOfflineQueue: false,
+        clusterRetryStrategy: base.retryStrategy,
+        redisOptions: { ...base, ...extra },
+      }),
+  };
+}
+
+function fromUrl(url: string, name: string, label: string | undefined, extra: RedisOptions | undefined): ValidSpec {
+  const parsed = parseUrl(url, name);
+  return { label: label ?? parsed.label, make: (base) => new Redis(url, { ...base, ...extra }) };
+}
+
+function parseUrl(url: string, name: string): { label: string; node: { host: string; port: number } } {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new TypeError(`Expected \`${name}\` to be a redis:// or rediss:// URL, got ${show(url)}`);
+  }
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') {
+    throw new TypeError(`Expected \`${name}\` to use redis:// or rediss://, got ${JSON.stringify(u.protocol)} in ${show(redact(u))}`);
+  }
+  if (u.hostname === '') throw new TypeError(`Expected \`${name}\` to name a host, got ${show(redact(u))}`);
+  const db = u.pathname.replace(/^\//, '');
+  if (db !== '' && !/^\d{1,5}$/.test(db)) throw new TypeError(`Expected \`${name}\` to end in a database number, got ${JSON.stringify('/' + db)}`);
+  const port = u.port === '' ? 6379 : Number(u.port);
+  return { label: redact(u), node: { host: u.hostname.replace(/^\[|\]$/g, ''), port } };
+}
+
+/** The URL without its password (never shown in errors or `inspect`). */
+function redact(u: URL): string {
+  const copy = new URL(u.href);
+  if (copy.password !== '') copy.password = '***';
+  return copy.href.replace(/\/$/, '');
+}
+
+function hostPorts(list: unknown, name: string): Array<{ host: string; port: number }> {
+  if (!Array.isArray(list) || list.length === 0) throw new TypeError(`Expected \`${name}\` to be a non-empty array of { host, port }, got ${show(list)}`);
+  return list.map((n: unknown, i) => {
+    const o = n as { host?: unknown; port?: unknown };
+    if (typeof n !== 'object' || n === null || typeof o.host !== 'string' || typeof o.port !== 'number' || !Number.isInteger(o.port)) {
+      throw new TypeError(`Expected \`${name}[${i}]\` to be { host: string, port: number }, got ${show(n)}`);
+    }
+    return { host: o.host, port: o.port };
+  });
+}
+
+function isClient(value: unknown): value is RedisLike {
+  const c = value as Partial<RedisLike> | null;
+  return typeof c === 'object' && c !== null && typeof c.evalsha === 'function' && typeof c.eval === 'function' && typeof c.status === 'string';
+}
+
+function clientLabel(client: RedisLike, name: string): string {
+  const o = (client as Partial<Redis>).options;
+  if (o && typeof o.host === 'string' && typeof o.port === 'number') return `redis://${o.host}:${o.port}${o.db ? `/${o.db}` : ''}`;
+  return name;
+}
+
+function connect(spec: ValidSpec, options: ConnectOptions): Instance {
+  if (spec.client) return new Instance(spec.label, spec.client, false);
+  const base: RedisOptions = {
+    enableOfflineQueue: false, // a down instance fails fast; it never queues an acquire
+    autoResendUnfulfilledCommands: false, // a command lost with its connection is not re-sent later
+    maxRetriesPerRequest: 0,
+    // No per-command timer: each operation has one timer (core/quorum.ts) that also resets
+    // a connection whose command timed out.
+    connectTimeout: Math.max(options.commandTimeout, 1000),
+    retryStrategy: (times: number) => Math.min(50 * times, 500), // back within half a second
+    enableReadyCheck: true,
+  };
+  return new Instance(spec.label, spec.make!(base), true);
+}

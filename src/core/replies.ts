@@ -1,0 +1,77 @@
+/**
+ * Every script reply is decoded here, against one set of status codes. A reply of any
+ * other shape is an UnexpectedReplyError — never taken as a success.
+ */
+import { UnexpectedReplyError } from '../errors.js';
+import type { Decoded } from './quorum.js';
+
+/** Status codes the scripts return (first element of their reply, or the reply itself). */
+export const Code = Object.freeze({ No: 0, Yes: 1 } as const);
+
+function int(v: unknown): number | undefined {
+  if (typeof v === 'number' && Number.isInteger(v)) return v;
+  return undefined;
+}
+
+const ACQUIRED: Decoded<string> = Object.freeze({ status: 'acquired' });
+
+/** acquire.lua: 1 | {1, token} | {0, pttl}. `data` is the token text, when fenced. */
+export function decodeAcquire(reply: unknown): Decoded<string> {
+  if (reply === Code.Yes) return ACQUIRED;
+  if (Array.isArray(reply) && reply.length === 2) {
+    const code = int(reply[0]);
+    if (code === Code.Yes && typeof reply[1] === 'string' && /^\d+$/.test(reply[1])) {
+      return { status: 'acquired', data: reply[1] };
+    }
+    const pttl = int(reply[1]);
+    if (code === Code.No && pttl !== undefined) return { status: 'held', remaining: pttl };
+  }
+  throw new UnexpectedReplyError('acquire', reply);
+}
+
+const RELEASED: Decoded<never> = Object.freeze({ status: 'released' });
+const NOT_HELD: Decoded<never> = Object.freeze({ status: 'not-held' });
+const EXTENDED: Decoded<never> = Object.freeze({ status: 'extended' });
+
+/** release.lua: 1 (all keys deleted) | 0. */
+export function decodeRelease(reply: unknown): Decoded<never> {
+  if (reply === Code.Yes) return RELEASED;
+  if (reply === Code.No) return NOT_HELD;
+  throw new UnexpectedReplyError('release', reply);
+}
+
+/** extend.lua: 1 | 0. */
+export function decodeExtend(reply: unknown): Decoded<never> {
+  if (reply === Code.Yes) return EXTENDED;
+  if (reply === Code.No) return NOT_HELD;
+  throw new UnexpectedReplyError('extend', reply);
+}
+
+/** fence.lua: {1, token} | {0, ''}. */
+export function decodeFence(reply: unknown): Decoded<string> {
+  if (Array.isArray(reply) && reply.length === 2) {
+    const code = int(reply[0]);
+    if (code === Code.Yes && typeof reply[1] === 'string' && /^\d+$/.test(reply[1])) return { status: 'fenced', data: reply[1] };
+    if (code === Code.No && reply[1] === '') return { status: 'not-held' };
+  }
+  throw new UnexpectedReplyError('fence', reply);
+}
+
+/** What inspect.lua saw on one instance. */
+export interface Seen {
+  readonly value: string | null;
+  readonly pttl: number;
+  readonly counter: bigint | null;
+}
+
+/** inspect.lua: {value or '', pttl, counter or ''}. */
+export function decodeInspect(reply: unknown): Decoded<Seen> {
+  if (Array.isArray(reply) && reply.length === 3) {
+    const [value, pttl, counter] = reply as unknown[];
+    if (typeof value === 'string' && int(pttl) !== undefined && typeof counter === 'string' && /^\d*$/.test(counter)) {
+      const seen: Seen = { value: value === '' ? null : value, pttl: pttl as number, counter: counter === '' ? null : BigInt(counter) };
+      return { status: value === '' ? 'not-held' : 'held', remaining: seen.value === null ? undefined : (pttl as number), data: seen };
+    }
+  }
+  throw new UnexpectedReplyError('inspect', reply);
+}

@@ -1,0 +1,46 @@
+/**
+ * Runs Lua scripts: EVAL the first time on a connection, EVALSHA after, so loading a script
+ * never costs a round trip of its own. A NOSCRIPT (server restarted, SCRIPT FLUSH) falls
+ * back to EVAL once and marks the script loaded again.
+ */
+
+/** A compiled script from src/lua (see scripts/build-lua.mjs). */
+export interface LuaScript {
+  readonly name: string;
+  readonly sha1: string;
+  readonly source: string;
+}
+
+/** The commands Tenure needs from a client. ioredis `Redis` and `Cluster` have them. */
+export interface ScriptClient {
+  evalsha(sha1: string, numKeys: number, ...keysAndArgs: (string | number)[]): Promise<unknown>;
+  eval(script: string, numKeys: number, ...keysAndArgs: (string | number)[]): Promise<unknown>;
+}
+
+/** Scripts known to be loaded, per client object (never a property on the user's client). */
+const loaded = new WeakMap<object, Set<string>>();
+
+export function runScript(client: ScriptClient, script: LuaScript, keysAndArgs: (string | number)[], numKeys: number): Promise<unknown> {
+  let known = loaded.get(client);
+  if (known === undefined) {
+    known = new Set();
+    loaded.set(client, known);
+  }
+  if (!known.has(script.sha1)) {
+    // One round trip: EVAL both loads the script and runs it.
+    known.add(script.sha1);
+    return client.eval(script.source, numKeys, ...keysAndArgs);
+  }
+  // One round trip: EVALSHA; a second one only when the server forgot the script.
+  return client.evalsha(script.sha1, numKeys, ...keysAndArgs).catch((error: unknown) => {
+    if (error instanceof Error && error.message.startsWith('NOSCRIPT')) {
+      return client.eval(script.source, numKeys, ...keysAndArgs);
+    }
+    throw error;
+  });
+}
+
+/** Forget what was loaded on a client (after a reconnect to a possibly restarted server). */
+export function forgetScripts(client: object): void {
+  loaded.delete(client);
+}

@@ -1,0 +1,167 @@
+/**
+ * Waking waiters on release, instead of polling. Each instance gets one subscriber
+ * connection per Redlock, opened when the first waiter arrives; channels are subscribed
+ * while someone waits on them (reference-counted) and unsubscribed when nobody does.
+ * A release publishes on every instance, so one live subscription is enough; the N copies
+ * of one release carry the same payload and wake a waiter once.
+ *
+ * A lost message costs nothing but time: waiters also wake after their own delay
+ * (min(retryDelay + jitter, the holder's remaining ttl)).
+ */
+import { debuglog } from 'node:util';
+import type { Redis } from 'ioredis';
+import type { Instance } from './endpoint.js';
+
+const debug = debuglog('tenure');
+
+interface Subscriber {
+  subscribe(...channels: string[]): Promise<unknown>;
+  unsubscribe(...channels: string[]): Promise<unknown>;
+  on(event: 'message', cb: (channel: string, message: string) => void): unknown;
+  on(event: 'error', cb: (error: Error) => void): unknown;
+  disconnect(): void;
+}
+
+interface Waiter {
+  readonly channels: readonly string[];
+  wake(): void;
+}
+
+export class Wakeup {
+  readonly #instances: readonly Instance[];
+  readonly #timeout: number;
+  readonly #subscribers = new Map<Instance, Subscriber | null>();
+  readonly #refs = new Map<string, number>();
+  readonly #waiters = new Map<string, Set<Waiter>>();
+  readonly #lastPayload = new Map<string, string>();
+  /** Releases seen per channel: a release that comes while a waiter is mid-attempt is not lost. */
+  readonly #generation = new Map<string, number>();
+  #closed = false;
+
+  constructor(instances: readonly Instance[], timeout: number) {
+    this.#instances = instances;
+    this.#timeout = timeout;
+  }
+
+  /**
+   * Starts listening on these channels. Resolves once one instance confirmed the
+   * subscription (or none could within the timeout: waiters then rely on their delay).
+   */
+  subscribe(channels: readonly string[]): Promise<void> {
+    const fresh = channels.filter((c) => {
+      const n = this.#refs.get(c) ?? 0;
+      this.#refs.set(c, n + 1);
+      return n === 0;
+    });
+    if (fresh.length === 0 || this.#closed) return Promise.resolve();
+    const sent = this.#instances.map((instance) => {
+      const sub = this.#subscriber(instance);
+      if (sub === null) return Promise.reject(new Error('no subscriber'));
+      return sub.subscribe(...fresh);
+    });
+    return new Promise<void>((resolve) => {
+      let failed = 0;
+      const timer = setTimeout(resolve, this.#timeout);
+      timer.unref();
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      for (const p of sent) {
+        p.then(done, (error: unknown) => {
+          debug('subscribe: %s', String(error));
+          if (++failed === sent.length) done();
+        });
+      }
+    });
+  }
+
+  /** Stops listening on these channels when this was the last interested waiter. */
+  unsubscribe(channels: readonly string[]): void {
+    const gone: string[] = [];
+    for (const c of channels) {
+      const n = (this.#refs.get(c) ?? 0) - 1;
+      if (n > 0) this.#refs.set(c, n);
+      else {
+        this.#refs.delete(c);
+        this.#lastPayload.delete(c);
+        this.#generation.delete(c);
+        gone.push(c);
+      }
+    }
+    if (gone.length === 0 || this.#closed) return;
+    for (const sub of this.#subscribers.values()) sub?.unsubscribe(...gone).catch(() => undefined);
+  }
+
+  /** How many releases were seen on these channels so far (compare before and after an attempt). */
+  generation(channels: readonly string[]): number {
+    let g = 0;
+    for (const c of channels) g += this.#generation.get(c) ?? 0;
+    return g;
+  }
+
+  /**
+   * Resolves after `ms`, on a release message on any of the channels, or rejects on abort.
+   * Resolves at once when a release came since `since` (a generation read before the attempt).
+   */
+  wait(channels: readonly string[], ms: number, signal: AbortSignal | undefined, since?: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason as Error);
+      if (since !== undefined && this.generation(channels) !== since) return resolve();
+      const waiter: Waiter = { channels, wake: () => finish() };
+      const onAbort = (): void => {
+        finish();
+        reject(signal!.reason as Error);
+      };
+      const timer = setTimeout(() => finish(), Math.max(0, Math.ceil(ms)));
+      const finish = (): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        for (const c of channels) this.#waiters.get(c)?.delete(waiter);
+        resolve();
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      for (const c of channels) {
+        let set = this.#waiters.get(c);
+        if (set === undefined) this.#waiters.set(c, (set = new Set()));
+        set.add(waiter);
+      }
+    });
+  }
+
+  /** Closes every subscriber connection (they are always Tenure's own). */
+  close(): void {
+    this.#closed = true;
+    for (const sub of this.#subscribers.values()) sub?.disconnect();
+    this.#subscribers.clear();
+  }
+
+  /** The instance's subscriber connection, opened on first use; null when the client cannot make one. */
+  #subscriber(instance: Instance): Subscriber | null {
+    let sub = this.#subscribers.get(instance);
+    if (sub !== undefined) return sub;
+    const client = instance.client as Partial<Redis>;
+    sub = typeof client.duplicate === 'function' ? (client.duplicate({ enableOfflineQueue: true, lazyConnect: false })) : null;
+    if (sub !== null) {
+      sub.on('error', (error) => debug('%s subscriber: %s', instance.label, error.message));
+      sub.on('message', (channel, payload) => this.#onMessage(channel, payload));
+    }
+    this.#subscribers.set(instance, sub);
+    return sub;
+  }
+
+  #onMessage(channel: string, payload: string): void {
+    if (this.#lastPayload.get(channel) === payload) return; // another instance's copy of the same release
+    this.#lastPayload.set(channel, payload);
+    this.#generation.set(channel, (this.#generation.get(channel) ?? 0) + 1);
+    // Wake one waiter (the longest waiting): the lock can go to one of them only, and a
+    // herd of attempts from every waiter of every process splits the votes. The others
+    // wake on the next release, or after their own delay.
+    const waiters = this.#waiters.get(channel);
+    if (waiters === undefined) return;
+    for (const w of waiters) {
+      w.wake();
+      return;
+    }
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * The protected side of fencing, for data kept in Redis. A lock's TTL cannot stop a holder
+ * that paused past its validity from writing when it resumes; the storage must refuse the
+ * write. These helpers keep, beside each value, the highest fencing token that wrote it,
+ * and refuse a write with a lower token — atomically, in one script.
+ *
+ * For SQL, keep a `fence` column and make every write conditional on it:
+ *   UPDATE accounts SET balance = $1, fence = $2 WHERE id = $3 AND fence <= $2
+ * and treat "0 rows updated" as "a newer holder has written: stop".
+ */
+import { runScript, type ScriptClient } from '../core/scripts.js';
+import { UnexpectedReplyError } from '../errors.js';
+import * as lua from '../lua/scripts.generated.js';
+import { duration, stringArg } from '../options.js';
+
+export interface FencedWrite {
+  /** Whether the write was applied. */
+  readonly accepted: boolean;
+  /** The highest token for the key now (the writer's own when accepted). */
+  readonly highest: bigint;
+}
+
+function tokenArg(token: unknown): bigint {
+  if (typeof token !== 'bigint' || token < 0n) {
+    throw new TypeError(`Expected \`token\` to be a non-negative bigint fencing token, got ${typeof token === 'bigint' ? String(token) : typeof token}`);
+  }
+  return token;
+}
+
+/**
+ * Writes `value` to `key` if `token` is at least the highest token seen for `key`.
+ * `key` holds a hash (fields `value` and `fence`); read it back with fencedGet.
+ */
+export async function fencedSet(client: ScriptClient, key: string, value: string, token: bigint, options: { ttl?: number } = {}): Promise<FencedWrite> {
+  stringArg('key', key, false);
+  stringArg('value', value, true);
+  const t = tokenArg(token);
+  const ttl = options.ttl === undefined ? '' : duration('options.ttl', options.ttl, 0, 1);
+  const reply = await runScript(client, lua.fencedSet, [key, t.toString(), value, ttl], 1);
+  if (Array.isArray(reply) && reply.length === 2 && (reply[0] === 0 || reply[0] === 1) && typeof reply[1] === 'string' && /^\d+$/.test(reply[1])) {
+    return { accepted: reply[0] === 1, highest: BigInt(reply[1]) };
+  }
+  throw new UnexpectedReplyError('fenced-set', reply);
+}
+
+/** Reads a value written by fencedSet, with the token that wrote it; null when absent. */
+export async function fencedGet(client: ScriptClient, key: string): Promise<{ value: string; token: bigint } | null> {
+  stringArg('key', key, false);
+  const reply = await runScript(client, lua.fencedGet, [key], 1);
+  if (Array.isArray(reply) && reply.length === 0) return null;
+  if (Array.isArray(reply) && reply.length === 2 && typeof reply[0] === 'string' && typeof reply[1] === 'string' && /^\d+$/.test(reply[1])) {
+    return { value: reply[0], token: BigInt(reply[1]) };
+  }
+  throw new UnexpectedReplyError('fenced-get', reply);
+}

@@ -1,0 +1,26 @@
+/**
+ * Every Redis key and channel name Tenure uses is built here, and nowhere else.
+ * A resource's keys share the hash tag `{resource}` so they live in one Cluster slot.
+ */
+export function lockKey(prefix: string, resource: string): string {
+  return `${prefix}{${resource}}`;
+}
+
+/** The fencing-token counter beside a lock key (same slot). */
+export function fenceKey(prefix: string, resource: string): string {
+  return `${prefix}{${resource}}:fence`;
+}
+
+/** Suffix of a lock key that names its release channel (the release script appends it). */
+export const RELEASE_SUFFIX = ':released';
+
+/** The channel a release is published on (same slot, for sharded pub/sub). */
+export function releaseChannel(prefix: string, resource: string): string {
+  return lockKey(prefix, resource) + RELEASE_SUFFIX;
+}
+
+/** The resource a lock key names, or undefined when the key is not a lock key of this prefix. */
+export function resourceOf(prefix: string, key: string): string | undefined {
+  if (!key.startsWith(prefix + '{') || !key.endsWith('}')) return undefined;
+  return key.slice(prefix.length + 1, -1);
+}

@@ -1,0 +1,162 @@
+/**
+ * Acquisition: one attempt (tryAcquire) or attempts until the wait budget runs out
+ * (acquire). A waiter subscribes to the lock's release channel after its first failed
+ * attempt, tries once more at once (a release may have come in between), and then wakes on
+ * a release message — a hand-off costs one round trip — or after min(retryDelay + jitter,
+ * the holder's remaining ttl), so it also tries the moment an abandoned lock expires.
+ * After a split vote (some instances said yes, no quorum) the partial votes are already
+ * released; contenders retry after a short random pause instead of a retry delay.
+ */
+import { randomBytes } from 'node:crypto';
+import { type Context, drift } from '../core/context.js';
+import { LockTimeoutError, QuorumError, list, type InstanceOutcome } from '../errors.js';
+import { releaseChannel } from '../keys.js';
+import type { ResolvedAcquire } from '../options.js';
+import { Lock } from './lock.js';
+import * as ops from './ops.js';
+
+const POOL_SIZE = 16 * 256;
+let pool = Buffer.alloc(0);
+let offset = POOL_SIZE;
+
+/** A fresh lock value: 128 random bits (crypto, drawn from a pool), then the owner label. */
+export function lockValue(owner: string): string {
+  if (offset >= POOL_SIZE) {
+    pool = randomBytes(POOL_SIZE);
+    offset = 0;
+  }
+  const id = pool.toString('base64url', offset, offset + 16);
+  offset += 16;
+  return `${id}.${owner}`;
+}
+
+/** The owner label inside a lock value. */
+export function ownerOf(value: string): string {
+  const dot = value.indexOf('.');
+  return dot < 0 ? '' : value.slice(dot + 1);
+}
+
+/**
+ * Attempts until `o.wait` runs out (one attempt when it is 0). When the last attempt finds
+ * the lock held: null if `nullWhenHeld` (tryAcquire), else LockTimeoutError.
+ */
+export async function acquire(
+  ctx: Context,
+  resources: readonly string[],
+  o: ResolvedAcquire,
+  nullWhenHeld: boolean,
+  owner: string = ctx.options.owner,
+): Promise<Lock | null> {
+  const clock = ctx.options.clock;
+  const started = clock.now();
+  let attempts = 0;
+  let channels: string[] | undefined;
+  let splits = 0;
+  try {
+    for (;;) {
+      o.signal?.throwIfAborted();
+      ctx.assertOpen();
+      attempts++;
+      // A fresh value per attempt: an undo of an earlier attempt's late yes can never touch
+      // the keys of a later attempt that succeeded.
+      const value = lockValue(owner);
+      const since = channels === undefined ? undefined : ctx.wakeup.generation(channels);
+      const a = await ops.attempt(ctx, resources, value, o.ttl, o.fence);
+      if (a.ok) return await made(ctx, resources, value, owner, o, a);
+
+      const failure = classify(ctx, resources, a);
+      if (failure.error && (failure.permanent || nullWhenHeld)) throw failure.error;
+      const waited = clock.now() - started;
+      const left = o.wait - waited;
+      if (left <= 0) {
+        if (nullWhenHeld) return null;
+        throw new LockTimeoutError(resources, a.ballot.outcomes, attempts, Math.round(waited), { cause: failure.error });
+      }
+      if (channels === undefined && !failure.error) {
+        // First failure: listen for releases, then try again at once (one may have come
+        // between the attempt and the subscription).
+        channels = resources.map((r) => releaseChannel(ctx.options.keyPrefix, r));
+        await ctx.wakeup.subscribe(channels);
+        continue;
+      }
+      splits = a.ballot.yes > 0 ? splits + 1 : 0;
+      await ctx.wakeup.wait(channels ?? [], Math.min(pause(o, a, splits), left), o.signal, since);
+    }
+  } finally {
+    if (channels !== undefined) ctx.wakeup.unsubscribe(channels);
+  }
+}
+
+async function made(ctx: Context, resources: readonly string[], value: string, owner: string, o: ResolvedAcquire, a: ops.Attempt): Promise<Lock> {
+  let token = a.token;
+  if (token !== undefined && ctx.instances.length > 1) {
+    // Phase 2 of the fencing token: raise the counters to the token wherever this lock is
+    // still present, on a quorum. Any later holder's quorum meets this one, so its phase 1
+    // starts above the token: no timing assumption.
+    const phase2 = await ops.fencePhase(ctx, resources, value, 'raise', token);
+    if (phase2.ballot.yes < ctx.quorum) {
+      await ops.release(ctx, resources, value).catch(() => undefined);
+      throw new QuorumError(`acquired ${list(resources)} but could not publish its fencing token`, resources, phase2.ballot.outcomes, ctx.quorum);
+    }
+    token = a.token;
+  }
+  const lock = new Lock(ctx, {
+    resources,
+    value,
+    owner,
+    ttl: o.ttl,
+    validUntil: a.start + o.ttl - drift(ctx, o.ttl), // = end of attempt + validity
+    token,
+    autoExtend: o.autoExtend,
+  });
+  ctx.live.add(lock);
+  return lock;
+}
+
+interface Failure {
+  /** Set when the failure is not plain contention: errors made a quorum impossible. */
+  readonly error?: QuorumError;
+  /** A Redis reply error (WRONGTYPE...) that retrying cannot fix. */
+  readonly permanent: boolean;
+}
+
+/** Contention (held by another, split vote) is not an error; too many failed instances is. */
+function classify(ctx: Context, resources: readonly string[], a: ops.Attempt): Failure {
+  const { ballot } = a;
+  const n = ctx.instances.length;
+  if (ballot.yes >= ctx.quorum) {
+    // A quorum said yes, but too late: the validity was used up on the way.
+    const message = `acquired ${list(resources)} on a quorum too slowly: no validity left (raise the ttl)`;
+    return { error: new QuorumError(message, resources, ballot.outcomes, ctx.quorum), permanent: false };
+  }
+  if (ballot.errors > n - ctx.quorum) {
+    const replyErrors = ballot.outcomes.filter((o) => o.status === 'error' && isReplyError(o.error)).length;
+    const permanent = replyErrors > n - ctx.quorum; // retrying cannot reach a quorum
+    const message = `could not reach a quorum (${ctx.quorum} of ${n}) for ${list(resources)}`;
+    return { error: new QuorumError(message, resources, ballot.outcomes, ctx.quorum), permanent };
+  }
+  return { permanent: false };
+}
+
+/** A reply error from Redis itself (WRONGTYPE, OOM, a script error), as opposed to a network fault. */
+function isReplyError(error: Error | undefined): boolean {
+  return error !== undefined && error.name === 'ReplyError';
+}
+
+/**
+ * After a split vote (some yes, no quorum): a short random pause that doubles with each
+ * split in a row, up to the retry delay — the partial votes are gone already, and a re-roll
+ * separates the contenders, while a holder sitting on a bare quorum cannot make its waiters
+ * spin. Else min(retryDelay + jitter, the shortest remaining ttl among the holders).
+ */
+function pause(o: ResolvedAcquire, a: ops.Attempt, splits: number): number {
+  const outcomes: readonly InstanceOutcome[] = a.ballot.outcomes;
+  if (splits > 0) return Math.random() * Math.min(o.retryDelay + o.retryJitter, 2 ** splits);
+  let delay = o.retryDelay + Math.floor(Math.random() * o.retryJitter);
+  for (const outcome of outcomes) {
+    if (outcome.status === 'held' && outcome.remaining !== undefined && outcome.remaining >= 0) {
+      delay = Math.min(delay, outcome.remaining + 1);
+    }
+  }
+  return delay;
+}

@@ -1,0 +1,228 @@
+/**
+ * A held lock.
+ *
+ * Safety model: a lock is valid until its validity runs out on this process's monotonic
+ * clock (ttl − acquisition time − drift), assuming the Redis servers' clocks advance at
+ * about the same rate (drift factor). `isHeld` and `remaining()` are computed when read,
+ * not by a timer, so code that checks right after blocking the event loop learns the truth
+ * at once. A TTL alone cannot stop a holder that pauses and resumes writing after expiry:
+ * for that, use the fencing token (`fence: true`, `lock.fence()`) and check it where you
+ * write.
+ */
+import { EventEmitter } from 'node:events';
+import { debuglog } from 'node:util';
+import { type Context, drift } from '../core/context.js';
+import { Keeper, type Lease } from '../core/keeper.js';
+import { LockLostError, QuorumError, list } from '../errors.js';
+import { duration } from '../options.js';
+import * as ops from './ops.js';
+
+const debug = debuglog('tenure');
+
+export interface LockInit {
+  readonly resources: readonly string[];
+  readonly value: string;
+  readonly owner: string;
+  readonly ttl: number;
+  /** Monotonic time the lock is valid until. */
+  readonly validUntil: number;
+  readonly token: bigint | undefined;
+  readonly autoExtend: boolean;
+}
+
+type State = 'held' | 'released' | 'lost';
+
+export class Lock extends EventEmitter implements AsyncDisposable {
+  /** The resources this lock holds (all or nothing). */
+  readonly resources: readonly string[];
+  /** The random value that proves ownership in Redis. */
+  readonly value: string;
+  /** The owner label (host/pid by default), shown by inspect and `tenure status`. */
+  readonly owner: string;
+  readonly #ctx: Context;
+  readonly #ttl: number;
+  #validUntil: number;
+  #expiresAt: number;
+  #state: State = 'held';
+  #token: bigint | undefined;
+  #fencing: Promise<bigint> | undefined;
+  #controller: AbortController | undefined;
+  #keeper: Keeper | undefined;
+  #keeperRenews = false;
+  #lostError: LockLostError | undefined;
+
+  /** @internal Locks are made by Redlock.acquire / tryAcquire / using. */
+  constructor(ctx: Context, init: LockInit) {
+    super();
+    this.#ctx = ctx;
+    this.resources = init.resources;
+    this.value = init.value;
+    this.owner = init.owner;
+    this.#ttl = init.ttl;
+    this.#validUntil = init.validUntil;
+    this.#expiresAt = Date.now() + (init.validUntil - ctx.options.clock.now());
+    this.#token = init.token;
+    if (init.autoExtend) this.#keep(Math.max(1, Math.floor(init.ttl / 3)));
+  }
+
+  /** Milliseconds of validity left, computed now on the monotonic clock (0 once released or lost). */
+  remaining(): number {
+    if (this.#state !== 'held') return 0;
+    return Math.max(0, Math.floor(this.#validUntil - this.#ctx.options.clock.now()));
+  }
+
+  /** Whether the lock is still valid, computed now. */
+  get isHeld(): boolean {
+    return this.remaining() > 0;
+  }
+
+  /** Wall-clock time (ms since the epoch) the validity runs out, as estimated locally. */
+  get expiresAt(): number {
+    return this.#expiresAt;
+  }
+
+  /** The fencing token, once issued (`fence: true` at acquisition, or after `fence()`). */
+  get fencingToken(): bigint | undefined {
+    return this.#token;
+  }
+
+  /** Why the lock was lost, once it was. */
+  get lostError(): LockLostError | undefined {
+    return this.#lostError;
+  }
+
+  /** Aborted with a LockLostError when the lock is lost (expired, taken, or not extended). */
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#lostError) this.#controller.abort(this.#lostError);
+      else if (this.#state === 'held') this.#keep(null); // watch for expiry from now on
+    }
+    return this.#controller.signal;
+  }
+
+  /**
+   * The fencing token: computed once (two round trips on N instances, one on a single
+   * instance) and cached. Throws LockLostError when the lock no longer holds a quorum.
+   */
+  fence(): Promise<bigint> {
+    if (this.#token !== undefined) return Promise.resolve(this.#token);
+    this.#fencing ??= this.#computeFence().finally(() => (this.#fencing = undefined));
+    return this.#fencing;
+  }
+
+  async #computeFence(): Promise<bigint> {
+    this.#assertHeld('fence');
+    const phase1 = await ops.fencePhase(this.#ctx, this.resources, this.value, 'next', 0n);
+    this.#checkQuorum(phase1.ballot, 'issue a fencing token for');
+    const token = phase1.token;
+    if (this.#ctx.instances.length > 1) {
+      this.#assertHeld('fence'); // paused between the phases past the validity: lost, no token
+
+      const phase2 = await ops.fencePhase(this.#ctx, this.resources, this.value, 'raise', token);
+      this.#checkQuorum(phase2.ballot, 'publish the fencing token of');
+    }
+    this.#assertHeld('fence');
+    this.#token = token;
+    return token;
+  }
+
+  /**
+   * Extends the lock to `ttl` ms from now (default: the ttl it was acquired with).
+   * Throws LockLostError when a quorum no longer holds it, QuorumError when too many
+   * instances failed to answer (the lock stays valid until its current validity runs out).
+   */
+  async extend(ttl?: number): Promise<void> {
+    const t = duration('ttl', ttl, this.#ttl, 1);
+    this.#assertHeld('extend');
+    const start = this.#ctx.options.clock.now();
+    const ballot = await ops.extend(this.#ctx, this.resources, this.value, t);
+    this.#checkQuorum(ballot, 'extend');
+    const validUntil = start + t - drift(this.#ctx, t);
+    if (this.#state !== 'held' || validUntil <= this.#ctx.options.clock.now()) {
+      throw this.#lose('expired', ballot.outcomes);
+    }
+    this.#validUntil = validUntil;
+    this.#expiresAt = Date.now() + (validUntil - this.#ctx.options.clock.now());
+    this.#keeper?.poke();
+    this.emit('extended', this.remaining());
+  }
+
+  /**
+   * Releases the lock on every instance. Resolves true if it was still held (a quorum
+   * deleted it), false if it had already expired, been lost or released (idempotent).
+   * Throws QuorumError when too many instances failed to answer to tell.
+   */
+  async release(): Promise<boolean> {
+    if (this.#state === 'released') return false;
+    const wasHeld = this.#state === 'held' && this.isHeld;
+    this.#state = 'released';
+    this.#keeper?.stop();
+    this.#ctx.live.delete(this);
+    const ballot = await ops.release(this.#ctx, this.resources, this.value);
+    if (ballot.yes >= this.#ctx.quorum) return wasHeld;
+    if (ballot.errors > this.#ctx.instances.length - this.#ctx.quorum) {
+      throw new QuorumError(`could not confirm the release of ${list(this.resources)}`, this.resources, ballot.outcomes, this.#ctx.quorum);
+    }
+    return false;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.release();
+  }
+
+  #keep(interval: number | null): void {
+    if (this.#keeper?.running && (interval === null || this.#keeperRenews)) return;
+    this.#keeper?.stop();
+    this.#keeperRenews = interval !== null;
+    const lease: Lease = {
+      remaining: () => this.remaining(),
+      renew: async () => {
+        try {
+          await this.extend();
+          return 'renewed';
+        } catch (error) {
+          if (error instanceof LockLostError) return 'lost';
+          throw error;
+        }
+      },
+      lost: (reason, cause) => void this.#lose(reason, [], cause),
+    };
+    this.#keeper = new Keeper(lease, { interval, retry: Math.min(this.#ctx.options.retryDelay || 50, Math.max(1, Math.floor(this.#ttl / 10))) });
+    this.#keeper.start();
+  }
+
+  #assertHeld(action: string): void {
+    if (this.#state === 'released') throw new LockLostError(`cannot ${action} ${list(this.resources)}: it was released`, this.resources, []);
+    if (this.#state === 'lost' || !this.isHeld) throw this.#lose('expired', []);
+  }
+
+  /** A quorum answered no: lost. Too many errors: QuorumError (still valid for now). */
+  #checkQuorum(ballot: ops.Attempt['ballot'] | Awaited<ReturnType<typeof ops.extend>>, action: string): void {
+    const n = this.#ctx.instances.length;
+    const quorum = this.#ctx.quorum;
+    if (ballot.yes >= quorum) return;
+    if (ballot.no > n - quorum) throw this.#lose('taken', ballot.outcomes);
+    throw new QuorumError(`could not ${action} ${list(this.resources)}`, this.resources, ballot.outcomes, quorum);
+  }
+
+  /** Marks the lock lost (once), aborts the signal, emits 'lost'; returns the error. */
+  #lose(reason: 'expired' | 'taken', outcomes: ops.Attempt['ballot']['outcomes'], cause?: unknown): LockLostError {
+    if (this.#lostError) return this.#lostError;
+    if (this.#state === 'released') {
+      return new LockLostError(`${list(this.resources)} was released`, this.resources, outcomes);
+    }
+    const why = reason === 'expired' ? 'its validity ran out' : 'a quorum of instances no longer holds it';
+    const error = new LockLostError(`lost the lock on ${list(this.resources)}: ${why}`, this.resources, outcomes, { cause });
+    this.#lostError = error;
+    this.#state = 'lost';
+    this.#keeper?.stop();
+    this.#ctx.live.delete(this);
+    this.#controller?.abort(error);
+    debug('lost %s: %s', list(this.resources), why);
+    // Free whatever is left of it so that the next holder need not wait for the ttl.
+    ops.release(this.#ctx, this.resources, this.value).catch(() => undefined);
+    this.emit('lost', error);
+    return error;
+  }
+}

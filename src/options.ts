@@ -1,0 +1,221 @@
+import { hostname } from 'node:os';
+
+/** A monotonic clock in milliseconds. Injectable for deterministic tests. */
+export interface Clock {
+  now(): number;
+}
+
+/** Options of `new Redlock(endpoints, options)`. Durations are integer milliseconds. */
+export interface RedlockOptions {
+  /** Prefix of every key and channel Tenure writes. @default 'tenure:' */
+  keyPrefix?: string;
+  /** Clock drift allowance: validity = ttl − elapsed − (ttl × driftFactor + 2 ms). @default 0.01 */
+  driftFactor?: number;
+  /** Pause between attempts while waiting, before jitter. @default 100 */
+  retryDelay?: number;
+  /** Random extra pause, uniform in [0, retryJitter). @default 50 */
+  retryJitter?: number;
+  /** Longest wait for one instance's answer to one command. @default 1000 */
+  commandTimeout?: number;
+  /** How long `acquire` waits when the call does not say. @default 10000 */
+  wait?: number;
+  /** Label stored with every lock and shown by `inspect` / `tenure status`. @default `${hostname}/${pid}` */
+  owner?: string;
+  /** Issue a fencing token with every lock. @default false */
+  fence?: boolean;
+  /** Monotonic clock; tests inject one. @default performance.now() */
+  clock?: Clock;
+}
+
+/** Options of `tryAcquire`: one attempt. */
+export interface TryAcquireOptions {
+  /** Time to live of the lock in ms: required, no silent default. */
+  ttl: number;
+  /** Issue a fencing token (`lock.fencingToken`). @default the Redlock's `fence` */
+  fence?: boolean;
+  /** Keep extending the lock every ttl/3 until released or lost. @default false */
+  autoExtend?: boolean;
+}
+
+/** Options of `acquire`: attempts until the lock is taken or `wait` runs out. */
+export interface AcquireOptions extends TryAcquireOptions {
+  /** How long to keep trying, in ms; 0 means a single attempt. @default the Redlock's `wait` */
+  wait?: number;
+  /** @default the Redlock's `retryDelay` */
+  retryDelay?: number;
+  /** @default the Redlock's `retryJitter` */
+  retryJitter?: number;
+  /** Aborts the wait (rejects with the signal's reason). */
+  signal?: AbortSignal;
+}
+
+/** Options of `using`: like `acquire`, and the lock is always auto-extended. */
+export type UsingOptions = Omit<AcquireOptions, 'autoExtend'>;
+
+/** The longest duration Tenure accepts (the largest delay a Node.js timer supports). */
+export const MAX_DURATION = 2_147_483_647;
+
+export const DEFAULTS = Object.freeze({
+  keyPrefix: 'tenure:',
+  driftFactor: 0.01,
+  retryDelay: 100,
+  retryJitter: 50,
+  commandTimeout: 1000,
+  wait: 10_000,
+  fence: false,
+});
+
+export interface ResolvedOptions {
+  readonly keyPrefix: string;
+  readonly driftFactor: number;
+  readonly retryDelay: number;
+  readonly retryJitter: number;
+  readonly commandTimeout: number;
+  readonly wait: number;
+  readonly owner: string;
+  readonly fence: boolean;
+  readonly clock: Clock;
+}
+
+const REDLOCK_KEYS = new Set(['keyPrefix', 'driftFactor', 'retryDelay', 'retryJitter', 'commandTimeout', 'wait', 'owner', 'fence', 'clock']);
+const TRY_KEYS = new Set(['ttl', 'fence', 'autoExtend']);
+const ACQUIRE_KEYS = new Set([...TRY_KEYS, 'wait', 'retryDelay', 'retryJitter', 'signal']);
+const USING_KEYS = new Set([...ACQUIRE_KEYS].filter((k) => k !== 'autoExtend'));
+
+export const monotonic: Clock = { now: () => performance.now() };
+
+export function resolveRedlockOptions(options: RedlockOptions | undefined): ResolvedOptions {
+  const o = plainObject('options', options ?? {});
+  rejectUnknown('options', o, REDLOCK_KEYS);
+  const keyPrefix = o.keyPrefix === undefined ? DEFAULTS.keyPrefix : stringArg('options.keyPrefix', o.keyPrefix, true);
+  const owner = o.owner === undefined ? `${hostname()}/${process.pid}` : stringArg('options.owner', o.owner, false);
+  const driftFactor = o.driftFactor === undefined ? DEFAULTS.driftFactor : fraction('options.driftFactor', o.driftFactor);
+  const clock = o.clock === undefined ? monotonic : clockArg(o.clock);
+  return Object.freeze({
+    keyPrefix,
+    owner,
+    driftFactor,
+    clock,
+    retryDelay: duration('options.retryDelay', o.retryDelay, DEFAULTS.retryDelay, 0),
+    retryJitter: duration('options.retryJitter', o.retryJitter, DEFAULTS.retryJitter, 0),
+    commandTimeout: duration('options.commandTimeout', o.commandTimeout, DEFAULTS.commandTimeout, 1),
+    wait: duration('options.wait', o.wait, DEFAULTS.wait, 0),
+    fence: bool('options.fence', o.fence, DEFAULTS.fence),
+  });
+}
+
+export interface ResolvedAcquire {
+  readonly ttl: number;
+  readonly fence: boolean;
+  readonly autoExtend: boolean;
+  readonly wait: number;
+  readonly retryDelay: number;
+  readonly retryJitter: number;
+  readonly signal: AbortSignal | undefined;
+}
+
+/** Validates the options of tryAcquire (`kind: 'try'`), acquire or using. */
+export function resolveAcquireOptions(
+  kind: 'try' | 'acquire' | 'using',
+  options: unknown,
+  base: ResolvedOptions,
+): ResolvedAcquire {
+  if (options === undefined) throw new TypeError('Expected `options` with a `ttl` (ms): the ttl is required, got undefined');
+  const o = plainObject('options', options);
+  rejectUnknown('options', o, kind === 'try' ? TRY_KEYS : kind === 'acquire' ? ACQUIRE_KEYS : USING_KEYS);
+  if (o.ttl === undefined) throw new TypeError('Expected `options.ttl` (ms): the ttl is required, got undefined');
+  const signal = o.signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new TypeError(`Expected \`options.signal\` to be an AbortSignal, got ${show(signal)}`);
+  }
+  return {
+    ttl: duration('options.ttl', o.ttl, 0, 1),
+    fence: bool('options.fence', o.fence, base.fence),
+    autoExtend: kind === 'using' ? true : bool('options.autoExtend', o.autoExtend, false),
+    wait: kind === 'try' ? 0 : duration('options.wait', o.wait, base.wait, 0),
+    retryDelay: duration('options.retryDelay', o.retryDelay, base.retryDelay, 0),
+    retryJitter: duration('options.retryJitter', o.retryJitter, base.retryJitter, 0),
+    signal,
+  };
+}
+
+/** Resources: one non-empty string, or a non-empty array of distinct ones. */
+export function resolveResources(resource: unknown): readonly string[] {
+  const list = Array.isArray(resource) ? (resource as unknown[]) : [resource];
+  if (list.length === 0) throw new RangeError('Expected `resource` to name at least one resource, got an empty array');
+  const seen = new Set<string>();
+  for (const r of list) {
+    if (typeof r !== 'string') throw new TypeError(`Expected \`resource\` to be a string or an array of strings, got ${show(r)}`);
+    if (r.length === 0) throw new RangeError('Expected `resource` to be a non-empty string, got an empty string');
+    if (seen.has(r)) throw new RangeError(`Expected \`resource\` to list distinct resources, got ${JSON.stringify(r)} twice`);
+    seen.add(r);
+  }
+  return Object.freeze([...seen]);
+}
+
+/** An integer number of milliseconds in [min, MAX_DURATION]; `fallback` when undefined. */
+export function duration(name: string, value: unknown, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new TypeError(`Expected \`${name}\` to be a finite number of milliseconds, got ${show(value)}`);
+  }
+  if (!Number.isInteger(value)) {
+    throw new RangeError(`Expected \`${name}\` to be an integer number of milliseconds, got ${value}`);
+  }
+  if (value < min || value > MAX_DURATION) {
+    const what = min === 0 ? 'a non-negative' : 'a positive';
+    throw new RangeError(`Expected \`${name}\` to be ${what} integer number of milliseconds up to ${MAX_DURATION}, got ${value}`);
+  }
+  return value;
+}
+
+export function stringArg(name: string, value: unknown, allowEmpty: boolean): string {
+  if (typeof value !== 'string') throw new TypeError(`Expected \`${name}\` to be a string, got ${show(value)}`);
+  if (!allowEmpty && value.length === 0) throw new RangeError(`Expected \`${name}\` to be a non-empty string`);
+  return value;
+}
+
+export function bool(name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new TypeError(`Expected \`${name}\` to be a boolean, got ${show(value)}`);
+  return value;
+}
+
+export function plainObject(name: string, value: unknown): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new TypeError(`Expected \`${name}\` to be an object, got ${show(value)}`);
+  }
+  return value as Record<string, unknown>;
+}
+
+export function rejectUnknown(name: string, o: Record<string, unknown>, allowed: ReadonlySet<string>): void {
+  for (const key of Object.keys(o)) {
+    if (!allowed.has(key)) {
+      throw new TypeError(`Unknown option \`${name}.${key}\`; known options: ${[...allowed].join(', ')}`);
+    }
+  }
+}
+
+function fraction(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new TypeError(`Expected \`${name}\` to be a finite number, got ${show(value)}`);
+  if (value < 0 || value >= 0.5) throw new RangeError(`Expected \`${name}\` to be in [0, 0.5), got ${value}`);
+  return value;
+}
+
+function clockArg(value: unknown): Clock {
+  if (typeof value !== 'object' || value === null || typeof (value as Clock).now !== 'function') {
+    throw new TypeError(`Expected \`options.clock\` to be an object with a now() method, got ${show(value)}`);
+  }
+  return value as Clock;
+}
+
+/** `value (type)` for error messages. */
+export function show(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'string') return `${JSON.stringify(value.length > 60 ? value.slice(0, 60) + '…' : value)} (string)`;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return `${String(value)} (${typeof value})`;
+  if (typeof value === 'undefined') return 'undefined';
+  if (typeof value === 'function') return 'a function';
+  if (Array.isArray(value)) return 'an array';
+  return `an object (${Object.prototype.toString.call(value).slice(8, -1)})`;
+}

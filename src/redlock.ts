@@ -1,0 +1,149 @@
+/**
+ * Redlock: locks on one Redis instance, or on a quorum of N independent masters.
+ *
+ * What it guarantees: at most one holder per resource at any moment, as long as the
+ * holder finishes within the lock's validity (ttl − time spent acquiring − clock drift),
+ * processes' clocks advance at about the same rate, and a majority of instances keeps its
+ * data. What it does not: protection against a holder that pauses (GC, SIGSTOP, a stopped
+ * VM) past its validity and then writes — for that, use fencing tokens and check them in
+ * the storage you protect. An instance that restarts empty may vote for a second holder
+ * within one ttl; run instances with persistence, or keep a restarted one out for a ttl.
+ */
+import { debuglog } from 'node:util';
+import type { Context } from './core/context.js';
+import { createInstances, type EndpointInput, type Instance } from './core/endpoint.js';
+import { quorumOf } from './core/quorum.js';
+import { Wakeup } from './core/wakeup.js';
+import { acquire } from './lock/acquire.js';
+import { inspect, type LockInfo } from './lock/inspect.js';
+import type { Lock } from './lock/lock.js';
+import {
+  resolveAcquireOptions,
+  resolveRedlockOptions,
+  resolveResources,
+  type AcquireOptions,
+  type RedlockOptions,
+  type ResolvedOptions,
+  type TryAcquireOptions,
+  type UsingOptions,
+} from './options.js';
+
+const debug = debuglog('tenure');
+
+export class Redlock implements AsyncDisposable {
+  readonly #instances: Instance[];
+  readonly #options: ResolvedOptions;
+  readonly #ctx: Context;
+  #closed: Promise<void> | undefined;
+
+  /**
+   * @param endpoints Redis URLs (`redis://[:password@]host:port[/db]`, `rediss://` for TLS),
+   *   ioredis clients (borrowed, never closed), or Endpoint objects; each is one vote.
+   * @param options See RedlockOptions; every duration is integer milliseconds.
+   */
+  constructor(endpoints: EndpointInput | readonly EndpointInput[], options?: RedlockOptions) {
+    // Validate everything before opening a single connection.
+    const resolved = resolveRedlockOptions(options);
+    this.#options = resolved;
+    this.#instances = createInstances(endpoints, { commandTimeout: resolved.commandTimeout });
+    this.#ctx = {
+      instances: this.#instances,
+      quorum: quorumOf(this.#instances.length),
+      options: resolved,
+      wakeup: new Wakeup(this.#instances, resolved.commandTimeout),
+      live: new Set(),
+      assertOpen: () => this.#assertOpen(),
+    };
+  }
+
+  /** Votes needed: N/2+1. */
+  get quorum(): number {
+    return this.#ctx.quorum;
+  }
+
+  /** The instances' labels (URLs without passwords), in endpoint order. */
+  get instances(): readonly string[] {
+    return this.#instances.map((i) => i.label);
+  }
+
+  /** The resolved options (defaults filled in). */
+  get options(): Readonly<Omit<ResolvedOptions, 'clock'>> {
+    return this.#options;
+  }
+
+  /**
+   * One attempt. Resolves the Lock, or null when another holds it (contention). Throws
+   * QuorumError when too many instances failed to answer for a quorum.
+   */
+  async tryAcquire(resource: string | readonly string[], options: TryAcquireOptions): Promise<Lock | null> {
+    const resources = resolveResources(resource);
+    const o = resolveAcquireOptions('try', options, this.#options);
+    this.#assertOpen();
+    return acquire(this.#ctx, resources, o, true);
+  }
+
+  /**
+   * Attempts until the lock is taken or `wait` ms have passed. Throws LockTimeoutError
+   * (with each instance's last answer), or the signal's reason when aborted.
+   */
+  async acquire(resource: string | readonly string[], options: AcquireOptions): Promise<Lock> {
+    const resources = resolveResources(resource);
+    const o = resolveAcquireOptions('acquire', options, this.#options);
+    this.#assertOpen();
+    return (await acquire(this.#ctx, resources, o, false))!;
+  }
+
+  /**
+   * Runs `routine` under the lock, auto-extended every ttl/3, and releases it after.
+   * `lock.signal` aborts if the lock is lost; then `using` rejects with LockLostError even
+   * if the routine finished.
+   */
+  async using<T>(resource: string | readonly string[], options: UsingOptions, routine: (lock: Lock) => Promise<T> | T): Promise<T> {
+    const resources = resolveResources(resource);
+    const o = resolveAcquireOptions('using', options, this.#options);
+    if (typeof routine !== 'function') throw new TypeError(`Expected \`routine\` to be a function, got ${typeof routine}`);
+    this.#assertOpen();
+    const lock = (await acquire(this.#ctx, resources, o, false))!;
+    let result: T;
+    try {
+      result = await routine(lock);
+    } catch (error) {
+      throw lock.lostError ?? error;
+    } finally {
+      await lock.release().catch((error: unknown) => debug('release after using: %s', String(error)));
+    }
+    if (lock.lostError) throw lock.lostError;
+    return result;
+  }
+
+  /** Each instance's view of a lock: holder, remaining ttl, fencing token. Changes nothing. */
+  async inspect(resource: string): Promise<LockInfo> {
+    const [r] = resolveResources(resource);
+    if (Array.isArray(resource)) throw new TypeError('Expected `resource` to be a string: inspect reads one lock');
+    this.#assertOpen();
+    return inspect(this.#ctx, r!);
+  }
+
+  /**
+   * Releases the locks this Redlock still holds, then closes the connections it opened.
+   * Borrowed clients stay open. Idempotent; later calls on this Redlock throw.
+   */
+  close(): Promise<void> {
+    this.#closed ??= this.#close();
+    return this.#closed;
+  }
+
+  async #close(): Promise<void> {
+    await Promise.allSettled([...this.#ctx.live].map((lock) => lock.release()));
+    this.#ctx.wakeup.close();
+    await Promise.allSettled(this.#instances.map((i) => i.close()));
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new TypeError('This Redlock was closed: create a new one to take more locks');
+  }
+}
