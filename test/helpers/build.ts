@@ -1,0 +1,29 @@
+/** Child processes run the built package (dist/); build it when src/ is newer. */
+import { execFileSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = join(import.meta.dirname, '..', '..');
+
+function newest(dir: string): number {
+  let t = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    t = Math.max(t, entry.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+export function ensureBuilt(): void {
+  let built: number;
+  try {
+    built = Math.min(statSync(join(root, 'dist', 'index.js')).mtimeMs, statSync(join(root, 'dist', 'index.cjs')).mtimeMs);
+  } catch {
+    built = 0;
+  }
+  if (built >= newest(join(root, 'src'))) return;
+  execFileSync(process.execPath, [join(root, 'node_modules', 'tsup', 'dist', 'cli-default.js')], { cwd: root, stdio: 'pipe' });
+}
+
+export const distEntry = join(root, 'dist', 'index.js');
+export const projectRoot = root;

@@ -1,0 +1,80 @@
+/** Hand-off by release notification: waiters wake on the release, not after a retry delay. */
+import { describe, expect, inject, it } from 'vitest';
+import type { Lock } from '../../src/index.js';
+import { raw, redlock } from '../helpers/tenure.js';
+import { waitFor } from '../helpers/wait.js';
+
+async function subscribers(urls: readonly string[], channel: string): Promise<number[]> {
+  const clients = raw(urls);
+  return Promise.all(clients.map(async (c) => Number(((await c.pubsub('NUMSUB', channel)) as [string, number])[1])));
+}
+
+describe.each([1, 3] as const)('hand-off on %i instance(s)', (n) => {
+  const urls = inject(n === 1 ? 'redis1' : 'redis3');
+
+  it('a waiter takes the lock on release, long before its retry delay', async () => {
+    const a = redlock(urls);
+    const holder = (await a.tryAcquire('h', { ttl: 30_000 }))!;
+    const start = performance.now();
+    const waiting = a.acquire('h', { ttl: 5_000, wait: 20_000, retryDelay: 10_000, retryJitter: 0 });
+    const channel = `${a.options.keyPrefix}{h}:released`;
+    await waitFor(async () => (await subscribers(urls, channel)).some((x) => x > 0));
+    await holder.release();
+    const lock = await waiting;
+    expect(lock.isHeld).toBe(true);
+    expect(performance.now() - start).toBeLessThan(5_000); // polling would take 10 s
+    // Nobody waits any more: the subscription is gone everywhere.
+    await waitFor(async () => (await subscribers(urls, channel)).every((x) => x === 0));
+  });
+
+  it('eight waiters take turns, never overlapping, each hand-off woken by the release', async () => {
+    const a = redlock(urls);
+    const b = redlock(urls, { keyPrefix: a.options.keyPrefix }); // a second client: wake-ups cross connections
+    let inside = 0;
+    let maxInside = 0;
+    const order: number[] = [];
+    const start = performance.now();
+    await Promise.all(
+      Array.from({ length: 8 }, async (_, i) => {
+        const r = i % 2 === 0 ? a : b;
+        for (let turn = 0; turn < 3; turn++) {
+          const lock: Lock = await r.acquire('turns', { ttl: 5_000, wait: 30_000, retryDelay: 10_000 });
+          inside++;
+          maxInside = Math.max(maxInside, inside);
+          await new Promise((resolve) => setImmediate(resolve));
+          inside--;
+          order.push(i);
+          await lock.release();
+        }
+      }),
+    );
+    expect(maxInside).toBe(1);
+    expect(order).toHaveLength(24);
+    // 24 hand-offs with a 10 s retry delay: only wake-ups make this finish quickly.
+    expect(performance.now() - start).toBeLessThan(10_000);
+  });
+
+  it('aborting a waiter removes its subscription', async () => {
+    const a = redlock(urls);
+    await a.tryAcquire('ab', { ttl: 30_000 });
+    const controller = new AbortController();
+    const waiting = a.acquire('ab', { ttl: 1_000, wait: 20_000, signal: controller.signal }).catch((e: unknown) => e);
+    const channel = `${a.options.keyPrefix}{ab}:released`;
+    await waitFor(async () => (await subscribers(urls, channel)).some((x) => x > 0));
+    controller.abort();
+    expect(await waiting).toMatchObject({ name: 'AbortError' });
+    await waitFor(async () => (await subscribers(urls, channel)).every((x) => x === 0));
+  });
+
+  it('a multi-resource waiter wakes when any of its resources is released', async () => {
+    const a = redlock(urls);
+    const holder = (await a.tryAcquire('m2', { ttl: 30_000 }))!;
+    const waiting = a.acquire(['m1', 'm2'], { ttl: 5_000, wait: 20_000, retryDelay: 10_000, retryJitter: 0 });
+    await waitFor(async () => (await subscribers(urls, `${a.options.keyPrefix}{m2}:released`)).some((x) => x > 0));
+    const start = performance.now();
+    await holder.release();
+    const lock = await waiting;
+    expect(lock.resources).toEqual(['m1', 'm2']);
+    expect(performance.now() - start).toBeLessThan(5_000);
+  });
+});
