@@ -1,0 +1,600 @@
+/**
+ * `npm run bench`: Tenure against node-redlock 5 and 4, redis-semaphore and a raw ioredis
+ * floor, in one run, on fresh redis-servers started here. Tables go to stdout and
+ * bench/results/latest.md, every number to latest.json, the contention chart to
+ * contention.svg. Results are reported, not asserted: exit 0 unless something crashed.
+ *
+ *   BENCH_QUICK=1       ~40 s smoke run
+ *   BENCH_TENURE=src    measure src/ through tsx instead of the bundle in dist/ (see loadTenure)
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import path from 'node:path';
+import { redisServerBinary } from '../test/helpers/redis-server.js';
+import { connect, loadTenure, makeAdapter, type Adapter, type TenureModule, type TenureSource } from './adapters.js';
+import { CONTENTION, DURATIONS, LIBS, LOOPS, QUICK, SETTINGS, SLOW_MS, type LibName } from './config.js';
+import {
+  runRound,
+  settleStragglers,
+  type FromWorker,
+  type ProcessResult,
+  type RoundSpec,
+  type ToWorker,
+  type WorkerConfig,
+} from './contention.js';
+import { computeTargets, contentionSvg, markdown } from './report.js';
+import type { ContentionResult, ExtendResult, LatencyResult, LoopsResult, Meta, Results, SlowResult } from './results-types.js';
+import { cleanupAll, installSignalHandlers, onCleanup, withProxies, withServers } from './rig.js';
+import { jain, summarize } from './stats.js';
+
+const root = path.resolve(import.meta.dirname, '..');
+const resultsDir = path.join(root, 'bench', 'results');
+const t0 = performance.now();
+
+function log(message: string): void {
+  const s = ((performance.now() - t0) / 1000).toFixed(1).padStart(6);
+  process.stderr.write(`[${s}s] ${message}\n`);
+}
+
+// ---------------------------------------------------------------------------
+// Adapters: one set per library on one set of URLs, closed on crash too
+// ---------------------------------------------------------------------------
+
+interface Opened {
+  readonly adapters: Map<LibName, Adapter>;
+  close(): Promise<void>;
+}
+
+async function open(urls: readonly string[], tenure: TenureModule): Promise<Opened> {
+  const adapters = new Map<LibName, Adapter>();
+  const close = onCleanup(async () => {
+    await Promise.allSettled([...adapters.values()].map((a) => a.close()));
+  });
+  for (const lib of LIBS) {
+    const a = makeAdapter(lib, { urls, tenure });
+    adapters.set(lib, a);
+    await a.ready();
+  }
+  return { adapters, close };
+}
+
+function get(opened: Opened, lib: LibName): Adapter {
+  return opened.adapters.get(lib)!;
+}
+
+/** Sequential acquire+release on one key for `ms`; per-op latency in ms (acquire and release separately). */
+async function sequential(
+  adapter: Adapter,
+  key: string,
+  ms: number,
+): Promise<{ acquire: number[]; release: number[]; total: number[]; fails: number }> {
+  const acquire: number[] = [];
+  const release: number[] = [];
+  const total: number[] = [];
+  let fails = 0;
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    const a = performance.now();
+    let held;
+    try {
+      held = await adapter.acquire(key, SETTINGS.ttl);
+    } catch {
+      fails++;
+      continue;
+    }
+    const b = performance.now();
+    await held.release();
+    const c = performance.now();
+    acquire.push(b - a);
+    release.push(c - b);
+    total.push(c - a);
+  }
+  return { acquire, release, total, fails };
+}
+
+async function warm(opened: Opened, ms: number): Promise<void> {
+  for (const lib of LIBS) await sequential(get(opened, lib), `warm:${lib}`, ms / LIBS.length);
+}
+
+// ---------------------------------------------------------------------------
+// a. uncontended latency on 1, 3, 5 instances
+// ---------------------------------------------------------------------------
+
+async function scenarioLatency(tenure: TenureModule): Promise<LatencyResult[]> {
+  const out: LatencyResult[] = [];
+  for (const n of [1, 3, 5]) {
+    log(`a. uncontended latency, ${n} instance(s)`);
+    await withServers(n, async (set) => {
+      const opened = await open(set.urls, tenure);
+      try {
+        await warm(opened, DURATIONS.warmMs);
+        const samples = new Map<LibName, number[]>(LIBS.map((l) => [l, []]));
+        const roundP50 = new Map<LibName, number[]>(LIBS.map((l) => [l, []]));
+        const fails = new Map<LibName, number>(LIBS.map((l) => [l, 0]));
+        for (let rep = 0; rep < DURATIONS.latencyReps; rep++) {
+          for (const lib of LIBS) {
+            const r = await sequential(get(opened, lib), `a:${n}:${lib}`, DURATIONS.latencyRoundMs);
+            const micros = r.total.map((v) => v * 1000);
+            samples.get(lib)!.push(...micros);
+            roundP50.get(lib)!.push(summarize(micros).p50);
+            fails.set(lib, fails.get(lib)! + r.fails);
+          }
+        }
+        for (const lib of LIBS) {
+          out.push({
+            instances: n,
+            lib,
+            latencyMicros: summarize(samples.get(lib)!),
+            roundP50Micros: roundP50.get(lib)!,
+            fails: fails.get(lib)!,
+          });
+        }
+      } finally {
+        await opened.close();
+      }
+    });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// b. 64 concurrent loops on distinct keys, 3 instances
+// ---------------------------------------------------------------------------
+
+async function loopsRound(
+  adapter: Adapter,
+  prefix: string,
+  ms: number,
+): Promise<{ ops: number; ms: number; cpuMicros: number; fails: number }> {
+  let ops = 0;
+  let fails = 0;
+  const cpu0 = process.cpuUsage();
+  const start = performance.now();
+  const end = start + ms;
+  await Promise.all(
+    Array.from({ length: LOOPS }, async (_, i) => {
+      const key = `${prefix}:${i}`;
+      while (performance.now() < end) {
+        try {
+          const held = await adapter.acquire(key, SETTINGS.ttl);
+          await held.release();
+          ops++;
+        } catch {
+          fails++;
+        }
+      }
+    }),
+  );
+  const elapsed = performance.now() - start;
+  const cpu = process.cpuUsage(cpu0);
+  return { ops, ms: elapsed, cpuMicros: cpu.user + cpu.system, fails };
+}
+
+async function scenarioLoops(tenure: TenureModule): Promise<LoopsResult[]> {
+  log(`b. ${LOOPS} concurrent loops on distinct keys, 3 instances`);
+  return withServers(3, async (set) => {
+    const opened = await open(set.urls, tenure);
+    try {
+      for (const lib of LIBS) await loopsRound(get(opened, lib), `warm:b:${lib}`, DURATIONS.warmMs / 2);
+      const rounds = new Map<LibName, { ops: number; ms: number; cpuMicros: number; fails: number }[]>(LIBS.map((l) => [l, []]));
+      for (let rep = 0; rep < DURATIONS.reps; rep++) {
+        for (const lib of LIBS) rounds.get(lib)!.push(await loopsRound(get(opened, lib), `b:${rep}:${lib}`, DURATIONS.loopsRoundMs));
+      }
+      return LIBS.map((lib) => {
+        const rs = rounds.get(lib)!;
+        const ops = rs.reduce((s, r) => s + r.ops, 0);
+        const ms = rs.reduce((s, r) => s + r.ms, 0);
+        const cpu = rs.reduce((s, r) => s + r.cpuMicros, 0);
+        return {
+          lib,
+          ops,
+          ms,
+          opsPerSec: (ops / ms) * 1000,
+          cpuMicrosPerOp: cpu / ops,
+          fails: rs.reduce((s, r) => s + r.fails, 0),
+          rounds: rs,
+        };
+      });
+    } finally {
+      await opened.close();
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------
+// c. 8 workers on one key, 3 instances: 1 process and 4 processes
+// ---------------------------------------------------------------------------
+
+/** A worker process (bench/worker.ts) driven over IPC. */
+class WorkerProcess {
+  readonly #child: ChildProcess;
+  readonly #pending = new Map<number, { resolve: (r: ProcessResult) => void; reject: (e: Error) => void }>();
+  readonly ready: Promise<void>;
+  readonly exited: Promise<void>;
+  #seq = 0;
+
+  constructor(config: WorkerConfig) {
+    this.#child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'bench', 'worker.ts')], {
+      cwd: root,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      env: { ...process.env, BENCH_WORKER: JSON.stringify(config) },
+    });
+    let readyResolve!: () => void;
+    let readyReject!: (e: Error) => void;
+    this.ready = new Promise<void>((resolve, reject) => {
+      readyResolve = resolve;
+      readyReject = reject;
+    });
+    this.ready.catch(() => undefined);
+    this.#child.on('message', (msg: FromWorker) => {
+      if (msg.type === 'ready') readyResolve();
+      else if (msg.type === 'result') this.#settle(msg.seq, msg.result, undefined);
+      else {
+        const error = new Error(`worker ${this.#child.pid}: ${msg.message}`);
+        if (msg.seq === undefined) readyReject(error);
+        else this.#settle(msg.seq, undefined, error);
+      }
+    });
+    this.exited = new Promise<void>((resolve) => {
+      this.#child.once('exit', (code, signal) => {
+        const error = new Error(`worker ${this.#child.pid} exited (code ${code}, signal ${signal})`);
+        readyReject(error);
+        for (const seq of [...this.#pending.keys()]) this.#settle(seq, undefined, error);
+        resolve();
+      });
+    });
+  }
+
+  #settle(seq: number, result: ProcessResult | undefined, error: Error | undefined): void {
+    const p = this.#pending.get(seq);
+    if (p === undefined) return;
+    this.#pending.delete(seq);
+    if (error) p.reject(error);
+    else p.resolve(result!);
+  }
+
+  round(spec: RoundSpec): Promise<ProcessResult> {
+    const seq = ++this.#seq;
+    return new Promise<ProcessResult>((resolve, reject) => {
+      this.#pending.set(seq, { resolve, reject });
+      this.#child.send({ type: 'round', seq, spec } satisfies ToWorker);
+    });
+  }
+
+  /** Asks it to close its connections and exit; SIGKILL (this child only) after 3 s. */
+  async stop(): Promise<void> {
+    if (this.#child.exitCode !== null || this.#child.signalCode !== null) return;
+    if (this.#child.connected) this.#child.send({ type: 'exit' } satisfies ToWorker);
+    const timer = setTimeout(() => this.#child.kill('SIGKILL'), 3000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+
+async function scenarioContention(tenure: TenureModule, source: TenureSource): Promise<ContentionResult[]> {
+  log(`c. ${CONTENTION.workers} workers on one key, 3 instances, 1 and ${CONTENTION.processes} processes`);
+  return withServers(CONTENTION.instances, async (set) => {
+    const opened = await open(set.urls, tenure);
+    const stats = connect(set.urls);
+    const closeStats = onCleanup(async () => {
+      await Promise.allSettled(stats.map((c) => c.quit()));
+    });
+    /** Commands the servers have run so far (all of them, INFO itself excluded). */
+    const commands = async (): Promise<number> => {
+      const infos = await Promise.all(stats.map((c) => c.info('commandstats')));
+      let total = 0;
+      for (const info of infos) {
+        for (const m of info.matchAll(/^cmdstat_(\w+):calls=(\d+)/gm)) if (m[1] !== 'info') total += Number(m[2]);
+      }
+      return total;
+    };
+    const children: WorkerProcess[] = [];
+    const stopChildren = onCleanup(async () => {
+      await Promise.all(children.map((c) => c.stop()));
+    });
+    try {
+      await warm(opened, DURATIONS.warmMs);
+      for (let i = 0; i < CONTENTION.processes; i++) {
+        children.push(new WorkerProcess({ urls: set.urls, libs: [...LIBS], tenureSource: source }));
+      }
+      await Promise.all(children.map((c) => c.ready));
+      log(`c. ${CONTENTION.processes} worker processes ready`);
+
+      interface Acc {
+        processes: number;
+        pauseMs: number;
+        lib: LibName;
+        rounds: ProcessResult[][];
+        ms: number;
+        commands: number;
+      }
+      const acc: Acc[] = [];
+      const perProcess = CONTENTION.workers / CONTENTION.processes;
+      for (let rep = 0; rep < DURATIONS.contentionReps; rep++) {
+        for (const processes of [1, CONTENTION.processes]) {
+          for (const pauseMs of CONTENTION.pauses) {
+            log(`c. rep ${rep + 1}/${DURATIONS.contentionReps}: ${processes} process(es), ${pauseMs} ms pause`);
+            for (const lib of LIBS) {
+              const spec: RoundSpec = {
+                lib,
+                key: `c:${rep}:${processes}:${pauseMs}:${lib}`,
+                workers: processes === 1 ? CONTENTION.workers : perProcess,
+                ttl: SETTINGS.ttl,
+                pauseMs,
+                csMs: CONTENTION.csMs,
+                startAt: Date.now() + 150,
+                durationMs: DURATIONS.contentionRoundMs,
+              };
+              const before = await commands();
+              const results =
+                processes === 1 ? [await runRound(get(opened, lib), spec)] : await Promise.all(children.map((c) => c.round(spec)));
+              const after = await commands();
+              let a = acc.find((x) => x.processes === processes && x.pauseMs === pauseMs && x.lib === lib);
+              if (a === undefined) acc.push((a = { processes, pauseMs, lib, rounds: [], ms: 0, commands: 0 }));
+              a.rounds.push(results);
+              a.ms += spec.durationMs;
+              a.commands += after - before;
+              await new Promise((r) => setTimeout(r, 50)); // let unawaited commands (undo, publish) land
+            }
+          }
+        }
+      }
+
+      return acc.map((a): ContentionResult => {
+        const workers = a.rounds.map((round) => round.flatMap((p) => p.workers));
+        const all = workers.flat();
+        const workerTurns = workers.map((ws) => ws.map((w) => w.turns));
+        const turns = all.reduce((s, w) => s + w.turns, 0);
+        const waits = all.flatMap((w) => w.waits);
+        const cpu = a.rounds.flat().reduce((s, p) => s + p.cpuMicros, 0);
+        const flatTurns = workerTurns.flat();
+        return {
+          processes: a.processes,
+          pauseMs: a.pauseMs,
+          lib: a.lib,
+          turns,
+          durationMs: a.ms,
+          csPerSec: (turns / a.ms) * 1000,
+          wait: summarize([...waits, ...all.flatMap((w) => w.failWaits)]),
+          fails: all.reduce((s, w) => s + w.fails, 0),
+          releaseErrors: all.reduce((s, w) => s + w.releaseErrors, 0),
+          unfinished: all.reduce((s, w) => s + w.unfinished, 0),
+          commandsPerTurn: a.commands / turns,
+          violations: a.rounds.flat().reduce((s, p) => s + p.violations, 0),
+          workerTurns,
+          minTurns: Math.min(...flatTurns),
+          maxTurns: Math.max(...flatTurns),
+          jain: workerTurns.reduce((s, t) => s + jain(t), 0) / workerTurns.length,
+          cpuMicrosPerTurn: cpu / turns,
+          waits: waits.map((w) => Math.round(w * 100) / 100),
+        };
+      });
+    } finally {
+      await stopChildren();
+      const left = await settleStragglers(2000);
+      if (left > 0) log(`c. ${left} acquisition(s) still waiting after the last round; closing anyway`);
+      await closeStats();
+      await opened.close();
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------
+// d. one slow instance of three
+// ---------------------------------------------------------------------------
+
+async function scenarioSlow(tenure: TenureModule): Promise<SlowResult[]> {
+  log(`d. one slow instance of three (+${SLOW_MS} ms each way through a proxy)`);
+  return withServers(3, (set) =>
+    withProxies(set, async (proxies) => {
+      const opened = await open(
+        proxies.map((p) => p.url),
+        tenure,
+      );
+      try {
+        await warm(opened, DURATIONS.warmMs);
+        type Samples = { acquire: number[]; release: number[] };
+        const data = new Map<LibName, { base: Samples; slow: Samples; fails: number }>(
+          LIBS.map((l) => [l, { base: { acquire: [], release: [] }, slow: { acquire: [], release: [] }, fails: 0 }]),
+        );
+        for (let rep = 0; rep < DURATIONS.reps; rep++) {
+          for (const m of ['base', 'slow'] as const) {
+            proxies[2]!.setLatency(m === 'slow' ? SLOW_MS : 0);
+            for (const lib of LIBS) {
+              const r = await sequential(get(opened, lib), `d:${rep}:${m}:${lib}`, DURATIONS.slowRoundMs);
+              const d = data.get(lib)!;
+              d[m].acquire.push(...r.acquire);
+              d[m].release.push(...r.release);
+              d.fails += r.fails;
+            }
+          }
+        }
+        proxies[2]!.setLatency(0);
+        return LIBS.map((lib) => {
+          const d = data.get(lib)!;
+          return {
+            lib,
+            base: { acquire: summarize(d.base.acquire), release: summarize(d.base.release) },
+            slow: { acquire: summarize(d.slow.acquire), release: summarize(d.slow.release) },
+            fails: d.fails,
+          };
+        });
+      } finally {
+        await opened.close();
+      }
+    }),
+  );
+}
+
+// ---------------------------------------------------------------------------
+// e. extend throughput
+// ---------------------------------------------------------------------------
+
+async function scenarioExtend(tenure: TenureModule): Promise<ExtendResult[]> {
+  const out: ExtendResult[] = [];
+  for (const n of [1, 3]) {
+    log(`e. extend throughput, ${n} instance(s)`);
+    await withServers(n, async (set) => {
+      const opened = await open(set.urls, tenure);
+      try {
+        const data = new Map<LibName, { samples: number[]; ms: number; fails: number }>(
+          LIBS.map((l) => [l, { samples: [], ms: 0, fails: 0 }]),
+        );
+        for (let rep = -1; rep < DURATIONS.reps; rep++) {
+          for (const lib of LIBS) {
+            const adapter = get(opened, lib);
+            const held = await adapter.acquire(`e:${n}:${rep}:${lib}`, SETTINGS.ttl);
+            const samples: number[] = [];
+            let fails = 0;
+            const start = performance.now();
+            const end = start + (rep < 0 ? DURATIONS.warmMs / LIBS.length : DURATIONS.extendRoundMs);
+            while (performance.now() < end) {
+              const a = performance.now();
+              try {
+                await held.extend(SETTINGS.ttl);
+                samples.push((performance.now() - a) * 1000);
+              } catch {
+                fails++;
+              }
+            }
+            const ms = performance.now() - start;
+            await held.release();
+            if (rep < 0) continue; // warm-up round
+            const d = data.get(lib)!;
+            d.samples.push(...samples);
+            d.ms += ms;
+            d.fails += fails;
+          }
+        }
+        for (const lib of LIBS) {
+          const d = data.get(lib)!;
+          out.push({
+            instances: n,
+            lib,
+            ops: d.samples.length,
+            ms: d.ms,
+            opsPerSec: (d.samples.length / d.ms) * 1000,
+            latencyMicros: summarize(d.samples),
+            fails: d.fails,
+          });
+        }
+      } finally {
+        await opened.close();
+      }
+    });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// main
+// ---------------------------------------------------------------------------
+
+function readVersion(pkg: string): string {
+  try {
+    return (JSON.parse(readFileSync(path.join(root, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return '?';
+  }
+}
+
+function gitDescribe(): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: root, encoding: 'utf8' }).trim() !== '';
+    return dirty ? `${head} + uncommitted src/ changes` : head;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Whether some file under src/ is newer than the bundle. */
+function distIsStale(): boolean {
+  const newest = (dir: string): number =>
+    readdirSync(dir, { withFileTypes: true }).reduce((t, e) => {
+      const p = path.join(dir, e.name);
+      return Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+    }, 0);
+  try {
+    return newest(path.join(root, 'src')) > statSync(path.join(root, 'dist', 'index.js')).mtimeMs;
+  } catch {
+    return true;
+  }
+}
+
+function redisVersion(): string {
+  try {
+    const out = execFileSync(redisServerBinary(), ['--version'], { encoding: 'utf8' });
+    return /v=(\S+)/.exec(out)?.[1] ?? out.trim();
+  } catch {
+    return '?';
+  }
+}
+
+/** Indented JSON, but arrays of numbers on one line (the wait samples would be one per line). */
+function compactJson(value: unknown): string {
+  const text = JSON.stringify(value, null, 1);
+  return text.replace(/\[\s*(-?[\d.e+-]+(?:,\s*-?[\d.e+-]+)*)\s*\]/g, (_, inner: string) => `[${inner.replace(/\s+/g, '')}]`) + '\n';
+}
+
+async function main(): Promise<void> {
+  installSignalHandlers();
+  const source: TenureSource = process.env['BENCH_TENURE'] === 'src' ? 'src' : 'dist';
+  if (source === 'dist' && distIsStale()) log('warning: dist/ is older than src/: run `npm run build` (npm run bench does)');
+  const tenure = await loadTenure(source);
+  const meta: Meta = {
+    date: new Date().toISOString(),
+    quick: QUICK,
+    node: process.version,
+    redis: redisVersion(),
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model.trim() ?? '?',
+    versions: {
+      tenure: readVersion('..'),
+      'redlock (5)': readVersion('redlock5'),
+      'redlock (4)': readVersion('redlock4'),
+      'redis-semaphore': readVersion('redis-semaphore'),
+      ioredis: readVersion('ioredis'),
+    },
+    settings: {
+      ...SETTINGS,
+      loops: LOOPS,
+      workers: CONTENTION.workers,
+      processes: CONTENTION.processes,
+      csMs: CONTENTION.csMs,
+      slowMs: SLOW_MS,
+    },
+    durations: DURATIONS,
+    tenureSource: source,
+    git: gitDescribe(),
+  };
+  log(`bench${QUICK ? ' (quick)' : ''}: tenure from ${source}/, node ${meta.node}, redis ${meta.redis}`);
+  const results: Results = { meta, latency: [], loops: [], contention: [], slow: [], extend: [], targets: [] };
+  results.latency = await scenarioLatency(tenure);
+  results.loops = await scenarioLoops(tenure);
+  results.contention = await scenarioContention(tenure, source);
+  results.slow = await scenarioSlow(tenure);
+  results.extend = await scenarioExtend(tenure);
+  results.targets = computeTargets(results);
+  meta.elapsedSeconds = (performance.now() - t0) / 1000;
+
+  const md = markdown(results);
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(path.join(resultsDir, 'latest.md'), md);
+  writeFileSync(path.join(resultsDir, 'latest.json'), compactJson(results));
+  writeFileSync(path.join(resultsDir, 'contention.svg'), contentionSvg(results));
+  process.stdout.write(md + '\n');
+  log(`done: bench/results/latest.md, latest.json, contention.svg`);
+}
+
+main()
+  .then(async () => {
+    await cleanupAll();
+    process.exit(0);
+  })
+  .catch(async (error: unknown) => {
+    console.error('bench failed:', error);
+    await cleanupAll();
+    process.exit(1);
+  });
