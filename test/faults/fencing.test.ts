@@ -7,9 +7,9 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { LockLostError, type Lock } from '../../src/index.js';
-import { distEntry, ensureBuilt } from '../helpers/build.js';
+import { distEntry } from '../helpers/build.js';
 import { startRedisSet, type RedisSet } from '../helpers/redis-server.js';
 import { startProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { defer, prefix, redlock } from '../helpers/tenure.js';
@@ -49,7 +49,6 @@ function worker(args: string[]): Worker {
 }
 
 describe('a paused holder resumes and writes', () => {
-  beforeAll(() => ensureBuilt());
 
   it.each(['plain', 'fenced'] as const)('%s', async (mode) => {
     set = await startRedisSet(3);

@@ -5,9 +5,9 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectionError, LockTimeoutError, QuorumError, Redlock } from '../../src/index.js';
-import { distEntry, ensureBuilt } from '../helpers/build.js';
+import { distEntry } from '../helpers/build.js';
 import { startRedisSet, type RedisSet } from '../helpers/redis-server.js';
 import { startProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { defer, prefix, raw, redlock } from '../helpers/tenure.js';
@@ -36,7 +36,6 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
 }
 
 describe('faults on 3 instances', () => {
-  beforeAll(() => ensureBuilt());
 
   it('one black-holed instance: acquire and release still succeed, without waiting for it', async () => {
     const urls = await threeBehindProxies();

@@ -1,4 +1,4 @@
-/** Child processes run the built package (dist/); build it when src/ is newer. */
+/** Child processes run the built package (dist/); globalSetup builds it when src/ is newer. */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';

@@ -6,6 +6,7 @@
  * Tests that kill or pause servers must start their own (startRedis / startRedisSet).
  */
 import type { TestProject } from 'vitest/node';
+import { ensureBuilt } from './build.js';
 import { startRedisSet } from './redis-server.js';
 import type { RedisSet } from './redis-server.js';
 
@@ -18,6 +19,9 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // Build dist/ here, once, before any worker starts: tests that spawn child processes or
+  // import the package run the build, and concurrent builds in workers would race (tsup cleans dist/).
+  ensureBuilt();
   const sets: RedisSet[] = [];
   const stopAll = async (): Promise<void> => {
     await Promise.allSettled(sets.map((s) => s.stop()));

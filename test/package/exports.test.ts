@@ -2,15 +2,14 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { ensureBuilt, projectRoot } from '../helpers/build.js';
+import { describe, expect, inject, it } from 'vitest';
+import { projectRoot } from '../helpers/build.js';
 
 function node(args: string[]): string {
   return execFileSync(process.execPath, args, { cwd: projectRoot, encoding: 'utf8', timeout: 15_000 }).trim();
 }
 
 describe('package', () => {
-  beforeAll(() => ensureBuilt());
 
   it('ships ESM, CommonJS and a declaration file for each', () => {
     for (const f of ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts']) expect(existsSync(join(projectRoot, 'dist', f))).toBe(true);
