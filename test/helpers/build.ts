@@ -17,7 +17,7 @@ function newest(dir: string): number {
 export function ensureBuilt(): void {
   let built: number;
   try {
-    built = Math.min(statSync(join(root, 'dist', 'index.js')).mtimeMs, statSync(join(root, 'dist', 'index.cjs')).mtimeMs);
+    built = Math.min(...['index.js', 'index.cjs', 'cli.js'].map((f) => statSync(join(root, 'dist', f)).mtimeMs));
   } catch {
     built = 0;
   }
@@ -26,4 +26,6 @@ export function ensureBuilt(): void {
 }
 
 export const distEntry = join(root, 'dist', 'index.js');
+/** The built `tenure` command line. */
+export const cliEntry = join(root, 'dist', 'cli.js');
 export const projectRoot = root;

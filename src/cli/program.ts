@@ -1,0 +1,13 @@
+/** The `tenure` program and its commands. */
+import { Command } from 'commander';
+import pkg from '../../package.json' with { type: 'json' };
+import { errorsAs } from './command.js';
+
+export function program(): Command {
+  const root = new Command('tenure')
+    .description('Distributed locks, fencing tokens and leader election on Redis (Redlock).')
+    .version(pkg.version)
+    .exitOverride();
+  errorsAs(root, 'tenure');
+  return root;
+}
