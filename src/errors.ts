@@ -11,6 +11,8 @@ export type InstanceStatus =
   | 'released' // release: the key was deleted here
   | 'fenced' // fence: the token's counter was moved here
   | 'not-held' // extend / release / fence: this lock's value is no longer here
+  | 'marked' // schedule / once: the job's done-marker was written here
+  | 'read' // schedule / once: the job's done-marker was read here
   | 'error' // the command failed: see `error` (a Redis reply error, a timeout, no connection)
   | 'pending'; // no answer yet when the outcome was decided (early quorum)
 

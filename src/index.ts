@@ -1,5 +1,8 @@
 export { Redlock } from './redlock.js';
 export { Lock } from './lock/lock.js';
+export { Election, type ElectionEvents, type ElectedEvent, type DemotedEvent, type DemotionReason } from './election/election.js';
+export { Schedule, type ScheduleEvents, type ScheduledFn, type ScheduledRun, type RunEvent } from './jobs/schedule.js';
+export type { OnceResult } from './jobs/once.js';
 export type { LockInfo, InstanceView } from './lock/inspect.js';
 export type { Endpoint, EndpointInput, RedisLike } from './core/endpoint.js';
 export {
@@ -14,5 +17,5 @@ export {
   type InstanceOutcome,
   type InstanceStatus,
 } from './errors.js';
-export { DEFAULTS, type RedlockOptions, type AcquireOptions, type TryAcquireOptions, type UsingOptions, type Clock } from './options.js';
+export { DEFAULTS, type RedlockOptions, type AcquireOptions, type TryAcquireOptions, type UsingOptions, type ElectionOptions, type ScheduleOptions, type OnceOptions, type Clock } from './options.js';
 export { fencedSet, fencedGet, type FencedWrite } from './fencing/fenced.js';

@@ -24,3 +24,28 @@ export function resourceOf(prefix: string, key: string): string | undefined {
   if (!key.startsWith(prefix + '{') || !key.endsWith('}')) return undefined;
   return key.slice(prefix.length + 1, -1);
 }
+
+/** The resource an election's lock is taken on. */
+export function electionResource(name: string): string {
+  return `election:${name}`;
+}
+
+/** The channel a new leader announces itself on (same slot as the election's lock). */
+export function leaderChannel(prefix: string, name: string): string {
+  return lockKey(prefix, electionResource(name)) + ':leader';
+}
+
+/** The lock a scheduled job's runs take, one at a time. */
+export function scheduleResource(name: string): string {
+  return `schedule:${name}`;
+}
+
+/** The lock a run-once task takes. */
+export function onceResource(name: string): string {
+  return `once:${name}`;
+}
+
+/** The marker beside a job's lock: the last period done (schedule), or 1 once done (once). */
+export function markKey(prefix: string, resource: string): string {
+  return `${prefix}{${resource}}:done`;
+}

@@ -52,6 +52,83 @@ export interface AcquireOptions extends TryAcquireOptions {
 /** Options of `using`: like `acquire`, and the lock is always auto-extended. */
 export type UsingOptions = Omit<AcquireOptions, 'autoExtend'>;
 
+/** Options of `redlock.election(name, options)`. */
+export interface ElectionOptions {
+  /** The leader's lease in ms: renewed every ttl/3; a crashed leader is replaced within about one ttl. Required. */
+  ttl: number;
+  /** This candidate's id, shown by `leader()` and `tenure status`. @default the Redlock's `owner` */
+  id?: string;
+  /**
+   * Longest pause between a waiting candidate's attempts (a release wakes it at once; it also
+   * tries when the leader's lease would run out). At most the ttl. @default ttl / 2
+   */
+  retryDelay?: number;
+}
+
+/** Options of `redlock.schedule(name, options, fn)`. */
+export interface ScheduleOptions {
+  /** The period in ms: `fn` runs once per period, periods aligned to the wall clock (epoch multiples). Required. */
+  every: number;
+  /** The run lock's lease in ms, auto-extended while `fn` runs; a crashed run is taken over after it. @default min(every, 30000) */
+  ttl?: number;
+}
+
+/** Options of `redlock.once(name, fn, options)`. */
+export interface OnceOptions {
+  /** The run lock's lease in ms, auto-extended while `fn` runs. @default 30000 */
+  ttl?: number;
+  /** How long to wait for another caller's run to finish. @default no limit */
+  wait?: number;
+  /** Aborts the wait. */
+  signal?: AbortSignal;
+}
+
+export interface ResolvedElection {
+  readonly ttl: number;
+  readonly id: string;
+  readonly retryDelay: number;
+}
+
+export function resolveElectionOptions(options: unknown, base: ResolvedOptions): ResolvedElection {
+  if (options === undefined) throw new TypeError('Expected `options` with a `ttl` (ms): the ttl is required, got undefined');
+  const o = plainObject('options', options);
+  rejectUnknown('options', o, new Set(['ttl', 'id', 'retryDelay']));
+  if (o.ttl === undefined) throw new TypeError('Expected `options.ttl` (ms): the ttl is required, got undefined');
+  const ttl = duration('options.ttl', o.ttl, 0, 30);
+  const id = o.id === undefined ? base.owner : stringArg('options.id', o.id, false);
+  const retryDelay = duration('options.retryDelay', o.retryDelay, Math.floor(ttl / 2), 1);
+  if (retryDelay > ttl) throw new RangeError(`Expected \`options.retryDelay\` to be at most the ttl (${ttl} ms), got ${retryDelay}`);
+  if (base.commandTimeout >= ttl / 3) {
+    // Renewal runs every ttl/3; a command that may take longer than that cannot renew in time.
+    throw new RangeError(`Expected \`options.ttl\` (${ttl} ms) above 3 × the Redlock's commandTimeout (${base.commandTimeout} ms), so that a renewal (every ttl/3) and one retry fit inside the lease: raise the ttl or lower commandTimeout`);
+  }
+  return { ttl, id, retryDelay };
+}
+
+export function resolveScheduleOptions(options: unknown): { every: number; ttl: number } {
+  if (options === undefined) throw new TypeError('Expected `options` with `every` (ms), got undefined');
+  const o = plainObject('options', options);
+  rejectUnknown('options', o, new Set(['every', 'ttl']));
+  if (o.every === undefined) throw new TypeError('Expected `options.every` (ms): the period is required, got undefined');
+  const every = duration('options.every', o.every, 0, 1);
+  return { every, ttl: duration('options.ttl', o.ttl, Math.min(every, 30_000), 3) };
+}
+
+export function resolveOnceOptions(options: unknown): { ttl: number; wait: number; signal: AbortSignal | undefined } {
+  const o = plainObject('options', options ?? {});
+  rejectUnknown('options', o, new Set(['ttl', 'wait', 'signal']));
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) {
+    throw new TypeError(`Expected \`options.signal\` to be an AbortSignal, got ${show(o.signal)}`);
+  }
+  return { ttl: duration('options.ttl', o.ttl, 30_000, 3), wait: duration('options.wait', o.wait, MAX_DURATION, 0), signal: o.signal };
+}
+
+/** A callback argument: a function, or a TypeError naming it. */
+export function fnArg<F>(name: string, value: unknown): F {
+  if (typeof value !== 'function') throw new TypeError(`Expected \`${name}\` to be a function, got ${show(value)}`);
+  return value as F;
+}
+
 /** The longest duration Tenure accepts (the largest delay a Node.js timer supports). */
 export const MAX_DURATION = 2_147_483_647;
 

@@ -14,11 +14,22 @@ import type { Context } from './core/context.js';
 import { createInstances, type EndpointInput, type Instance } from './core/endpoint.js';
 import { quorumOf } from './core/quorum.js';
 import { Wakeup } from './core/wakeup.js';
+import { Election } from './election/election.js';
+import { once, type OnceResult } from './jobs/once.js';
+import { Schedule, type ScheduledFn } from './jobs/schedule.js';
 import { acquire } from './lock/acquire.js';
 import { inspect, type LockInfo } from './lock/inspect.js';
 import type { Lock } from './lock/lock.js';
 import {
+  fnArg,
   resolveAcquireOptions,
+  resolveElectionOptions,
+  resolveOnceOptions,
+  resolveScheduleOptions,
+  stringArg,
+  type ElectionOptions,
+  type OnceOptions,
+  type ScheduleOptions,
   resolveRedlockOptions,
   resolveResources,
   type AcquireOptions,
@@ -125,6 +136,42 @@ export class Redlock implements AsyncDisposable {
   }
 
   /**
+   * A leader election among every process that creates one with this name: call
+   * `start()` to campaign, `stop()` to resign. See Election for what it guarantees.
+   */
+  election(name: string, options: ElectionOptions): Election {
+    const n = stringArg('name', name, false);
+    const o = resolveElectionOptions(options, this.#options);
+    this.#assertOpen();
+    return new Election(this.#ctx, n, o);
+  }
+
+  /**
+   * Runs `fn` once per period of `every` ms across every process that schedules this name,
+   * on one of them, never two runs at once. Starts now; the returned handle's `stop()` ends it.
+   * `fn` gets an AbortSignal that aborts if its run lock is lost.
+   */
+  schedule(name: string, options: ScheduleOptions, fn: ScheduledFn): Schedule {
+    const n = stringArg('name', name, false);
+    const o = resolveScheduleOptions(options);
+    const f = fnArg<ScheduledFn>('fn', fn);
+    this.#assertOpen();
+    return new Schedule(this.#ctx, n, o, f);
+  }
+
+  /**
+   * Runs `fn` once across the fleet (a migration): the first caller runs it, the others wait
+   * for it and resolve `{ ran: false }`. A failed run is not recorded: the next caller runs it.
+   */
+  async once<T>(name: string, fn: (signal: AbortSignal) => T | Promise<T>, options?: OnceOptions): Promise<OnceResult<T>> {
+    const n = stringArg('name', name, false);
+    const f = fnArg<(signal: AbortSignal) => T | Promise<T>>('fn', fn);
+    const o = resolveOnceOptions(options);
+    this.#assertOpen();
+    return once(this.#ctx, n, f, o);
+  }
+
+  /**
    * Releases the locks this Redlock still holds, then closes the connections it opened.
    * Borrowed clients stay open. Idempotent; later calls on this Redlock throw.
    */
@@ -134,6 +181,7 @@ export class Redlock implements AsyncDisposable {
   }
 
   async #close(): Promise<void> {
+    // Locks, elections (resign) and schedules (stop) alike.
     await Promise.allSettled([...this.#ctx.live].map((lock) => lock.release()));
     this.#ctx.wakeup.close();
     await Promise.allSettled(this.#instances.map((i) => i.close()));

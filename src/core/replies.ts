@@ -75,3 +75,20 @@ export function decodeInspect(reply: unknown): Decoded<Seen> {
   }
   throw new UnexpectedReplyError('inspect', reply);
 }
+
+const MARKED: Decoded<never> = Object.freeze({ status: 'marked' });
+
+/** mark.lua: 1. */
+export function decodeMark(reply: unknown): Decoded<never> {
+  if (reply === Code.Yes) return MARKED;
+  throw new UnexpectedReplyError('mark', reply);
+}
+
+/** read-mark.lua: {1, mark} | 0. `data` is the mark (0 when there is none). */
+export function decodeReadMark(reply: unknown): Decoded<number> {
+  if (reply === Code.No) return { status: 'read', data: 0 };
+  if (Array.isArray(reply) && reply.length === 2 && int(reply[0]) === Code.Yes && typeof reply[1] === 'string' && /^\d+$/.test(reply[1])) {
+    return { status: 'read', data: Number(reply[1]) };
+  }
+  throw new UnexpectedReplyError('read-mark', reply);
+}

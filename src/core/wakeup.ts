@@ -36,6 +36,8 @@ export class Wakeup {
   readonly #lastPayload = new Map<string, string>();
   /** Releases seen per channel: a release that comes while a waiter is mid-attempt is not lost. */
   readonly #generation = new Map<string, number>();
+  /** Listeners that want every message of a channel (an election's leader announcements). */
+  readonly #listeners = new Map<string, Set<(payload: string) => void>>();
   #closed = false;
 
   constructor(instances: readonly Instance[], timeout: number) {
@@ -86,11 +88,30 @@ export class Wakeup {
         this.#refs.delete(c);
         this.#lastPayload.delete(c);
         this.#generation.delete(c);
+        this.#listeners.delete(c);
         gone.push(c);
       }
     }
     if (gone.length === 0 || this.#closed) return;
     for (const sub of this.#subscribers.values()) sub?.unsubscribe(...gone).catch(() => undefined);
+  }
+
+  /**
+   * Calls `fn` with each distinct message on `channel` until the returned function is
+   * called. Resolves once the subscription is confirmed (or the timeout passed).
+   */
+  async listen(channel: string, fn: (payload: string) => void): Promise<() => void> {
+    let set = this.#listeners.get(channel);
+    if (set === undefined) this.#listeners.set(channel, (set = new Set()));
+    set.add(fn);
+    let done = false;
+    await this.subscribe([channel]);
+    return () => {
+      if (done) return;
+      done = true;
+      this.#listeners.get(channel)?.delete(fn);
+      this.unsubscribe([channel]);
+    };
   }
 
   /** How many releases were seen on these channels so far (compare before and after an attempt). */
@@ -154,6 +175,7 @@ export class Wakeup {
     if (this.#lastPayload.get(channel) === payload) return; // another instance's copy of the same release
     this.#lastPayload.set(channel, payload);
     this.#generation.set(channel, (this.#generation.get(channel) ?? 0) + 1);
+    for (const fn of this.#listeners.get(channel) ?? []) fn(payload);
     // Wake one waiter (the longest waiting): the lock can go to one of them only, and a
     // herd of attempts from every waiter of every process splits the votes. The others
     // wake on the next release, or after their own delay.

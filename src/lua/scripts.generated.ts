@@ -8,6 +8,12 @@ export const acquire: LuaScript = {
   source: "-- acquire: take every key of a lock, or none; optionally issue a fencing token.\n-- KEYS[1..n]     lock keys, one per resource\n-- KEYS[n+1..2n]  fence counter keys, same order (only when ARGV[3] == '1')\n-- ARGV[1]        lock value (>= 128 random bits, then the owner label)\n-- ARGV[2]        ttl in milliseconds\n-- ARGV[3]        '1' to issue a fencing token, '0' not to\n-- Returns:\n--   1             acquired, without a fencing token\n--   {1, token}    acquired; token = the fencing token as a decimal string\n--   {0, pttl}     held by another value; pttl = when the last held key here frees, in ms\n--                 (-1 when a held key has no expiry)\n-- Every read, and so every error (WRONGTYPE, a foreign counter), comes before the first write.\n-- next_token(first, last): the next fencing token for the counters KEYS[first..last]:\n--   max over them of max(counter + 1, server time in microseconds)\n-- so a token is above every token issued before for any of these resources, and an instance\n-- that lost its data starts above the tokens it issued before (given a sane server clock).\n-- Reads only: returns nil, err when a counter holds a foreign value, before any write.\nlocal function next_token(first, last)\n  local t = redis.call('TIME')\n  local token = tonumber(t[1]) * 1000000 + tonumber(t[2])\n  for i = first, last do\n    local raw = redis.call('GET', KEYS[i])\n    if raw then\n      local c = tonumber(raw)\n      if not c then\n        return nil, redis.error_reply('TENURE fence counter ' .. KEYS[i] .. ' holds a non-numeric value')\n      end\n      if c + 1 > token then\n        token = c + 1\n      end\n    end\n  end\n  return token\nend\n\n-- set_counters(first, last, token): write the token to KEYS[first..last]; returns it as text.\nlocal function set_counters(first, last, token)\n  local s = string.format('%.0f', token)\n  for i = first, last do\n    redis.call('SET', KEYS[i], s)\n  end\n  return s\nend\nlocal fence = ARGV[3] == '1'\nlocal n = fence and (#KEYS / 2) or #KEYS\nlocal value = ARGV[1]\n\nlocal heldPttl = nil\nfor i = 1, n do\n  local current = redis.call('GET', KEYS[i])\n  if current and current ~= value then\n    local pttl = redis.call('PTTL', KEYS[i])\n    if heldPttl == nil or pttl < 0 or (heldPttl >= 0 and pttl > heldPttl) then\n      heldPttl = pttl\n    end\n  end\nend\nif heldPttl ~= nil then\n  return {0, heldPttl}\nend\n\nlocal token = 0\nif fence then\n  local err\n  token, err = next_token(n + 1, 2 * n)\n  if not token then\n    return err\n  end\nend\n\nfor i = 1, n do\n  redis.call('SET', KEYS[i], value, 'PX', ARGV[2])\nend\nif not fence then\n  return 1\nend\nreturn {1, set_counters(n + 1, 2 * n, token)}\n",
 };
 
+export const announce: LuaScript = {
+  name: "announce",
+  sha1: "98690424df0543d1e9f9e2367107249a4443f764",
+  source: "-- announce: publish a message on a channel (an election's new leader).\n-- KEYS[1]  the channel (passed as a key so that Cluster routes it to the lock's slot)\n-- ARGV[1]  the message\n-- Returns the number of subscribers that received it here.\nreturn redis.call('PUBLISH', KEYS[1], ARGV[1])\n",
+};
+
 export const extend: LuaScript = {
   name: "extend",
   sha1: "d88fa2d2135346b4bd0adbb5bbae5eecf8fde3f0",
@@ -36,6 +42,18 @@ export const inspect: LuaScript = {
   name: "inspect",
   sha1: "fa43cdfbeb9b0a99a32e999417ddcd8a2702cd4c",
   source: "-- inspect: read one lock without changing it.\n-- KEYS[1]  lock key\n-- KEYS[2]  fence counter key\n-- Returns {value or '', pttl, counter or ''}; pttl is -2 when the key does not exist.\nlocal v = redis.call('GET', KEYS[1])\nlocal pttl = redis.call('PTTL', KEYS[1])\nlocal c = redis.call('GET', KEYS[2])\nreturn {v or '', pttl, c or ''}\n",
+};
+
+export const mark: LuaScript = {
+  name: "mark",
+  sha1: "f13fe877aff80fc1fd592d41616c2f7363d5a0ca",
+  source: "-- mark: raise a job's done-marker to ARGV[1] (never lower it).\n-- KEYS[1]  the marker key\n-- ARGV[1]  the mark: a non-negative integer (the period done, or 1 for a run-once task)\n-- ARGV[2]  expiry in ms, or '0' for none\n-- Returns 1. A marker of another type is a WRONGTYPE error, not a silent success.\nlocal current = redis.call('GET', KEYS[1])\nlocal mark = tonumber(ARGV[1])\nif current and tonumber(current) and tonumber(current) >= mark then\n  mark = tonumber(current)\nend\nif ARGV[2] ~= '0' then\n  redis.call('SET', KEYS[1], string.format('%d', mark), 'PX', ARGV[2])\nelse\n  redis.call('SET', KEYS[1], string.format('%d', mark))\nend\nreturn 1\n",
+};
+
+export const readMark: LuaScript = {
+  name: "read-mark",
+  sha1: "12a3b20b6fb563cb4003ecf70b546abb5a52c935",
+  source: "-- read-mark: a job's done-marker.\n-- KEYS[1]  the marker key\n-- Returns {1, mark} where mark is the marker's text, or 0 when there is none.\nlocal current = redis.call('GET', KEYS[1])\nif current then\n  return {1, current}\nend\nreturn 0\n",
 };
 
 export const release: LuaScript = {

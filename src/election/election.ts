@@ -1,0 +1,254 @@
+/**
+ * Leader election on the lock: the candidate that holds the election's lock leads, keeps
+ * its lease by extending it every ttl/3, and resigns by releasing it.
+ *
+ * What it guarantees: at most one candidate believes it leads at any moment, by its own
+ * account, as long as the processes' clocks advance at about the same rate. `isLeader` is
+ * computed from the monotonic clock when read; a leader that cannot renew demotes itself
+ * when its validity runs out (ttl − renewal time − drift), which is before the lease can
+ * expire on a quorum of instances, so `demoted` fires before any other candidate can be
+ * elected. What it does not: stop a leader that pauses (GC, SIGSTOP) from acting on a
+ * belief it formed before the pause — check `isLeader` or `signal` right before acting,
+ * and pass `term` (the leadership's fencing token, strictly increasing across leaders) to
+ * the storage you write, which rejects a stale term.
+ *
+ * Liveness: a crashed leader is replaced within ttl + retryDelay; a resigning one within a
+ * few round trips (its release wakes a waiting candidate through pub/sub). Waiting
+ * candidates attempt about once per retryDelay (ttl/2 by default), not in a tight loop.
+ */
+import { EventEmitter, on } from 'node:events';
+import { debuglog } from 'node:util';
+import type { Context } from '../core/context.js';
+import { sleep } from '../core/sleep.js';
+import { LockTimeoutError } from '../errors.js';
+import { electionResource, leaderChannel } from '../keys.js';
+import { acquire } from '../lock/acquire.js';
+import { inspect } from '../lock/inspect.js';
+import type { Lock } from '../lock/lock.js';
+import * as lua from '../lua/scripts.generated.js';
+import type { ResolvedElection } from '../options.js';
+
+const debug = debuglog('tenure');
+
+export type DemotionReason = 'resigned' | 'lost' | 'error';
+
+export interface ElectedEvent {
+  /** The leadership's fencing token. */
+  readonly term: bigint;
+  readonly id: string;
+}
+
+export interface DemotedEvent {
+  /** `resigned`: stop() was called; `lost`: the lease ran out or was taken; `error`: renewals failed until it ran out. */
+  readonly reason: DemotionReason;
+  readonly term: bigint;
+  /** The LockLostError, for `lost` and `error` (its `cause` holds the last renewal failure). */
+  readonly error?: Error;
+  /** Wall-clock time (ms) the leadership ended by this process's own account: for a lost lease, when its validity ran out. */
+  readonly at: number;
+}
+
+export interface ElectionEvents {
+  elected: [ElectedEvent];
+  demoted: [DemotedEvent];
+  /** A change of leader this candidate observed: the new leader's id, or null when it knows of none. */
+  leader: [string | null];
+  /** Redis trouble while campaigning; the campaign goes on. */
+  campaignError: [Error];
+}
+
+interface Term {
+  readonly lock: Lock;
+  readonly token: bigint;
+  readonly controller: AbortController;
+}
+
+const NOT_LEADER = AbortSignal.abort(new Error('not the leader'));
+
+export class Election extends EventEmitter<ElectionEvents> {
+  /** The election's name. */
+  readonly name: string;
+  /** This candidate's id. */
+  readonly id: string;
+  readonly #ctx: Context;
+  readonly #o: ResolvedElection;
+  readonly #resource: string;
+  readonly #handle = { release: async (): Promise<boolean> => (await this.stop(), true) };
+  #campaign: AbortController | undefined;
+  #loop: Promise<void> | undefined;
+  #term: Term | undefined;
+  #leader: string | null | undefined;
+  #announcements = 0;
+
+  /** @internal Made by `redlock.election(name, options)`. */
+  constructor(ctx: Context, name: string, options: ResolvedElection) {
+    super();
+    this.#ctx = ctx;
+    this.#o = options;
+    this.name = name;
+    this.id = options.id;
+    this.#resource = electionResource(name);
+  }
+
+  /** Whether this candidate leads now (computed from the clock when read). */
+  get isLeader(): boolean {
+    const t = this.#term;
+    return t !== undefined && !t.controller.signal.aborted && t.lock.isHeld;
+  }
+
+  /** The current leadership's fencing token while this candidate leads; undefined otherwise. */
+  get term(): bigint | undefined {
+    return this.isLeader ? this.#term!.token : undefined;
+  }
+
+  /** Aborted when this candidate stops leading (already aborted when it does not lead). */
+  get signal(): AbortSignal {
+    const t = this.#term;
+    if (t === undefined || !this.isLeader) return NOT_LEADER;
+    return AbortSignal.any([t.controller.signal, t.lock.signal]);
+  }
+
+  /** Whether the campaign is running (between start() and stop()). */
+  get campaigning(): boolean {
+    return this.#campaign !== undefined;
+  }
+
+  /** Campaigns in the background until stop(). Idempotent. */
+  start(): this {
+    if (this.#campaign !== undefined) return this;
+    this.#ctx.assertOpen();
+    const campaign = new AbortController();
+    this.#campaign = campaign;
+    this.#ctx.live.add(this.#handle);
+    this.#loop = this.#run(campaign.signal).catch((error: unknown) => debug('election %s: %s', this.name, String(error)));
+    return this;
+  }
+
+  /** Stops campaigning; a leader resigns at once (its lock is released). Resolves when done. */
+  async stop(): Promise<void> {
+    const campaign = this.#campaign;
+    if (campaign === undefined) return this.#loop;
+    this.#campaign = undefined;
+    this.#ctx.live.delete(this.#handle);
+    campaign.abort();
+    await this.#loop;
+  }
+
+  /** The current leader's id, as a quorum of instances sees it; null when nobody leads. */
+  async leader(): Promise<string | null> {
+    this.#ctx.assertOpen();
+    const info = await inspect(this.#ctx, this.#resource);
+    return info.held ? info.owner : null;
+  }
+
+  /** Leader changes as they are observed, starting with the current leader. Ends when `signal` aborts. */
+  async *observe(signal?: AbortSignal): AsyncGenerator<string | null, void, undefined> {
+    const changes = on(this, 'leader', { signal });
+    try {
+      yield this.#leader ?? (await this.leader());
+      for await (const [id] of changes) yield id as string | null;
+    } catch (error) {
+      if (!signal?.aborted) throw error;
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  async #run(signal: AbortSignal): Promise<void> {
+    const unlisten = await this.#ctx.wakeup.listen(leaderChannel(this.#ctx.options.keyPrefix, this.name), (payload) => {
+      this.#announcements++;
+      this.#observe(payload.slice(payload.indexOf('.') + 1));
+    });
+    try {
+      void this.#refreshLeader();
+      while (!signal.aborted) {
+        const lock = await this.#candidate(signal);
+        if (lock === undefined) continue;
+        if (signal.aborted) {
+          await lock.release().catch(() => undefined);
+          return;
+        }
+        await this.#lead(lock, signal);
+      }
+    } finally {
+      unlisten();
+    }
+  }
+
+  /** One stretch of waiting for the lock: the Lock, or undefined to go round again. */
+  async #candidate(signal: AbortSignal): Promise<Lock | undefined> {
+    const o = this.#o;
+    const options = {
+      ttl: o.ttl,
+      fence: true,
+      autoExtend: true,
+      // In stretches of two ttls, so that Redis trouble surfaces as campaignError.
+      wait: 2 * o.ttl,
+      retryDelay: o.retryDelay,
+      retryJitter: Math.min(this.#ctx.options.retryJitter, o.retryDelay),
+      signal,
+    };
+    try {
+      return (await acquire(this.#ctx, [this.#resource], options, false, o.id))!;
+    } catch (error) {
+      if (signal.aborted) return undefined;
+      if (error instanceof LockTimeoutError && error.cause === undefined) return undefined; // another leads: wait on
+      this.emit('campaignError', error as Error);
+      await sleep(o.retryDelay, signal).catch(() => undefined);
+      return undefined;
+    }
+  }
+
+  async #lead(lock: Lock, campaign: AbortSignal): Promise<void> {
+    const term: Term = { lock, token: lock.fencingToken!, controller: new AbortController() };
+    this.#term = term;
+    this.emit('elected', { term: term.token, id: this.id });
+    this.#observe(this.id);
+    this.#announce(term.token);
+    let onLost: (error: Error) => void = () => undefined;
+    let onStop: () => void = () => undefined;
+    const end = await new Promise<{ reason: DemotionReason; error?: Error }>((resolve) => {
+      onLost = (error) => resolve({ reason: error.cause === undefined ? 'lost' : 'error', error });
+      onStop = () => resolve({ reason: 'resigned' });
+      lock.once('lost', onLost);
+      campaign.addEventListener('abort', onStop, { once: true });
+      if (lock.lostError) onLost(lock.lostError);
+      if (campaign.aborted) onStop();
+    });
+    lock.off('lost', onLost);
+    campaign.removeEventListener('abort', onStop);
+    const at = end.reason === 'resigned' ? Date.now() : Math.min(Date.now(), lock.expiresAt);
+    term.controller.abort(end.error ?? new Error(`resigned the leadership of ${this.name}`));
+    this.#term = undefined;
+    this.emit('demoted', { reason: end.reason, term: term.token, ...(end.error ? { error: end.error } : {}), at });
+    this.#observe(null);
+    // Resigning: release, which wakes a waiting candidate at once. A lost lock was freed already.
+    if (end.reason === 'resigned') await lock.release().catch((error: unknown) => debug('resign %s: %s', this.name, String(error)));
+  }
+
+  /** Tells the other candidates (one PUBLISH per instance; nobody waits for it). */
+  #announce(term: bigint): void {
+    const channel = leaderChannel(this.#ctx.options.keyPrefix, this.name);
+    for (const instance of this.#ctx.instances) {
+      instance.eval(lua.announce, [channel, `${term}.${this.id}`], 1).catch((error: unknown) => debug('announce on %s: %s', instance.label, String(error)));
+    }
+  }
+
+  async #refreshLeader(): Promise<void> {
+    const before = this.#announcements;
+    try {
+      const id = await this.leader();
+      if (this.#announcements === before && this.#term === undefined) this.#observe(id);
+    } catch (error) {
+      this.emit('campaignError', error as Error);
+    }
+  }
+
+  #observe(id: string | null): void {
+    if (id === this.#leader) return;
+    this.#leader = id;
+    this.emit('leader', id);
+  }
+}
