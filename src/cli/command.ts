@@ -1,6 +1,6 @@
 /** Building blocks of the commands: shared options, error output, exit codes from actions. */
 import { type Command, Option } from 'commander';
-import { DEFAULT_REDIS, EXIT, oneLine, parseEndpoints, report } from './common.js';
+import { DEFAULT_REDIS, EXIT, anyDuration, oneLine, parseEndpoints, positiveDuration, report } from './common.js';
 
 /** What every command that talks to Redis accepts. */
 export interface ConnectionOptions {
@@ -12,7 +12,7 @@ export interface ConnectionOptions {
 export function withConnection(cmd: Command): Command {
   return cmd
     .addOption(
-      new Option('--redis <urls>', 'Redis servers: comma-separated redis:// or rediss:// URLs, each one vote (env: TENURE_REDIS)')
+      new Option('--redis <urls>', 'Redis servers: comma-separated redis:// or rediss:// URLs, each one vote')
         .env('TENURE_REDIS')
         .argParser(parseEndpoints)
         .default([DEFAULT_REDIS], DEFAULT_REDIS),
@@ -46,4 +46,9 @@ export function act<Args extends unknown[]>(name: string, action: (...args: Args
       exitCode = report(name, error);
     }
   };
+}
+
+/** A duration option (`5000`, `500ms`, `5s`, `2m`) with its default shown as people write it. */
+export function durationOption(flags: string, description: string, fallback: number, shown: string, min: 0 | 1): Option {
+  return new Option(flags, description).argParser(min === 1 ? positiveDuration : anyDuration).default(fallback, shown);
 }

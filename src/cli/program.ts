@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { errorsAs } from './command.js';
+import { registerRun } from './run.js';
 
 export function program(): Command {
   const root = new Command('tenure')
@@ -9,5 +10,6 @@ export function program(): Command {
     .version(pkg.version)
     .exitOverride();
   errorsAs(root, 'tenure');
+  registerRun(root);
   return root;
 }

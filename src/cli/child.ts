@@ -1,0 +1,116 @@
+/**
+ * The command `tenure run` and `tenure leader` supervise. It runs in a session (and process
+ * group) of its own, so that stopping it reaches everything it started — a shell's
+ * children too — and a terminal's Ctrl-C reaches it once, through us, not twice. It
+ * inherits stdin, stdout and stderr.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { constants } from 'node:os';
+import { EXIT, debug } from './common.js';
+
+export interface ChildExit {
+  /** The exit code, or null when a signal ended it. */
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  /** Set when the command could not be started at all. */
+  readonly error?: NodeJS.ErrnoException;
+}
+
+/** Signals `tenure` passes on to the command. */
+export const FORWARDED: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+export class Child {
+  readonly #child: ChildProcess;
+  readonly #group: number | undefined;
+  /** Resolves when the command has exited (or failed to start). */
+  readonly exited: Promise<ChildExit>;
+  #stopping: Promise<void> | undefined;
+
+  constructor(command: readonly string[], env: NodeJS.ProcessEnv) {
+    const [file, ...args] = command;
+    if (file === undefined) throw new TypeError('Expected a command to run');
+    this.#child = spawn(file, args, { stdio: 'inherit', env, detached: true });
+    this.#group = this.#child.pid;
+    this.exited = new Promise((resolve) => {
+      this.#child.once('error', (error: NodeJS.ErrnoException) => {
+        if (this.#child.pid === undefined) resolve({ code: null, signal: null, error });
+      });
+      this.#child.once('exit', (code, signal) => resolve({ code, signal }));
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.#child.pid;
+  }
+
+  /** Sends `signal` to the command's process group (to the command itself if that fails). */
+  signal(signal: NodeJS.Signals): void {
+    if (this.#group === undefined) return;
+    try {
+      process.kill(-this.#group, signal);
+    } catch {
+      try {
+        this.#child.kill(signal);
+      } catch {
+        // gone already
+      }
+    }
+  }
+
+  /**
+   * SIGTERM to the group, SIGKILL after `grace` ms if anything in it still runs. Resolves
+   * once the command has exited and its group is empty (or was SIGKILLed). Idempotent.
+   */
+  stop(grace: number): Promise<void> {
+    this.#stopping ??= this.#stop(grace);
+    return this.#stopping;
+  }
+
+  async #stop(grace: number): Promise<void> {
+    this.signal('SIGTERM');
+    const deadline = performance.now() + grace;
+    let exited = false;
+    void this.exited.then(() => (exited = true));
+    while ((!exited || this.#groupAlive()) && performance.now() < deadline) await sleep(Math.min(50, deadline - performance.now()));
+    if (this.#groupAlive()) {
+      debug('command still running %d ms after SIGTERM: SIGKILL', grace);
+      this.signal('SIGKILL');
+    }
+    await this.exited;
+  }
+
+  #groupAlive(): boolean {
+    if (this.#group === undefined) return false;
+    try {
+      process.kill(-this.#group, 0);
+      return true;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  }
+}
+
+/** The exit status a shell would report: the code, or 128 + the signal's number. */
+export function statusOf(exit: ChildExit): number {
+  if (exit.error) return exit.error.code === 'ENOENT' ? EXIT.notFound : EXIT.cannotExecute;
+  if (exit.code !== null) return exit.code;
+  const n = exit.signal === null ? undefined : constants.signals[exit.signal];
+  return n === undefined ? EXIT.software : 128 + n;
+}
+
+/** The exit status for dying of `signal` ourselves: 128 + its number. */
+export function signalStatus(signal: NodeJS.Signals): number {
+  return 128 + (constants.signals[signal] ?? 0);
+}
+
+/** Calls `handler` for each forwarded signal `tenure` receives, until the returned function is called. */
+export function onSignals(handler: (signal: NodeJS.Signals) => void): () => void {
+  for (const s of FORWARDED) process.on(s, handler);
+  return () => {
+    for (const s of FORWARDED) process.off(s, handler);
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+}
