@@ -2,7 +2,9 @@
 import { Command } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { errorsAs } from './command.js';
+import { registerRelease } from './release.js';
 import { registerRun } from './run.js';
+import { registerStatus } from './status.js';
 
 export function program(): Command {
   const root = new Command('tenure')
@@ -11,5 +13,7 @@ export function program(): Command {
     .exitOverride();
   errorsAs(root, 'tenure');
   registerRun(root);
+  registerStatus(root);
+  registerRelease(root);
   return root;
 }
