@@ -23,7 +23,10 @@ export async function readMark(ctx: Context, resource: string): Promise<number> 
     decode: decodeReadMark,
   });
   if (ballot.yes < ctx.quorum) throw new QuorumError(`could not read whether ${resource} is done`, [resource], ballot.outcomes, ctx.quorum);
-  return Math.max(0, ...ballot.data.map((d) => d ?? 0));
+  let mark = 0;
+  // A ballot settled early has no entry for the instances that had not answered yet.
+  for (let i = 0; i < ballot.data.length; i++) mark = Math.max(mark, ballot.data[i] ?? 0);
+  return mark;
 }
 
 /** Raises the mark to `mark` on a quorum (expiring after `px` ms; 0: never). One round trip. */

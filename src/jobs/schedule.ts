@@ -88,6 +88,7 @@ export class Schedule extends EventEmitter<ScheduleEvents> {
         await this.#period(period, signal).catch((error: unknown) => {
           if (!signal.aborted) this.emit('scheduleError', error as Error);
         });
+        continue; // a run (or a wait for one) may have ended in a later period: look again now
       }
       await sleep((Math.floor(Date.now() / this.every) + 1) * this.every - Date.now(), signal).catch(() => undefined);
     }

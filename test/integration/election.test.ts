@@ -1,0 +1,132 @@
+/**
+ * Leader election in one process, against the shared 1- and 3-instance sets: who leads,
+ * terms, resignation hand-over, a lost lease, leader observation, and option checks.
+ * Candidates in separate processes, killed, paused and cut off, are in faults/election.
+ */
+import { describe, expect, inject, it } from 'vitest';
+import { LockLostError, type DemotedEvent, type ElectedEvent, type Election } from '../../src/index.js';
+import { defer, prefix, raw, redlock } from '../helpers/tenure.js';
+import { once, waitFor } from '../helpers/wait.js';
+
+const TTL = 1_500;
+
+function candidates(urls: string[], n: number, keyPrefix = prefix()): Election[] {
+  const all: Election[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = redlock(urls, { keyPrefix, commandTimeout: 300 });
+    const e = r.election('main', { ttl: TTL, id: `c${i}` });
+    defer(() => e.stop());
+    all.push(e);
+  }
+  return all;
+}
+
+describe.each([
+  ['1 instance', 'redis1'],
+  ['3 instances', 'redis3'],
+] as const)('election on %s', (_, set) => {
+  const urls = inject(set);
+
+  it('one candidate is elected: isLeader, a term, its id as leader(), a live signal', async () => {
+    const [e] = candidates(urls, 1);
+    const elected = once<ElectedEvent>(e!, 'elected');
+    expect(e!.isLeader).toBe(false);
+    expect(e!.signal.aborted).toBe(true);
+    e!.start();
+    const ev = await elected;
+    expect(ev.id).toBe('c0');
+    expect(typeof ev.term).toBe('bigint');
+    expect(e!.isLeader).toBe(true);
+    expect(e!.term).toBe(ev.term);
+    expect(e!.signal.aborted).toBe(false);
+    expect(await e!.leader()).toBe('c0');
+  });
+
+  it('of three candidates exactly one leads; the others observe it; a resignation hands over in a few round trips', async () => {
+    const all = candidates(urls, 3);
+    const firsts = all.map((e) => once<ElectedEvent>(e, 'elected', 10_000).then(() => e));
+    for (const e of all) e.start();
+    const leader = await Promise.race(firsts);
+    const others = all.filter((e) => e !== leader);
+    expect(all.filter((e) => e.isLeader)).toEqual([leader]);
+    // The waiting candidates learn who leads (an announcement or their first look).
+    const seen = others.map((e) => e.observe());
+    for (const it of seen) expect((await it.next()).value).toBe(leader.id);
+    for (const it of seen) await it.return(undefined);
+
+    const term = leader.term!;
+    const signal = leader.signal;
+    const demoted = once<DemotedEvent>(leader, 'demoted');
+    const next = Promise.race(others.map((e) => once<ElectedEvent>(e, 'elected', 5_000)));
+    const stoppedAt = Date.now();
+    await leader.stop();
+    const [d, n] = await Promise.all([demoted, next]);
+    expect(d.reason).toBe('resigned');
+    expect(signal.aborted).toBe(true);
+    expect(leader.isLeader).toBe(false);
+    expect(n.term).toBeGreaterThan(term);
+    expect(d.at).toBeLessThanOrEqual(Date.now());
+    // Resigning releases the lock: far sooner than waiting out the 1.5 s lease.
+    expect(Date.now() - stoppedAt).toBeLessThan(TTL / 2);
+  });
+
+  it('a leader whose lease is taken from under it is demoted (lost), and campaigns again with a higher term', async () => {
+    const keyPrefix = prefix();
+    const [e] = candidates(urls, 1, keyPrefix);
+    e!.start();
+    const first = await once<ElectedEvent>(e!, 'elected');
+    const signal = e!.signal;
+    const demoted = once<DemotedEvent>(e!, 'demoted', 5_000);
+    const again = new Promise<ElectedEvent>((resolve) => e!.on('elected', resolve));
+    // Delete the lock on every instance: the next renewal finds it gone.
+    const clients = raw(urls);
+    expect(await Promise.all(clients.map((c) => c.del(`${keyPrefix}{election:main}`)))).toEqual(urls.map(() => 1));
+    const d = await demoted;
+    expect(d.reason).toBe('lost');
+    expect(d.error).toBeInstanceOf(LockLostError);
+    expect(signal.aborted).toBe(true);
+    expect(signal.reason).toBe(d.error);
+    const second = await again;
+    expect(second.term).toBeGreaterThan(first.term);
+    expect(e!.isLeader).toBe(true);
+  });
+
+  it('leader events trace the changes; stop() of a waiting candidate ends its campaign; close() resigns', async () => {
+    const keyPrefix = prefix();
+    const r1 = redlock(urls, { keyPrefix, commandTimeout: 300 });
+    const r2 = redlock(urls, { keyPrefix, commandTimeout: 300 });
+    const a = r1.election('main', { ttl: TTL, id: 'a' });
+    const b = r2.election('main', { ttl: TTL, id: 'b' });
+    const seenByB: (string | null)[] = [];
+    b.on('leader', (id) => seenByB.push(id));
+    a.start();
+    await once(a, 'elected');
+    b.start();
+    await waitFor(() => seenByB.includes('a'));
+    const bElected = once<ElectedEvent>(b, 'elected', 5_000);
+    await r1.close(); // resigns a's leadership
+    expect(a.campaigning).toBe(false);
+    await bElected;
+    expect(seenByB.at(-1)).toBe('b');
+    expect(await b.leader()).toBe('b');
+    await b.stop();
+    expect(b.campaigning).toBe(false);
+    await waitFor(async () => (await r2.election('main', { ttl: TTL }).leader()) === null);
+  });
+});
+
+describe('election options', () => {
+  const urls = inject('redis1');
+  it('rejects bad names and options before any network call', () => {
+    const r = redlock(urls);
+    expect(() => r.election('', { ttl: 5_000 })).toThrow(RangeError);
+    expect(() => r.election(5 as unknown as string, { ttl: 5_000 })).toThrow(/`name`/);
+    expect(() => r.election('x', undefined as unknown as { ttl: number })).toThrow(/ttl/);
+    expect(() => r.election('x', { ttl: 0 })).toThrow(/options\.ttl/);
+    expect(() => r.election('x', { ttl: 5_000, retryDelay: 6_000 })).toThrow(/retryDelay/);
+    expect(() => r.election('x', { ttl: 5_000, id: '' })).toThrow(/options\.id/);
+    expect(() => r.election('x', { ttl: 5_000, bogus: 1 } as unknown as { ttl: number })).toThrow(/Unknown option `options\.bogus`/);
+    // The renewal (every ttl/3) must fit a command timeout and a retry: 1 s commands, 2 s ttl do not.
+    expect(() => r.election('x', { ttl: 2_000 })).toThrow(/commandTimeout/);
+  });
+});
