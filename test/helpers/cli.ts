@@ -1,5 +1,6 @@
 /** Runs the built `tenure` command line (dist/cli.js) as a child process, the way people do. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { cliEntry, projectRoot } from './build.js';
 import { defer } from './tenure.js';
@@ -58,12 +59,17 @@ export async function deadUrl(): Promise<string> {
   return `redis://127.0.0.1:${port}`;
 }
 
-/** Whether a process (or, with a negative pid, a process group) is still alive. */
+/** Whether a process is still running (a zombie, waiting to be reaped, is not). */
 export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^\d+ \(.*\) [ZX]/s.test(stat);
+  } catch {
+    return true; // no /proc (macOS): kill(pid, 0) succeeded
   }
 }

@@ -80,7 +80,9 @@ describe.each([
     const again = new Promise<ElectedEvent>((resolve) => e!.on('elected', resolve));
     // Delete the lock on every instance: the next renewal finds it gone.
     const clients = raw(urls);
-    expect(await Promise.all(clients.map((c) => c.del(`${keyPrefix}{election:main}`)))).toEqual(urls.map(() => 1));
+    const key = `${keyPrefix}{election:main}`;
+    await waitFor(async () => (await Promise.all(clients.map((c) => c.exists(key)))).every((n) => n === 1));
+    expect(await Promise.all(clients.map((c) => c.del(key)))).toEqual(urls.map(() => 1));
     const d = await demoted;
     expect(d.reason).toBe('lost');
     expect(d.error).toBeInstanceOf(LockLostError);

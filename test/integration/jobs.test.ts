@@ -79,7 +79,10 @@ describe.each([
     defer(() => s.stop());
     const clients = raw(urls);
     // Take the run lock away while the run goes on: the next renewal finds it gone.
-    await waitFor(async () => (await Promise.all(clients.map((c) => c.del(`${keyPrefix}{schedule:long}`)))).every((n) => n === 1));
+    const key = `${keyPrefix}{schedule:long}`;
+    // Acquisition settles at a quorum; wait until every instance has the lock, then take it away.
+    await waitFor(async () => (await Promise.all(clients.map((c) => c.exists(key)))).every((n) => n === 1));
+    expect(await Promise.all(clients.map((c) => c.del(key)))).toEqual(urls.map(() => 1));
     await waitFor(() => reason !== undefined);
     expect(reason).toBeInstanceOf(LockLostError);
   });
