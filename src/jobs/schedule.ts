@@ -9,6 +9,9 @@
  * The others wait on the lock until the end of the period: when the runner crashes, one of
  * them takes over once its lease runs out and runs the period itself.
  *
+ * A run that ends inside a later period lets that period run at once; a period that
+ * passes entirely while a run goes on is skipped (runs never overlap, and do not pile up).
+ *
  * What it guarantees: at most one run at a time; a period recorded done is not run again.
  * What it does not: exactly-once — a run that crashes halfway is run again by another
  * process within the same period. It assumes the processes' wall clocks agree to well

@@ -28,8 +28,8 @@ describe.each([
       r.schedule('report', { every }, async (_signal, run) => {
         if (++running > 1) overlaps++;
         const start = performance.now();
-        // The first run outlasts its period: the next period must still run, right after it.
-        await delay(runs.length === 0 && running === 1 ? every * 1.2 : 20);
+        // The first run outlasts its period, ending 30% into the next: that period must still run, right after it.
+        await delay(runs.length === 0 ? (run.period + 1) * every - Date.now() + every * 0.3 : 20);
         running--;
         runs.push({ period: run.period, who, start, end: performance.now() });
       }),
