@@ -61,7 +61,15 @@ describe('tenure run', () => {
   it('passes SIGTERM on to the command and exits with its code', async () => {
     const p = prefix();
     const r = redlock(urls(), { keyPrefix: p });
-    const t = start(['run', 'job', ...conn(p), '--', 'sh', '-c', 'trap "echo got-term; exit 7" TERM; echo ready; while :; do sleep 0.05; done']);
+    const t = start([
+      'run',
+      'job',
+      ...conn(p),
+      '--',
+      'sh',
+      '-c',
+      'trap "echo got-term; exit 7" TERM; echo ready; while :; do sleep 0.05; done',
+    ]);
     await waitFor(() => t.stdout().includes('ready'), { timeout: 10_000 });
     t.child.kill('SIGTERM');
     const e = await t.exit;

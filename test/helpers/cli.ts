@@ -27,7 +27,11 @@ export function start(args: readonly string[], env: Record<string, string> = {})
   const base = { ...process.env };
   delete base['TENURE_REDIS'];
   delete base['NODE_DEBUG'];
-  const child = spawn(process.execPath, [cliEntry, ...args], { cwd: projectRoot, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [cliEntry, ...args], {
+    cwd: projectRoot,
+    env: { ...base, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
