@@ -28,6 +28,8 @@ export class Keeper {
   #timer: NodeJS.Timeout | undefined;
   #renewing = false;
   #stopped = true;
+  /** The last renewal's failure, until a renewal succeeds: the cause of an expiry. */
+  #failure: unknown;
 
   constructor(lease: Lease, options: KeeperOptions) {
     this.#lease = lease;
@@ -73,7 +75,7 @@ export class Keeper {
     this.#timer = undefined;
     if (this.#stopped) return;
     const left = this.#lease.remaining();
-    if (left <= 0) return this.#lose('expired');
+    if (left <= 0) return this.#lose('expired', this.#failure);
     // A renewal in flight, or watch-only: look again when validity would run out.
     if (this.#renewing || this.#options.interval === null) return this.#schedule(left);
     this.#renewing = true;
@@ -81,12 +83,14 @@ export class Keeper {
     this.#lease.renew().then(
       (result) => {
         this.#renewing = false;
+        this.#failure = undefined;
         if (this.#stopped) return;
         if (result === 'lost') return this.#lose('taken');
         this.#schedule(Math.min(this.#options.interval!, this.#lease.remaining()));
       },
       (error: unknown) => {
         this.#renewing = false;
+        this.#failure = error;
         if (this.#stopped) return;
         const now = this.#lease.remaining();
         if (now <= 0) return this.#lose('expired', error);
