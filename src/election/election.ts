@@ -171,6 +171,7 @@ export class Election extends EventEmitter<ElectionEvents> {
           return;
         }
         await this.#lead(lock, signal);
+        if (!signal.aborted) void this.#refreshLeader(); // who leads now? (an announcement may have come first)
       }
     } finally {
       unlisten();
