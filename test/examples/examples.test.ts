@@ -1,0 +1,44 @@
+/**
+ * The README's examples (examples/*.ts, written against `import ... from 'tenure'`) run as
+ * programs against the shared 3-instance set, and must succeed and say what they did.
+ */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, inject, it } from 'vitest';
+import { projectRoot } from '../helpers/build.js';
+import { prefix } from '../helpers/tenure.js';
+
+const run = promisify(execFile);
+
+async function example(file: string): Promise<string> {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', join(projectRoot, 'examples', file)], {
+    cwd: projectRoot,
+    env: { ...process.env, TENURE_REDIS: inject('redis3').join(','), TENURE_PREFIX: prefix() },
+    timeout: 20_000,
+  });
+  return stdout;
+}
+
+describe('README examples', () => {
+  it('quick start: acquire with await using, using(), tryAcquire', async () => {
+    const out = await example('quick-start.ts');
+    expect(out).toContain('orders while held: true');
+    expect(out).toContain('report, signal aborted: false');
+    expect(out).toContain('first: true, second: false, released: true');
+  });
+
+  it('failover: a resigning leader is replaced, with a higher term', async () => {
+    expect(await example('failover.ts')).toMatch(/api-\d took over from api-\d/);
+  });
+
+  it('nightly job: each period runs once across three instances', async () => {
+    expect(await example('nightly-job.ts')).toMatch(/[2-4] periods, one run each/);
+  });
+
+  it('migration: runs once; the others wait for it', async () => {
+    const out = await example('migration.ts');
+    expect(out).toContain('ran once; the others waited for it');
+    expect(out.match(/"ran":true/g)).toHaveLength(1);
+  });
+});
