@@ -13,6 +13,7 @@ const processed: string[] = [];
 
 // Run a routine under the lock, kept alive while it runs; it learns when the lock is lost.
 await redlock.using('nightly-report', { ttl: 10_000 }, async (lock) => {
+  await Promise.resolve(); // buildReport({ signal: lock.signal })
   processed.push(`report, signal aborted: ${lock.signal.aborted}`);
 });
 
