@@ -13,6 +13,8 @@ export type InstanceStatus =
   | 'not-held' // extend / release / fence: this lock's value is no longer here
   | 'marked' // schedule / once: the job's done-marker was written here
   | 'read' // schedule / once: the job's done-marker was read here
+  | 'claimed' // sequence: this instance took the proposed value
+  | 'behind' // sequence: this instance's counter was already at or above the proposal
   | 'error' // the command failed: see `error` (a Redis reply error, a timeout, no connection)
   | 'pending'; // no answer yet when the outcome was decided (early quorum)
 

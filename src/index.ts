@@ -3,6 +3,7 @@ export { Lock } from './lock/lock.js';
 export { Election, type ElectionEvents, type ElectedEvent, type DemotedEvent, type DemotionReason } from './election/election.js';
 export { Schedule, type ScheduleEvents, type ScheduledFn, type ScheduledRun, type RunEvent } from './jobs/schedule.js';
 export type { OnceResult } from './jobs/once.js';
+export { Sequence } from './sequence/sequence.js';
 export type { LockInfo, InstanceView } from './lock/inspect.js';
 export type { Endpoint, EndpointInput, RedisLike } from './core/endpoint.js';
 export {

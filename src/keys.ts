@@ -49,3 +49,8 @@ export function onceResource(name: string): string {
 export function markKey(prefix: string, resource: string): string {
   return `${prefix}{${resource}}:done`;
 }
+
+/** A sequence's counter (its own hash slot, like a lock's keys). */
+export function sequenceKey(prefix: string, name: string): string {
+  return `${prefix}{sequence:${name}}`;
+}

@@ -18,6 +18,7 @@ import { Election } from './election/election.js';
 import { once, type OnceResult } from './jobs/once.js';
 import { Schedule, type ScheduledFn } from './jobs/schedule.js';
 import { acquire } from './lock/acquire.js';
+import { Sequence } from './sequence/sequence.js';
 import { inspect, type LockInfo } from './lock/inspect.js';
 import type { Lock } from './lock/lock.js';
 import {
@@ -56,7 +57,7 @@ export class Redlock implements AsyncDisposable {
     // Validate everything before opening a single connection.
     const resolved = resolveRedlockOptions(options);
     this.#options = resolved;
-    this.#instances = createInstances(endpoints, { commandTimeout: resolved.commandTimeout });
+    this.#instances = createInstances(endpoints, { commandTimeout: resolved.commandTimeout, autoPipelining: resolved.autoPipelining });
     this.#ctx = {
       instances: this.#instances,
       quorum: quorumOf(this.#instances.length),
@@ -169,6 +170,16 @@ export class Redlock implements AsyncDisposable {
     const o = resolveOnceOptions(options);
     this.#assertOpen();
     return once(this.#ctx, n, f, o);
+  }
+
+  /**
+   * A cluster-unique, increasing sequence: `await redlock.sequence('invoices').next()`.
+   * One round trip per value (two on a Sequence object's first use on N instances).
+   */
+  sequence(name: string): Sequence {
+    const n = stringArg('name', name, false);
+    this.#assertOpen();
+    return new Sequence(this.#ctx, n);
   }
 
   /**

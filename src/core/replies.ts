@@ -92,3 +92,20 @@ export function decodeReadMark(reply: unknown): Decoded<number> {
   }
   throw new UnexpectedReplyError('read-mark', reply);
 }
+
+const CLAIMED: Decoded<string> = Object.freeze({ status: 'claimed' });
+
+/** seq-claim.lua: 1 | {0, counter}. `data` is the counter, when refused. */
+export function decodeClaim(reply: unknown): Decoded<string> {
+  if (reply === Code.Yes) return CLAIMED;
+  if (Array.isArray(reply) && reply.length === 2 && int(reply[0]) === Code.No && typeof reply[1] === 'string' && /^\d+$/.test(reply[1])) {
+    return { status: 'behind', data: reply[1] };
+  }
+  throw new UnexpectedReplyError('seq-claim', reply);
+}
+
+/** seq-incr.lua: the new value as text. */
+export function decodeIncr(reply: unknown): Decoded<string> {
+  if (typeof reply === 'string' && /^\d+$/.test(reply)) return { status: 'claimed', data: reply };
+  throw new UnexpectedReplyError('seq-incr', reply);
+}

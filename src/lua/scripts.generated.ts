@@ -58,6 +58,18 @@ export const readMark: LuaScript = {
 
 export const release: LuaScript = {
   name: "release",
-  sha1: "d2c6e7ff51ebec5096f72028333cf3e03999cd64",
-  source: "-- release: compare-and-delete every key of a lock, and wake its waiters.\n-- KEYS[1..n]  lock keys\n-- ARGV[1]     lock value\n-- ARGV[2]     suffix of the release channel (channel = lock key .. suffix); '' for none\n-- Returns 1 when every key held the value (all deleted), 0 otherwise (the keys that still\n-- held it are deleted all the same). Each deleted key's channel gets a message: a short\n-- prefix of the value, so that a waiter can tell the N copies of one release apart.\nlocal deleted = 0\nfor i = 1, #KEYS do\n  if redis.call('GET', KEYS[i]) == ARGV[1] then\n    redis.call('DEL', KEYS[i])\n    deleted = deleted + 1\n    if ARGV[2] ~= '' then\n      redis.call('PUBLISH', KEYS[i] .. ARGV[2], string.sub(ARGV[1], 1, 8))\n    end\n  end\nend\nif deleted == #KEYS then\n  return 1\nend\nreturn 0\n",
+  sha1: "70d2bac624a7780a54484effc95f9876af54f9f4",
+  source: "-- release: compare-and-delete every key of a lock, and wake its waiters.\n-- KEYS[1..n]  lock keys\n-- ARGV[1]     lock value\n-- ARGV[2]     suffix of the release channel (channel = lock key .. suffix); '' for none\n-- ARGV[3]     'SPUBLISH' on a Redis Cluster (sharded pub/sub: the message stays on the\n--             channel's shard), else 'PUBLISH'; absent means 'PUBLISH'\n-- Returns 1 when every key held the value (all deleted), 0 otherwise (the keys that still\n-- held it are deleted all the same). Each deleted key's channel gets a message: a short\n-- prefix of the value, so that a waiter can tell the N copies of one release apart.\n-- A Redis older than 7.0 has no SPUBLISH: the message then goes out by PUBLISH, which the\n-- waiters' fallback (SUBSCRIBE after SSUBSCRIBE failed) receives.\nlocal function publish(channel, message)\n  if ARGV[3] == 'SPUBLISH' then\n    local sent = redis.pcall('SPUBLISH', channel, message)\n    if type(sent) ~= 'table' or not sent.err then\n      return\n    end\n  end\n  redis.call('PUBLISH', channel, message)\nend\n\nlocal deleted = 0\nfor i = 1, #KEYS do\n  if redis.call('GET', KEYS[i]) == ARGV[1] then\n    redis.call('DEL', KEYS[i])\n    deleted = deleted + 1\n    if ARGV[2] ~= '' then\n      publish(KEYS[i] .. ARGV[2], string.sub(ARGV[1], 1, 8))\n    end\n  end\nend\nif deleted == #KEYS then\n  return 1\nend\nreturn 0\n",
+};
+
+export const seqClaim: LuaScript = {
+  name: "seq-claim",
+  sha1: "2ad9d4c6c824d9bd0ab04d63a7712d7589e84f5f",
+  source: "-- seq-claim: claim the value ARGV[1] of a sequence on this instance (one phase of the\n-- quorum register behind redlock.sequence()).\n-- KEYS[1]  the sequence's counter\n-- ARGV[1]  the proposed value: a decimal without leading zeros\n-- Returns 1 when the counter was below the proposal and now holds it, or {0, counter}\n-- (the counter as text) when it was already at or above it. A counter that is not a\n-- decimal is an error, never a silent success.\n-- decimal_less(a, b): a < b for non-negative decimal strings without leading zeros,\n-- exact at any size (no floating point).\nlocal function decimal_less(a, b)\n  if #a ~= #b then\n    return #a < #b\n  end\n  return a < b\nend\nlocal current = redis.call('GET', KEYS[1]) or '0'\nif not string.match(current, '^%d+$') then\n  return redis.error_reply('TENURE sequence: ' .. KEYS[1] .. ' does not hold a counter')\nend\nif decimal_less(current, ARGV[1]) then\n  redis.call('SET', KEYS[1], ARGV[1])\n  return 1\nend\nreturn {0, current}\n",
+};
+
+export const seqIncr: LuaScript = {
+  name: "seq-incr",
+  sha1: "333a11a739f91f81718473acb61b1f9a6f86304c",
+  source: "-- seq-incr: the next value of a sequence kept on a single instance.\n-- KEYS[1]  the sequence's counter\n-- Returns the new value as text (exact to 2^63 - 1: INCR is a 64-bit integer operation).\nredis.call('INCR', KEYS[1])\nreturn redis.call('GET', KEYS[1])\n",
 };

@@ -22,7 +22,12 @@ export function ensureBuilt(): void {
     built = 0;
   }
   if (built >= newest(join(root, 'src'))) return;
-  execFileSync(process.execPath, [join(root, 'node_modules', 'tsup', 'dist', 'cli-default.js')], { cwd: root, stdio: 'pipe' });
+  try {
+    execFileSync(process.execPath, [join(root, 'node_modules', 'tsup', 'dist', 'cli-default.js')], { cwd: root, stdio: 'pipe' });
+  } catch (error) {
+    const e = error as { stderr?: Buffer; stdout?: Buffer };
+    throw new Error(`building dist/ failed:\n${e.stderr?.toString() ?? ''}${e.stdout?.toString().slice(-2_000) ?? ''}`, { cause: error });
+  }
 }
 
 export const distEntry = join(root, 'dist', 'index.js');

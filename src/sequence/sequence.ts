@@ -1,0 +1,102 @@
+/**
+ * A cluster-unique, increasing sequence of bigints: invoice numbers, batch ids.
+ *
+ * One instance: INCR, one round trip. N instances: a compare-and-raise register on a
+ * quorum. A caller proposes P (one more than the highest value it has seen); each instance
+ * takes P only if its counter is below P, and answers its counter otherwise. P is handed
+ * out only when a quorum took it. Why that is safe, with no timing assumption:
+ *
+ * - Unique: two callers handed out the same P would each need a quorum that moved from
+ *   below P to P; the quorums share an instance, whose counter never decreases, so it
+ *   cannot have moved from below P to P twice.
+ * - Increasing: when next() A resolved before next() B began, A's quorum holds >= P_A and
+ *   B's first refusal on a shared instance reports it, so B proposes above P_A.
+ *
+ * Concurrent callers may refuse each other (a split): they re-propose above the highest
+ * counter reported, after a short random pause. Values are not gap-free: a proposal taken
+ * by a minority is skipped. An instance that lost its data restarts at 0 and simply
+ * refuses nothing; a majority must keep its data, as for locks.
+ */
+import type { Context } from '../core/context.js';
+import { poll, type Ballot } from '../core/quorum.js';
+import { decodeClaim, decodeIncr } from '../core/replies.js';
+import { sleep } from '../core/sleep.js';
+import { QuorumError } from '../errors.js';
+import { sequenceKey } from '../keys.js';
+import * as lua from '../lua/scripts.generated.js';
+
+/** Rounds of proposals before contention is reported as an error instead of retried. */
+const MAX_ROUNDS = 64;
+
+export class Sequence {
+  readonly name: string;
+  readonly #ctx: Context;
+  readonly #key: string;
+  /** The highest value this object has seen: the next proposal is one above it. */
+  #seen = 0n;
+
+  /** @internal Made by `redlock.sequence(name)`. */
+  constructor(ctx: Context, name: string) {
+    this.#ctx = ctx;
+    this.name = name;
+    this.#key = sequenceKey(ctx.options.keyPrefix, name);
+  }
+
+  /** The next value: greater than every value any caller got before this call began. */
+  async next(): Promise<bigint> {
+    this.#ctx.assertOpen();
+    if (this.#ctx.instances.length === 1) return this.#incr();
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const proposal = this.#seen + 1n;
+      const ballot = await this.#claim(proposal); // one round trip
+      if (ballot.yes >= this.#ctx.quorum) {
+        this.#seen = proposal;
+        return proposal;
+      }
+      const n = this.#ctx.instances.length;
+      if (ballot.errors > n - this.#ctx.quorum) {
+        throw new QuorumError(`could not reach a quorum for the sequence ${JSON.stringify(this.name)}`, [this.name], ballot.outcomes, this.#ctx.quorum);
+      }
+      // Refused: start above everything reported, and above our own partial claim.
+      this.#seen = proposal;
+      for (let i = 0; i < ballot.data.length; i++) {
+        const counter = ballot.data[i];
+        if (counter !== undefined && BigInt(counter) > this.#seen) this.#seen = BigInt(counter);
+      }
+      // Another caller took some instances: a short random pause separates the two.
+      if (ballot.yes > 0) await sleep(Math.random() * Math.min(2 ** round, 50));
+    }
+    throw new QuorumError(`the sequence ${JSON.stringify(this.name)} is too contended: no value in ${MAX_ROUNDS} rounds`, [this.name], [], this.#ctx.quorum);
+  }
+
+  #claim(proposal: bigint): Promise<Ballot<string>> {
+    const args = [this.#key, proposal.toString()];
+    return poll({
+      instances: this.#ctx.instances,
+      quorum: this.#ctx.quorum,
+      yes: 'claimed',
+      timeout: this.#ctx.options.commandTimeout,
+      clock: this.#ctx.options.clock,
+      send: (instance) => instance.eval(lua.seqClaim, args, 1),
+      decode: decodeClaim,
+    });
+  }
+
+  async #incr(): Promise<bigint> {
+    const ballot = await poll({
+      instances: this.#ctx.instances,
+      quorum: 1,
+      yes: 'claimed',
+      timeout: this.#ctx.options.commandTimeout,
+      clock: this.#ctx.options.clock,
+      send: (instance) => instance.eval(lua.seqIncr, [this.#key], 1),
+      decode: decodeIncr,
+    });
+    const value = ballot.data[0];
+    if (ballot.yes < 1 || value === undefined) {
+      throw new QuorumError(`could not get the next value of the sequence ${JSON.stringify(this.name)}`, [this.name], ballot.outcomes, 1);
+    }
+    this.#seen = BigInt(value);
+    return this.#seen;
+  }
+}
