@@ -58,16 +58,18 @@ export class Child {
   }
 
   /**
-   * SIGTERM to the group, SIGKILL after `grace` ms if anything in it still runs. Resolves
-   * once the command has exited and its group is empty (or was SIGKILLed). Idempotent.
+   * `signal` (SIGTERM) to the group, SIGKILL after `grace` ms if anything in it still runs.
+   * Resolves once the command has exited and its group is empty (or was SIGKILLed). Called
+   * again while stopping, it passes the signal on and waits for the same end.
    */
-  stop(grace: number): Promise<void> {
-    this.#stopping ??= this.#stop(grace);
+  stop(grace: number, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    if (this.#stopping) this.signal(signal);
+    this.#stopping ??= this.#stop(grace, signal);
     return this.#stopping;
   }
 
-  async #stop(grace: number): Promise<void> {
-    this.signal('SIGTERM');
+  async #stop(grace: number, signal: NodeJS.Signals): Promise<void> {
+    this.signal(signal);
     const deadline = performance.now() + grace;
     let exited = false;
     void this.exited.then(() => (exited = true));

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { errorsAs } from './command.js';
+import { registerLeader } from './leader.js';
 import { registerRelease } from './release.js';
 import { registerRun } from './run.js';
 import { registerStatus } from './status.js';
@@ -15,5 +16,6 @@ export function program(): Command {
   registerRun(root);
   registerStatus(root);
   registerRelease(root);
+  registerLeader(root);
   return root;
 }
