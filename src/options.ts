@@ -23,6 +23,8 @@ export interface RedlockOptions {
   owner?: string;
   /** Issue a fencing token with every lock. @default false */
   fence?: boolean;
+  /** ioredis `enableAutoPipelining` on connections Tenure opens: commands of one tick share one write (many concurrent locks). Clients you pass in keep their own setting. @default false */
+  autoPipelining?: boolean;
   /** Monotonic clock; tests inject one. @default performance.now() */
   clock?: Clock;
 }
@@ -140,6 +142,7 @@ export const DEFAULTS = Object.freeze({
   commandTimeout: 1000,
   wait: 10_000,
   fence: false,
+  autoPipelining: false,
 });
 
 export interface ResolvedOptions {
@@ -151,10 +154,11 @@ export interface ResolvedOptions {
   readonly wait: number;
   readonly owner: string;
   readonly fence: boolean;
+  readonly autoPipelining: boolean;
   readonly clock: Clock;
 }
 
-const REDLOCK_KEYS = new Set(['keyPrefix', 'driftFactor', 'retryDelay', 'retryJitter', 'commandTimeout', 'wait', 'owner', 'fence', 'clock']);
+const REDLOCK_KEYS = new Set(['keyPrefix', 'driftFactor', 'retryDelay', 'retryJitter', 'commandTimeout', 'wait', 'owner', 'fence', 'autoPipelining', 'clock']);
 const TRY_KEYS = new Set(['ttl', 'fence', 'autoExtend']);
 const ACQUIRE_KEYS = new Set([...TRY_KEYS, 'wait', 'retryDelay', 'retryJitter', 'signal']);
 const USING_KEYS = new Set([...ACQUIRE_KEYS].filter((k) => k !== 'autoExtend'));
@@ -178,6 +182,7 @@ export function resolveRedlockOptions(options: RedlockOptions | undefined): Reso
     commandTimeout: duration('options.commandTimeout', o.commandTimeout, DEFAULTS.commandTimeout, 1),
     wait: duration('options.wait', o.wait, DEFAULTS.wait, 0),
     fence: bool('options.fence', o.fence, DEFAULTS.fence),
+    autoPipelining: bool('options.autoPipelining', o.autoPipelining, DEFAULTS.autoPipelining),
   });
 }
 
