@@ -9,6 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { type Context, drift } from '../core/context.js';
+import { assertOneSlot } from '../core/slot.js';
 import { LockTimeoutError, QuorumError, list, type InstanceOutcome } from '../errors.js';
 import { releaseChannel } from '../keys.js';
 import type { ResolvedAcquire } from '../options.js';
@@ -47,6 +48,11 @@ export async function acquire(
   nullWhenHeld: boolean,
   owner: string = ctx.options.owner,
 ): Promise<Lock | null> {
+  if (resources.length > 1) {
+    // A lock's script runs on one node of a Cluster: its keys must share a hash slot.
+    const cluster = ctx.instances.find((i) => i.cluster);
+    if (cluster !== undefined) assertOneSlot(resources, ops.lockKeys(ctx, resources), cluster.label);
+  }
   const clock = ctx.options.clock;
   const started = clock.now();
   let attempts = 0;
