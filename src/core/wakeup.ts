@@ -1,7 +1,8 @@
 /**
  * Waking waiters on release, instead of polling. Each instance gets one subscriber
- * connection per Redlock, opened when the first waiter arrives; channels are subscribed
- * while someone waits on them (reference-counted) and unsubscribed when nobody does.
+ * connection per Redlock (core/feed.ts: SUBSCRIBE, or sharded pub/sub on a Cluster), opened
+ * when the first waiter arrives; channels are subscribed while someone waits on them
+ * (reference-counted) and unsubscribed when nobody does.
  * A release publishes on every instance, so one live subscription is enough; the N copies
  * of one release carry the same payload and wake a waiter once.
  *
@@ -9,18 +10,10 @@
  * (min(retryDelay + jitter, the holder's remaining ttl)).
  */
 import { debuglog } from 'node:util';
-import type { Redis } from 'ioredis';
 import type { Instance } from './endpoint.js';
+import { openFeed, type Feed } from './feed.js';
 
 const debug = debuglog('tenure');
-
-interface Subscriber {
-  subscribe(...channels: string[]): Promise<unknown>;
-  unsubscribe(...channels: string[]): Promise<unknown>;
-  on(event: 'message', cb: (channel: string, message: string) => void): unknown;
-  on(event: 'error', cb: (error: Error) => void): unknown;
-  disconnect(): void;
-}
 
 interface Waiter {
   readonly channels: readonly string[];
@@ -30,7 +23,7 @@ interface Waiter {
 export class Wakeup {
   readonly #instances: readonly Instance[];
   readonly #timeout: number;
-  readonly #subscribers = new Map<Instance, Subscriber | null>();
+  readonly #subscribers = new Map<Instance, Feed | null>();
   readonly #refs = new Map<string, number>();
   readonly #waiters = new Map<string, Set<Waiter>>();
   readonly #lastPayload = new Map<string, string>();
@@ -46,10 +39,15 @@ export class Wakeup {
   }
 
   /**
-   * Starts listening on these channels. Resolves once one instance confirmed the
-   * subscription (or none could within the timeout: waiters then rely on their delay).
+   * Starts listening on these release channels (sharded pub/sub on a Cluster). Resolves once
+   * one instance confirmed the subscription (or none could within the timeout: waiters then
+   * rely on their delay).
    */
   subscribe(channels: readonly string[]): Promise<void> {
+    return this.#subscribe(channels, true);
+  }
+
+  #subscribe(channels: readonly string[], shardable: boolean): Promise<void> {
     const fresh = channels.filter((c) => {
       const n = this.#refs.get(c) ?? 0;
       this.#refs.set(c, n + 1);
@@ -59,7 +57,7 @@ export class Wakeup {
     const sent = this.#instances.map((instance) => {
       const sub = this.#subscriber(instance);
       if (sub === null) return Promise.reject(new Error('no subscriber'));
-      return sub.subscribe(...fresh);
+      return sub.subscribe(fresh, shardable);
     });
     return new Promise<void>((resolve) => {
       let failed = 0;
@@ -93,19 +91,21 @@ export class Wakeup {
       }
     }
     if (gone.length === 0 || this.#closed) return;
-    for (const sub of this.#subscribers.values()) sub?.unsubscribe(...gone).catch(() => undefined);
+    for (const sub of this.#subscribers.values()) sub?.unsubscribe(gone);
   }
 
   /**
    * Calls `fn` with each distinct message on `channel` until the returned function is
-   * called. Resolves once the subscription is confirmed (or the timeout passed).
+   * called. Resolves once the subscription is confirmed (or the timeout passed). The channel
+   * is one published with PUBLISH (src/lua/announce.lua), so it is subscribed with SUBSCRIBE
+   * on a Cluster too, not sharded.
    */
   async listen(channel: string, fn: (payload: string) => void): Promise<() => void> {
     let set = this.#listeners.get(channel);
     if (set === undefined) this.#listeners.set(channel, (set = new Set()));
     set.add(fn);
     let done = false;
-    await this.subscribe([channel]);
+    await this.#subscribe([channel], false);
     return () => {
       if (done) return;
       done = true;
@@ -153,20 +153,15 @@ export class Wakeup {
   /** Closes every subscriber connection (they are always Tenure's own). */
   close(): void {
     this.#closed = true;
-    for (const sub of this.#subscribers.values()) sub?.disconnect();
+    for (const sub of this.#subscribers.values()) sub?.close();
     this.#subscribers.clear();
   }
 
   /** The instance's subscriber connection, opened on first use; null when the client cannot make one. */
-  #subscriber(instance: Instance): Subscriber | null {
+  #subscriber(instance: Instance): Feed | null {
     let sub = this.#subscribers.get(instance);
     if (sub !== undefined) return sub;
-    const client = instance.client as Partial<Redis>;
-    sub = typeof client.duplicate === 'function' ? (client.duplicate({ enableOfflineQueue: true, lazyConnect: false })) : null;
-    if (sub !== null) {
-      sub.on('error', (error) => debug('%s subscriber: %s', instance.label, error.message));
-      sub.on('message', (channel, payload) => this.#onMessage(channel, payload));
-    }
+    sub = openFeed(instance, (channel, payload) => this.#onMessage(channel, payload));
     this.#subscribers.set(instance, sub);
     return sub;
   }

@@ -75,7 +75,17 @@ export async function attempt(ctx: Context, resources: readonly string[], value:
 /** Releases a failed attempt's vote on one instance; publishes, so split-vote contenders retry at once. */
 function undoOn(ctx: Context, instance: Instance, resources: readonly string[], value: string): void {
   const keys = lockKeys(ctx, resources);
-  instance.eval(lua.release, [...keys, value, RELEASE_SUFFIX], keys.length).catch((e: unknown) => debug('undo on %s: %s', instance.label, String(e)));
+  const args = releaseArgs(instance, [...keys, value, RELEASE_SUFFIX, 'PUBLISH']);
+  instance.eval(lua.release, args, keys.length).catch((e: unknown) => debug('undo on %s: %s', instance.label, String(e)));
+}
+
+/**
+ * The release script's arguments for one instance, from the PUBLISH ones: a Cluster gets
+ * SPUBLISH (sharded pub/sub: the message goes to the channel's shard only, not to every
+ * node). Plain instances keep PUBLISH — Redis 6.2 has no SPUBLISH.
+ */
+function releaseArgs(instance: Instance, args: (string | number)[]): (string | number)[] {
+  return instance.cluster ? [...args.slice(0, -1), 'SPUBLISH'] : args;
 }
 
 function maxToken(ballot: Ballot<string>): bigint {
@@ -93,14 +103,14 @@ function maxToken(ballot: Ballot<string>): bigint {
 /** Compare-and-delete everywhere (one round trip); publishes the release for waiters. */
 export function release(ctx: Context, resources: readonly string[], value: string): Promise<Ballot<never>> {
   const keys = lockKeys(ctx, resources);
-  const args = [...keys, value, RELEASE_SUFFIX];
+  const args = [...keys, value, RELEASE_SUFFIX, 'PUBLISH'];
   return poll({
     instances: ctx.instances,
     quorum: ctx.quorum,
     yes: 'released',
     timeout: ctx.options.commandTimeout,
     clock: ctx.options.clock,
-    send: (instance) => instance.eval(lua.release, args, keys.length),
+    send: (instance) => instance.eval(lua.release, releaseArgs(instance, args), keys.length),
     decode: decodeRelease,
   });
 }

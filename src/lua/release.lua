@@ -2,16 +2,30 @@
 -- KEYS[1..n]  lock keys
 -- ARGV[1]     lock value
 -- ARGV[2]     suffix of the release channel (channel = lock key .. suffix); '' for none
+-- ARGV[3]     'SPUBLISH' on a Redis Cluster (sharded pub/sub: the message stays on the
+--             channel's shard), else 'PUBLISH'; absent means 'PUBLISH'
 -- Returns 1 when every key held the value (all deleted), 0 otherwise (the keys that still
 -- held it are deleted all the same). Each deleted key's channel gets a message: a short
 -- prefix of the value, so that a waiter can tell the N copies of one release apart.
+-- A Redis older than 7.0 has no SPUBLISH: the message then goes out by PUBLISH, which the
+-- waiters' fallback (SUBSCRIBE after SSUBSCRIBE failed) receives.
+local function publish(channel, message)
+  if ARGV[3] == 'SPUBLISH' then
+    local sent = redis.pcall('SPUBLISH', channel, message)
+    if type(sent) ~= 'table' or not sent.err then
+      return
+    end
+  end
+  redis.call('PUBLISH', channel, message)
+end
+
 local deleted = 0
 for i = 1, #KEYS do
   if redis.call('GET', KEYS[i]) == ARGV[1] then
     redis.call('DEL', KEYS[i])
     deleted = deleted + 1
     if ARGV[2] ~= '' then
-      redis.call('PUBLISH', KEYS[i] .. ARGV[2], string.sub(ARGV[1], 1, 8))
+      publish(KEYS[i] .. ARGV[2], string.sub(ARGV[1], 1, 8))
     end
   end
 end
