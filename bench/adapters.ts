@@ -111,6 +111,8 @@ export interface Adapter {
 export interface AdapterContext {
   readonly urls: readonly string[];
   readonly tenure: TenureModule;
+  /** Tenure only: its `autoPipelining` option (scenario b measures it as a variant). */
+  readonly autoPipelining?: boolean;
 }
 
 export function makeAdapter(name: LibName, ctx: AdapterContext): Adapter {
@@ -156,6 +158,7 @@ class TenureAdapter implements Adapter {
       retryDelay: SETTINGS.retryDelay,
       retryJitter: SETTINGS.retryJitter,
       wait: SETTINGS.wait,
+      autoPipelining: ctx.autoPipelining ?? false,
     });
   }
 

@@ -23,8 +23,8 @@ function table(head: string[], rows: string[][]): string {
   return [head, align, ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
 }
 
-function byLib<T extends { lib: LibName }>(list: readonly T[], lib: LibName): T | undefined {
-  return list.find((r) => r.lib === lib);
+function byLib<T extends { lib: LibName; variant?: string }>(list: readonly T[], lib: LibName): T | undefined {
+  return list.find((r) => r.lib === lib && r.variant === undefined);
 }
 
 /** The best peer's critical sections per second in one contention config. */
@@ -171,6 +171,9 @@ export function markdown(results: Results): string {
       const r = byLib(results.loops, lib);
       return r ? [[LABELS[lib], f0(r.opsPerSec), f1(r.cpuMicrosPerOp), String(r.fails), ratio(r.opsPerSec / raw)]] : [];
     });
+    for (const r of results.loops.filter((x) => x.variant !== undefined)) {
+      rows.push([`${LABELS[r.lib]}, ${r.variant}`, f0(r.opsPerSec), f1(r.cpuMicrosPerOp), String(r.fails), ratio(r.opsPerSec / raw)]);
+    }
     out.push(table(['library', 'ops/s', 'CPU µs/op', 'fails', '× raw ops/s'], rows));
   }
   out.push('');

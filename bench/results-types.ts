@@ -29,6 +29,8 @@ export interface LatencyResult {
 /** Scenario b: 64 loops on distinct keys. */
 export interface LoopsResult {
   readonly lib: LibName;
+  /** Set on Tenure's variant with `autoPipelining: true` (the plain `tenure` row has none). */
+  readonly variant?: 'autoPipelining';
   readonly ops: number;
   readonly ms: number;
   readonly opsPerSec: number;

@@ -175,19 +175,28 @@ async function scenarioLoops(tenure: TenureModule): Promise<LoopsResult[]> {
   log(`b. ${LOOPS} concurrent loops on distinct keys, 3 instances`);
   return withServers(3, async (set) => {
     const opened = await open(set.urls, tenure);
+    // Tenure with `autoPipelining: true` runs as one more contender, interleaved with the others.
+    const pipelined = makeAdapter('tenure', { urls: set.urls, tenure, autoPipelining: true });
+    const closePipelined = onCleanup(() => pipelined.close());
     try {
-      for (const lib of LIBS) await loopsRound(get(opened, lib), `warm:b:${lib}`, DURATIONS.warmMs / 2);
-      const rounds = new Map<LibName, { ops: number; ms: number; cpuMicros: number; fails: number }[]>(LIBS.map((l) => [l, []]));
+      await pipelined.ready();
+      const runs: { lib: LibName; variant?: 'autoPipelining'; adapter: Adapter }[] = [
+        ...LIBS.map((lib) => ({ lib, adapter: get(opened, lib) })),
+        { lib: 'tenure', variant: 'autoPipelining', adapter: pipelined },
+      ];
+      for (const [i, run] of runs.entries()) await loopsRound(run.adapter, `warm:b:${i}`, DURATIONS.warmMs / 2);
+      const rounds = runs.map(() => [] as { ops: number; ms: number; cpuMicros: number; fails: number }[]);
       for (let rep = 0; rep < DURATIONS.reps; rep++) {
-        for (const lib of LIBS) rounds.get(lib)!.push(await loopsRound(get(opened, lib), `b:${rep}:${lib}`, DURATIONS.loopsRoundMs));
+        for (const [i, run] of runs.entries()) rounds[i]!.push(await loopsRound(run.adapter, `b:${rep}:${i}`, DURATIONS.loopsRoundMs));
       }
-      return LIBS.map((lib) => {
-        const rs = rounds.get(lib)!;
+      return runs.map(({ lib, variant }, i) => {
+        const rs = rounds[i]!;
         const ops = rs.reduce((s, r) => s + r.ops, 0);
         const ms = rs.reduce((s, r) => s + r.ms, 0);
         const cpu = rs.reduce((s, r) => s + r.cpuMicros, 0);
         return {
           lib,
+          ...(variant === undefined ? {} : { variant }),
           ops,
           ms,
           opsPerSec: (ops / ms) * 1000,
@@ -197,6 +206,7 @@ async function scenarioLoops(tenure: TenureModule): Promise<LoopsResult[]> {
         };
       });
     } finally {
+      await closePipelined();
       await opened.close();
     }
   });
