@@ -49,6 +49,14 @@ export class CommandTimeoutError extends TenureError {
   }
 }
 
+/** `replicaSync`: no replica of the instance acknowledged a write in time; its vote does not count. */
+export class ReplicaSyncError extends TenureError {
+  override name = 'ReplicaSyncError';
+  constructor(instance: string, ms: number) {
+    super(`${instance}: no replica acknowledged the write within ${ms} ms`, 'ERR_TENURE_REPLICA_SYNC');
+  }
+}
+
 /** Tenure's connection to an instance is down; commands fail fast instead of queueing. */
 export class ConnectionError extends TenureError {
   override name = 'ConnectionError';

@@ -13,6 +13,7 @@ export {
   LockTimeoutError,
   LockLostError,
   CommandTimeoutError,
+  ReplicaSyncError,
   ConnectionError,
   UnexpectedReplyError,
   type InstanceOutcome,

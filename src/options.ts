@@ -25,6 +25,14 @@ export interface RedlockOptions {
   fence?: boolean;
   /** ioredis `enableAutoPipelining` on connections Tenure opens: commands of one tick share one write (many concurrent locks). Clients you pass in keep their own setting. @default false */
   autoPipelining?: boolean;
+  /**
+   * After a write that grants, extends or fences a lock (and a job marker or sequence value),
+   * wait up to this many ms for one replica of that instance to acknowledge it (`WAIT 1 ms`),
+   * and count the instance's vote only if one did: a Sentinel failover then cannot forget a
+   * granted lock. One more round trip per vote; must be below `commandTimeout`. Not for
+   * Cluster endpoints. 0 turns it off. @default 0
+   */
+  replicaSync?: number;
   /** Monotonic clock; tests inject one. @default performance.now() */
   clock?: Clock;
 }
@@ -143,6 +151,7 @@ export const DEFAULTS = Object.freeze({
   wait: 10_000,
   fence: false,
   autoPipelining: false,
+  replicaSync: 0,
 });
 
 export interface ResolvedOptions {
@@ -155,10 +164,11 @@ export interface ResolvedOptions {
   readonly owner: string;
   readonly fence: boolean;
   readonly autoPipelining: boolean;
+  readonly replicaSync: number;
   readonly clock: Clock;
 }
 
-const REDLOCK_KEYS = new Set(['keyPrefix', 'driftFactor', 'retryDelay', 'retryJitter', 'commandTimeout', 'wait', 'owner', 'fence', 'autoPipelining', 'clock']);
+const REDLOCK_KEYS = new Set(['keyPrefix', 'driftFactor', 'retryDelay', 'retryJitter', 'commandTimeout', 'wait', 'owner', 'fence', 'autoPipelining', 'replicaSync', 'clock']);
 const TRY_KEYS = new Set(['ttl', 'fence', 'autoExtend']);
 const ACQUIRE_KEYS = new Set([...TRY_KEYS, 'wait', 'retryDelay', 'retryJitter', 'signal']);
 const USING_KEYS = new Set([...ACQUIRE_KEYS].filter((k) => k !== 'autoExtend'));
@@ -183,6 +193,7 @@ export function resolveRedlockOptions(options: RedlockOptions | undefined): Reso
     wait: duration('options.wait', o.wait, DEFAULTS.wait, 0),
     fence: bool('options.fence', o.fence, DEFAULTS.fence),
     autoPipelining: bool('options.autoPipelining', o.autoPipelining, DEFAULTS.autoPipelining),
+    replicaSync: replicaSyncArg(o.replicaSync, o.commandTimeout),
   });
 }
 
@@ -276,6 +287,15 @@ export function rejectUnknown(name: string, o: Record<string, unknown>, allowed:
       throw new TypeError(`Unknown option \`${name}.${key}\`; known options: ${[...allowed].join(', ')}`);
     }
   }
+}
+
+function replicaSyncArg(value: unknown, commandTimeout: unknown): number {
+  const ms = duration('options.replicaSync', value, DEFAULTS.replicaSync, 0);
+  const timeout = typeof commandTimeout === 'number' ? commandTimeout : DEFAULTS.commandTimeout;
+  if (ms > 0 && ms >= timeout) {
+    throw new RangeError(`Expected \`options.replicaSync\` (${ms} ms) below \`options.commandTimeout\` (${timeout} ms): the replica's acknowledgement must fit in one command's time`);
+  }
+  return ms;
 }
 
 function fraction(name: string, value: unknown): number {

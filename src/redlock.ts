@@ -58,6 +58,13 @@ export class Redlock implements AsyncDisposable {
     const resolved = resolveRedlockOptions(options);
     this.#options = resolved;
     this.#instances = createInstances(endpoints, { commandTimeout: resolved.commandTimeout, autoPipelining: resolved.autoPipelining });
+    if (resolved.replicaSync > 0) {
+      const cluster = this.#instances.find((i) => i.cluster);
+      if (cluster) {
+        void Promise.allSettled(this.#instances.map((i) => i.close()));
+        throw new RangeError(`\`options.replicaSync\` is not supported on a Redis Cluster endpoint (${cluster.label}): WAIT would not reach the node that took the write`);
+      }
+    }
     this.#ctx = {
       instances: this.#instances,
       quorum: quorumOf(this.#instances.length),

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { errorsAs } from './command.js';
+import { registerDemo } from './demo/demo.js';
 import { registerLeader } from './leader.js';
 import { registerRelease } from './release.js';
 import { registerRun } from './run.js';
@@ -17,5 +18,6 @@ export function program(): Command {
   registerStatus(root);
   registerRelease(root);
   registerLeader(root);
+  registerDemo(root);
   return root;
 }

@@ -9,6 +9,7 @@ import { decodeMark, decodeReadMark } from '../core/replies.js';
 import { QuorumError } from '../errors.js';
 import { markKey } from '../keys.js';
 import * as lua from '../lua/scripts.generated.js';
+import { synced } from '../core/replica.js';
 
 /** The highest mark a quorum reports (0 when none). One round trip. */
 export async function readMark(ctx: Context, resource: string): Promise<number> {
@@ -38,7 +39,7 @@ export async function writeMark(ctx: Context, resource: string, mark: number, px
     yes: 'marked',
     timeout: ctx.options.commandTimeout,
     clock: ctx.options.clock,
-    send: (instance) => instance.eval(lua.mark, [key, mark, px], 1),
+    send: (instance) => synced(ctx, instance, () => instance.eval(lua.mark, [key, mark, px], 1), (r) => decodeMark(r).status === 'marked'),
     decode: decodeMark,
   });
   if (ballot.yes < ctx.quorum) throw new QuorumError(`could not record that ${resource} is done`, [resource], ballot.outcomes, ctx.quorum);

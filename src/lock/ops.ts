@@ -10,6 +10,7 @@ import { poll, type Ballot } from '../core/quorum.js';
 import { decodeAcquire, decodeExtend, decodeFence, decodeRelease } from '../core/replies.js';
 import { RELEASE_SUFFIX, fenceKey, lockKey } from '../keys.js';
 import * as lua from '../lua/scripts.generated.js';
+import { synced } from '../core/replica.js';
 
 const debug = debuglog('tenure');
 
@@ -54,7 +55,7 @@ export async function attempt(ctx: Context, resources: readonly string[], value:
     yes: 'acquired',
     timeout: timeoutFor(ctx, ttl),
     clock: ctx.options.clock,
-    send: (instance) => instance.eval(lua.acquire, args, keys.length),
+    send: (instance) => synced(ctx, instance, () => instance.eval(lua.acquire, args, keys.length), (r) => decodeAcquire(r).status === 'acquired'),
     decode: decodeAcquire,
     onLate: (i, decoded) => {
       if (failed && decoded.status === 'acquired') undoOn(ctx, ctx.instances[i]!, resources, value);
@@ -125,7 +126,7 @@ export function extend(ctx: Context, resources: readonly string[], value: string
     yes: 'extended',
     timeout: timeoutFor(ctx, ttl),
     clock: ctx.options.clock,
-    send: (instance) => instance.eval(lua.extend, args, keys.length),
+    send: (instance) => synced(ctx, instance, () => instance.eval(lua.extend, args, keys.length), (r) => decodeExtend(r).status === 'extended'),
     decode: decodeExtend,
   });
 }
@@ -169,7 +170,7 @@ export async function fencePhase(
     yes: 'fenced',
     timeout: ctx.options.commandTimeout,
     clock: ctx.options.clock,
-    send: (instance) => instance.eval(lua.fence, args, keys.length),
+    send: (instance) => synced(ctx, instance, () => instance.eval(lua.fence, args, keys.length), (r) => decodeFence(r).status === 'fenced'),
     decode: decodeFence,
   });
   return { ballot, token: maxToken(ballot) };

@@ -24,6 +24,7 @@ import { sleep } from '../core/sleep.js';
 import { QuorumError } from '../errors.js';
 import { sequenceKey } from '../keys.js';
 import * as lua from '../lua/scripts.generated.js';
+import { synced } from '../core/replica.js';
 
 /** Rounds of proposals before contention is reported as an error instead of retried. */
 const MAX_ROUNDS = 64;
@@ -77,7 +78,7 @@ export class Sequence {
       yes: 'claimed',
       timeout: this.#ctx.options.commandTimeout,
       clock: this.#ctx.options.clock,
-      send: (instance) => instance.eval(lua.seqClaim, args, 1),
+      send: (instance) => synced(this.#ctx, instance, () => instance.eval(lua.seqClaim, args, 1), (r) => decodeClaim(r).status === 'claimed'),
       decode: decodeClaim,
     });
   }
@@ -89,7 +90,7 @@ export class Sequence {
       yes: 'claimed',
       timeout: this.#ctx.options.commandTimeout,
       clock: this.#ctx.options.clock,
-      send: (instance) => instance.eval(lua.seqIncr, [this.#key], 1),
+      send: (instance) => synced(this.#ctx, instance, () => instance.eval(lua.seqIncr, [this.#key], 1), () => true),
       decode: decodeIncr,
     });
     const value = ballot.data[0];

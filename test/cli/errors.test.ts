@@ -49,13 +49,14 @@ describe('tenure: usage errors exit 64 with one line', () => {
   });
 
   it('has --help on every command', async () => {
-    for (const command of [[], ['run'], ['status'], ['release']]) {
+    for (const command of [[], ['run'], ['status'], ['release'], ['leader'], ['demo']]) {
       const e = await tenure([...command, '--help']);
       expect(e.code).toBe(0);
       expect(e.stdout).toMatch(/^Usage: tenure/);
     }
     const top = await tenure(['--help']);
-    for (const name of ['run', 'status', 'release']) expect(top.stdout).toContain(name);
+    for (const name of ['run', 'status', 'release', 'leader', 'demo']) expect(top.stdout).toContain(name);
+    expect(top.stdout).not.toContain('demo-worker'); // internal
   });
 });
 
