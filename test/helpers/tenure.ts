@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterEach } from 'vitest';
-import { Redlock, type RedlockOptions } from '../../src/index.js';
+import { Redlock, type EndpointInput, type RedlockOptions } from '../../src/index.js';
 
 /** A fresh key prefix, so test files can share servers and run in parallel. */
 export function prefix(): string {
@@ -12,7 +12,7 @@ export function prefix(): string {
 const cleanups: Array<() => Promise<unknown>> = [];
 
 /** Closed after each test. */
-export function redlock(urls: readonly string[], options: RedlockOptions = {}): Redlock {
+export function redlock(urls: readonly EndpointInput[], options: RedlockOptions = {}): Redlock {
   const r = new Redlock(urls, { keyPrefix: prefix(), ...options });
   cleanups.push(() => r.close());
   return r;
