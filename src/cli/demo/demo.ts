@@ -96,7 +96,8 @@ async function demo(o: DemoOptions): Promise<number> {
     const record = { events: fleet.history, killed: story.killed, end: Date.now() };
     timeline.stop();
     timeline = undefined;
-    await servers?.stop();
+    if (servers) await servers.stop();
+    else await forget(urls, prefix);
     const summary = summarize(record, story, { servers: urls, plan, started, stopping, problem });
     const cleaned = `\nStopped the ${plan.workers} workers${servers ? ' and the 3 redis-servers, and removed their temporary directories' : ''}.\n`;
     process.stdout.write(o.json ? json(summary) : render(summary, plan) + cleaned);
@@ -132,4 +133,26 @@ async function reachable(urls: readonly string[]): Promise<void> {
   const down = servers.filter((s) => s.client === null);
   if (down.length > 0)
     throw new CliError(`cannot reach Redis: ${down.map((s) => `${s.label}: ${s.error ?? 'unreachable'}`).join('; ')}`, EXIT.unavailable);
+}
+
+/** With --redis: deletes every key the demo wrote (they all start with its random prefix). */
+async function forget(urls: readonly string[], prefix: string): Promise<void> {
+  const servers = await connectAll(urls, urls.map(redact));
+  try {
+    await Promise.all(
+      servers.map(async ({ client }) => {
+        if (client === null) return;
+        let cursor = '0';
+        do {
+          const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+          cursor = next;
+          if (keys.length > 0) await client.del(...keys);
+        } while (cursor !== '0');
+      }),
+    );
+  } catch (error) {
+    debug('demo: cleaning up keys: %s', String(error));
+  } finally {
+    closeAll(servers);
+  }
 }
