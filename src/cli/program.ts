@@ -14,6 +14,15 @@ export function program(): Command {
     .version(pkg.version)
     .exitOverride();
   errorsAs(root, 'tenure');
+  root.addHelpText(
+    'after',
+    `
+Servers: --redis <url,url,...> on each command, else TENURE_REDIS, else redis://127.0.0.1:6379.
+Durations: 5000 (ms), 500ms, 5s, 2m, 1h. NODE_DEBUG=tenure adds detail to errors.
+Exit status: 64 bad usage; 69 Redis unreachable; 75 run: lock busy; 76 run: lock lost;
+otherwise see each command's --help.
+`,
+  );
   registerRun(root);
   registerStatus(root);
   registerRelease(root);
