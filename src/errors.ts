@@ -7,6 +7,7 @@
 export type InstanceStatus =
   | 'acquired' // acquire: this instance voted yes
   | 'held' // acquire: another value holds the lock here
+  | 'quarantined' // acquire: this instance restarted empty recently and may not vote yet (restartQuarantine)
   | 'extended' // extend: the ttl was renewed here
   | 'released' // release: the key was deleted here
   | 'fenced' // fence: the token's counter was moved here
@@ -157,6 +158,8 @@ function summarize(outcomes: readonly InstanceOutcome[]): string {
     switch (o.status) {
       case 'held':
         return `${o.instance}: held by another${o.remaining !== undefined && o.remaining >= 0 ? ` (${o.remaining} ms left)` : ''}`;
+      case 'quarantined':
+        return `${o.instance}: restarted empty, in quarantine${o.remaining !== undefined ? ` (${o.remaining} ms left)` : ''}`;
       case 'error':
         return `${o.instance}: error: ${o.error?.message ?? 'unknown'}`;
       default:

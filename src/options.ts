@@ -33,6 +33,15 @@ export interface RedlockOptions {
    * Cluster endpoints. 0 turns it off. @default 0
    */
   replicaSync?: number;
+  /**
+   * Restart safety: a server that restarted without its data may have forgotten a lock that
+   * another client still holds. With this set (ms, at least your longest lock ttl), Tenure
+   * marks each server the first time it finds it empty and does not count its votes until
+   * this long after — on every client, by the server's own clock. A brand-new server is
+   * found empty too: the first locks wait this long. Not on Cluster endpoints. 0 turns it off.
+   * @default 0
+   */
+  restartQuarantine?: number;
   /** Monotonic clock; tests inject one. @default performance.now() */
   clock?: Clock;
 }
@@ -152,6 +161,7 @@ export const DEFAULTS = Object.freeze({
   fence: false,
   autoPipelining: false,
   replicaSync: 0,
+  restartQuarantine: 0,
 });
 
 export interface ResolvedOptions {
@@ -165,10 +175,11 @@ export interface ResolvedOptions {
   readonly fence: boolean;
   readonly autoPipelining: boolean;
   readonly replicaSync: number;
+  readonly restartQuarantine: number;
   readonly clock: Clock;
 }
 
-const REDLOCK_KEYS = new Set(['keyPrefix', 'driftFactor', 'retryDelay', 'retryJitter', 'commandTimeout', 'wait', 'owner', 'fence', 'autoPipelining', 'replicaSync', 'clock']);
+const REDLOCK_KEYS = new Set(['keyPrefix', 'driftFactor', 'retryDelay', 'retryJitter', 'commandTimeout', 'wait', 'owner', 'fence', 'autoPipelining', 'replicaSync', 'restartQuarantine', 'clock']);
 const TRY_KEYS = new Set(['ttl', 'fence', 'autoExtend']);
 const ACQUIRE_KEYS = new Set([...TRY_KEYS, 'wait', 'retryDelay', 'retryJitter', 'signal']);
 const USING_KEYS = new Set([...ACQUIRE_KEYS].filter((k) => k !== 'autoExtend'));
@@ -194,6 +205,7 @@ export function resolveRedlockOptions(options: RedlockOptions | undefined): Reso
     fence: bool('options.fence', o.fence, DEFAULTS.fence),
     autoPipelining: bool('options.autoPipelining', o.autoPipelining, DEFAULTS.autoPipelining),
     replicaSync: replicaSyncArg(o.replicaSync, o.commandTimeout),
+    restartQuarantine: duration('options.restartQuarantine', o.restartQuarantine, DEFAULTS.restartQuarantine, 0),
   });
 }
 

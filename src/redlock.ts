@@ -58,12 +58,12 @@ export class Redlock implements AsyncDisposable {
     const resolved = resolveRedlockOptions(options);
     this.#options = resolved;
     this.#instances = createInstances(endpoints, { commandTimeout: resolved.commandTimeout, autoPipelining: resolved.autoPipelining });
-    if (resolved.replicaSync > 0) {
-      const cluster = this.#instances.find((i) => i.cluster);
-      if (cluster) {
-        void Promise.allSettled(this.#instances.map((i) => i.close()));
-        throw new RangeError(`\`options.replicaSync\` is not supported on a Redis Cluster endpoint (${cluster.label}): WAIT would not reach the node that took the write`);
-      }
+    const cluster = this.#instances.find((i) => i.cluster);
+    const unsupported = resolved.replicaSync > 0 ? 'replicaSync' : resolved.restartQuarantine > 0 ? 'restartQuarantine' : undefined;
+    if (cluster && unsupported) {
+      void Promise.allSettled(this.#instances.map((i) => i.close()));
+      const why = unsupported === 'replicaSync' ? 'WAIT would not reach the node that took the write' : "a cluster's nodes are replaced by their replicas, not restarted empty";
+      throw new RangeError(`\`options.${unsupported}\` is not supported on a Redis Cluster endpoint (${cluster.label}): ${why}`);
     }
     this.#ctx = {
       instances: this.#instances,

@@ -6,7 +6,7 @@ import { UnexpectedReplyError } from '../errors.js';
 import type { Decoded } from './quorum.js';
 
 /** Status codes the scripts return (first element of their reply, or the reply itself). */
-export const Code = Object.freeze({ No: 0, Yes: 1 } as const);
+export const Code = Object.freeze({ No: 0, Yes: 1, Quarantined: 2 } as const);
 
 function int(v: unknown): number | undefined {
   if (typeof v === 'number' && Number.isInteger(v)) return v;
@@ -15,7 +15,7 @@ function int(v: unknown): number | undefined {
 
 const ACQUIRED: Decoded<string> = Object.freeze({ status: 'acquired' });
 
-/** acquire.lua: 1 | {1, token} | {0, pttl}. `data` is the token text, when fenced. */
+/** acquire.lua: 1 | {1, token} | {0, pttl} | {2, quarantine left}. `data` is the token text, when fenced. */
 export function decodeAcquire(reply: unknown): Decoded<string> {
   if (reply === Code.Yes) return ACQUIRED;
   if (Array.isArray(reply) && reply.length === 2) {
@@ -25,6 +25,7 @@ export function decodeAcquire(reply: unknown): Decoded<string> {
     }
     const pttl = int(reply[1]);
     if (code === Code.No && pttl !== undefined) return { status: 'held', remaining: pttl };
+    if (code === Code.Quarantined && pttl !== undefined && pttl > 0) return { status: 'quarantined', remaining: pttl };
   }
   throw new UnexpectedReplyError('acquire', reply);
 }

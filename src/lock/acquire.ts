@@ -160,7 +160,7 @@ function pause(o: ResolvedAcquire, a: ops.Attempt, splits: number): number {
   if (splits > 0) return Math.random() * Math.min(o.retryDelay + o.retryJitter, 2 ** splits);
   let delay = o.retryDelay + Math.floor(Math.random() * o.retryJitter);
   for (const outcome of outcomes) {
-    if (outcome.status === 'held' && outcome.remaining !== undefined && outcome.remaining >= 0) {
+    if ((outcome.status === 'held' || outcome.status === 'quarantined') && outcome.remaining !== undefined && outcome.remaining >= 0) {
       delay = Math.min(delay, outcome.remaining + 1);
     }
   }

@@ -1,0 +1,90 @@
+/**
+ * Servers that restart without their data. Two of three restart empty while A holds a
+ * lock: without `restartQuarantine` they vote for B at once and two clients hold the lock
+ * (asserted, so that the hazard is shown to be real); with it they are kept out of the
+ * quorum until the quarantine has passed, and A learns at its next extension that it lost.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { LockLostError, type Redlock } from '../../src/index.js';
+import { startRedisSet, type RedisSet } from '../helpers/redis-server.js';
+import { prefix, redlock } from '../helpers/tenure.js';
+import { waitFor } from '../helpers/wait.js';
+
+let set: RedisSet | undefined;
+afterEach(async () => {
+  await set?.stop();
+  set = undefined;
+});
+
+async function restartEmpty(s: RedisSet, which: number[]): Promise<void> {
+  for (const i of which) {
+    await s.servers[i]!.kill();
+    await s.servers[i]!.restart();
+  }
+}
+
+function pair(urls: string[], options: { restartQuarantine?: number }): [Redlock, Redlock] {
+  const keyPrefix = prefix();
+  return [redlock(urls, { keyPrefix, commandTimeout: 300, ...options }), redlock(urls, { keyPrefix, commandTimeout: 300, ...options })];
+}
+
+describe('servers restarted empty', () => {
+  it('without restartQuarantine: two of three restart empty and a second client gets the lock A still holds', async () => {
+    set = await startRedisSet(3);
+    const [a, b] = pair(set.urls, {});
+    const lockA = await a.acquire('payments', { ttl: 30_000 });
+    await restartEmpty(set, [0, 1]);
+    // (acquire retries while B's connections to the restarted servers come back)
+    const lockB = await b.acquire('payments', { ttl: 30_000, wait: 5_000 });
+    expect(lockB.isHeld).toBe(true);
+    expect(lockA.isHeld).toBe(true); // both believe they hold it: the hazard is real
+  });
+
+  it('with restartQuarantine: restarted servers do not vote until the quarantine passed; the holder learns it lost', async () => {
+    set = await startRedisSet(3);
+    const quarantine = 1_500;
+    const [a, b] = pair(set.urls, { restartQuarantine: quarantine });
+    // Brand-new servers are found empty too: the first lock waits out the quarantine.
+    const first = await a.tryAcquire('payments', { ttl: 30_000 });
+    expect(first).toBeNull();
+    const lockA = await a.acquire('payments', { ttl: 30_000, wait: 3 * quarantine });
+
+    const restarted = performance.now();
+    await restartEmpty(set, [0, 1]);
+    // One attempt, once B's connections to the restarted servers are back: refused.
+    type Refusal = { outcomes: { status: string; remaining?: number }[] };
+    const refusal = await waitFor(() =>
+      b.acquire('payments', { ttl: 30_000, wait: 0 }).then(
+        () => 'acquired' as const,
+        (e: unknown) => ((e as Refusal).outcomes.some((o) => o.status === 'error') ? undefined : (e as Refusal)),
+      ),
+    );
+    expect(refusal).not.toBe('acquired');
+    const outcomes = (refusal as Refusal).outcomes;
+    // Two refusals decide the attempt, so the third answer may still be pending.
+    const [r0, r1, r2] = outcomes.map((o) => o.status);
+    expect(['quarantined', 'pending']).toContain(r0);
+    expect(['quarantined', 'pending']).toContain(r1);
+    // (A's lock may be missing there: the servers' quarantines started moments apart, so A
+    // may have been granted the lock by the first two to come out of it.)
+    expect(['held', 'acquired', 'pending']).toContain(r2);
+    const quarantined = outcomes.filter((o) => o.status === 'quarantined');
+    expect(quarantined.length).toBeGreaterThanOrEqual(1);
+    for (const o of quarantined) expect(o.remaining).toBeGreaterThan(0);
+
+    // A's next extension finds its lock gone on a quorum: it lost it, and says so.
+    await expect(lockA.extend()).rejects.toBeInstanceOf(LockLostError);
+    // Once the quarantine has passed, the restarted servers vote again.
+    const lockB = await b.acquire('payments', { ttl: 30_000, wait: 3 * quarantine });
+    expect(performance.now() - restarted).toBeGreaterThanOrEqual(quarantine - 50);
+    expect(lockB.isHeld).toBe(true);
+    // Servers that kept their data (and their marker) are not quarantined again.
+    await lockB.release();
+    expect(await a.tryAcquire('payments', { ttl: 1_000 })).not.toBeNull();
+  });
+
+  it('restartQuarantine is validated before any network call', () => {
+    expect(() => redlock(['redis://127.0.0.1:1'], { restartQuarantine: -5 })).toThrow(/options\.restartQuarantine/);
+    expect(() => redlock(['redis://127.0.0.1:1'], { restartQuarantine: 1.5 })).toThrow(RangeError);
+  });
+});
