@@ -5,9 +5,7 @@
  */
 import type { Command } from 'commander';
 import type { Redis } from 'ioredis';
-import type { LockInfo } from '../index.js';
-// Key names are built in one place, src/keys.ts (not exported by the package yet).
-import { lockKey, releaseChannel } from '../keys.js';
+import { lockKey, releaseChannel, type LockInfo } from '../index.js';
 import { act, subcommand, withConnection, type ConnectionOptions } from './command.js';
 import { CliError, EXIT, debug, human, oneLine, say } from './common.js';
 import { closeAll, connectAll, openRedlock, requireReachable, type Server } from './redis.js';

@@ -5,9 +5,7 @@
  */
 import type { Command } from 'commander';
 import type { Redis } from 'ioredis';
-import type { InstanceView, LockInfo, Redlock } from '../index.js';
-// Key names are built in one place, src/keys.ts (not exported by the package yet).
-import { lockKey, resourceOf } from '../keys.js';
+import { lockKey, resourceOf, type InstanceView, type LockInfo, type Redlock } from '../index.js';
 import { act, subcommand, withConnection, type ConnectionOptions } from './command.js';
 import { EXIT, human, say } from './common.js';
 import { closeAll, connectAll, failures, openRedlock, requireReachable } from './redis.js';
