@@ -54,8 +54,3 @@ export function markKey(prefix: string, resource: string): string {
 export function sequenceKey(prefix: string, name: string): string {
   return `${prefix}{sequence:${name}}`;
 }
-
-/** An instance's incarnation marker: when Tenure first found it empty (restartQuarantine). */
-export function incarnationKey(prefix: string): string {
-  return `${prefix}incarnation`;
-}

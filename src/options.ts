@@ -34,12 +34,11 @@ export interface RedlockOptions {
    */
   replicaSync?: number;
   /**
-   * Restart safety: a server that restarted without its data may have forgotten a lock that
-   * another client still holds. With this set (ms, at least your longest lock ttl), Tenure
-   * marks each server the first time it finds it empty and does not count its votes until
-   * this long after — on every client, by the server's own clock. A brand-new server is
-   * found empty too: the first locks wait this long. Not on Cluster endpoints. 0 turns it off.
-   * @default 0
+   * Restart safety: a server that restarted may have forgotten (or reloaded an old copy of)
+   * a lock that another client still holds. With this set (ms, at least your longest lock
+   * ttl — longer ttls are refused), a server does not vote until it has been up this long,
+   * as its own uptime says (read inside the acquire script: no extra round trip). A freshly
+   * started server waits this long too. 0 turns it off. @default 0
    */
   restartQuarantine?: number;
   /** Monotonic clock; tests inject one. @default performance.now() */
@@ -116,6 +115,9 @@ export function resolveElectionOptions(options: unknown, base: ResolvedOptions):
   const ttl = duration('options.ttl', o.ttl, 0, 30);
   const id = o.id === undefined ? base.owner : stringArg('options.id', o.id, false);
   const retryDelay = duration('options.retryDelay', o.retryDelay, Math.floor(ttl / 2), 1);
+  if (base.restartQuarantine > 0 && ttl > base.restartQuarantine) {
+    throw new RangeError(`Expected \`options.ttl\` (${ttl} ms) at most the Redlock's restartQuarantine (${base.restartQuarantine} ms)`);
+  }
   if (retryDelay > ttl) throw new RangeError(`Expected \`options.retryDelay\` to be at most the ttl (${ttl} ms), got ${retryDelay}`);
   if (base.commandTimeout >= ttl / 3) {
     // Renewal runs every ttl/3; a command that may take longer than that cannot renew in time.
@@ -130,7 +132,8 @@ export function resolveScheduleOptions(options: unknown): { every: number; ttl: 
   rejectUnknown('options', o, new Set(['every', 'ttl']));
   if (o.every === undefined) throw new TypeError('Expected `options.every` (ms): the period is required, got undefined');
   const every = duration('options.every', o.every, 0, 1);
-  return { every, ttl: duration('options.ttl', o.ttl, Math.min(every, 30_000), 3) };
+  // Default lease: the period, within [1 s, 30 s] (a run may outlast a short period: it never overlaps the next).
+  return { every, ttl: duration('options.ttl', o.ttl, Math.min(Math.max(every, 1_000), 30_000), 3) };
 }
 
 export function resolveOnceOptions(options: unknown): { ttl: number; wait: number; signal: AbortSignal | undefined } {

@@ -47,6 +47,7 @@ export class Redlock implements AsyncDisposable {
   readonly #options: ResolvedOptions;
   readonly #ctx: Context;
   #closed: Promise<void> | undefined;
+  readonly #sequences = new Map<string, Sequence>();
 
   /**
    * @param endpoints Redis URLs (`redis://[:password@]host:port[/db]`, `rediss://` for TLS),
@@ -59,11 +60,14 @@ export class Redlock implements AsyncDisposable {
     this.#options = resolved;
     this.#instances = createInstances(endpoints, { commandTimeout: resolved.commandTimeout, autoPipelining: resolved.autoPipelining });
     const cluster = this.#instances.find((i) => i.cluster);
-    const unsupported = resolved.replicaSync > 0 ? 'replicaSync' : resolved.restartQuarantine > 0 ? 'restartQuarantine' : undefined;
-    if (cluster && unsupported) {
+    const noWait = this.#instances.find((i) => typeof (i.client as { wait?: unknown }).wait !== 'function');
+    if (resolved.replicaSync > 0 && noWait && !cluster) {
       void Promise.allSettled(this.#instances.map((i) => i.close()));
-      const why = unsupported === 'replicaSync' ? 'WAIT would not reach the node that took the write' : "a cluster's nodes are replaced by their replicas, not restarted empty";
-      throw new RangeError(`\`options.${unsupported}\` is not supported on a Redis Cluster endpoint (${cluster.label}): ${why}`);
+      throw new TypeError(`\`options.replicaSync\` needs clients with a wait() method (ioredis); ${noWait.label} has none`);
+    }
+    if (cluster && resolved.replicaSync > 0) {
+      void Promise.allSettled(this.#instances.map((i) => i.close()));
+      throw new RangeError(`\`options.replicaSync\` is not supported on a Redis Cluster endpoint (${cluster.label}): WAIT would not reach the node that took the write`);
     }
     this.#ctx = {
       instances: this.#instances,
@@ -71,6 +75,7 @@ export class Redlock implements AsyncDisposable {
       options: resolved,
       wakeup: new Wakeup(this.#instances, resolved.commandTimeout),
       live: new Set(),
+      services: new Set(),
       assertOpen: () => this.#assertOpen(),
     };
   }
@@ -186,7 +191,10 @@ export class Redlock implements AsyncDisposable {
   sequence(name: string): Sequence {
     const n = stringArg('name', name, false);
     this.#assertOpen();
-    return new Sequence(this.#ctx, n);
+    // One object per name: it remembers the counter, so each value costs one round trip.
+    let seq = this.#sequences.get(n);
+    if (seq === undefined) this.#sequences.set(n, (seq = new Sequence(this.#ctx, n)));
+    return seq;
   }
 
   /**
@@ -199,8 +207,10 @@ export class Redlock implements AsyncDisposable {
   }
 
   async #close(): Promise<void> {
-    // Locks, elections (resign) and schedules (stop) alike.
-    await Promise.allSettled([...this.#ctx.live].map((lock) => lock.release()));
+    // Elections resign and schedules stop first (a run in progress finishes under its lock);
+    // then the locks still held are released.
+    await Promise.allSettled([...this.#ctx.services].map((service) => service.stop()));
+    await Promise.allSettled([...this.#ctx.live].map((lock) => lock.revoke('the Redlock was closed')));
     this.#ctx.wakeup.close();
     await Promise.allSettled(this.#instances.map((i) => i.close()));
   }

@@ -11,7 +11,9 @@ export interface Context {
   /** Release notifications for waiters. */
   readonly wakeup: Wakeup;
   /** Locks alive now, released by close(). */
-  readonly live: Set<{ release(): Promise<boolean> }>;
+  readonly live: Set<{ revoke(why: string): Promise<boolean> }>;
+  /** Elections and schedules running now, stopped by close() before any lock is released. */
+  readonly services: Set<{ stop(): Promise<void> }>;
   /** Throws when the Redlock was closed. */
   assertOpen(): void;
 }

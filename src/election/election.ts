@@ -19,6 +19,7 @@
 import { EventEmitter, on } from 'node:events';
 import { debuglog } from 'node:util';
 import type { Context } from '../core/context.js';
+import { safeEmit } from '../core/events.js';
 import { sleep } from '../core/sleep.js';
 import { LockTimeoutError } from '../errors.js';
 import { electionResource, leaderChannel } from '../keys.js';
@@ -61,9 +62,12 @@ interface Term {
   readonly lock: Lock;
   readonly token: bigint;
   readonly controller: AbortController;
+  /** Aborted when the term ends: resignation, or the lock's loss. */
+  readonly signal: AbortSignal;
 }
 
 const NOT_LEADER = AbortSignal.abort(new Error('not the leader'));
+
 
 export class Election extends EventEmitter<ElectionEvents> {
   /** The election's name. */
@@ -73,12 +77,13 @@ export class Election extends EventEmitter<ElectionEvents> {
   readonly #ctx: Context;
   readonly #o: ResolvedElection;
   readonly #resource: string;
-  readonly #handle = { release: async (): Promise<boolean> => (await this.stop(), true) };
   #campaign: AbortController | undefined;
   #loop: Promise<void> | undefined;
   #term: Term | undefined;
   #leader: string | null | undefined;
   #announcements = 0;
+  /** The highest term announced so far: copies of older announcements arriving late are ignored. */
+  #highestTerm = -1n;
 
   /** @internal Made by `redlock.election(name, options)`. */
   constructor(ctx: Context, name: string, options: ResolvedElection) {
@@ -105,7 +110,7 @@ export class Election extends EventEmitter<ElectionEvents> {
   get signal(): AbortSignal {
     const t = this.#term;
     if (t === undefined || !this.isLeader) return NOT_LEADER;
-    return AbortSignal.any([t.controller.signal, t.lock.signal]);
+    return t.signal;
   }
 
   /** Whether the campaign is running (between start() and stop()). */
@@ -119,8 +124,17 @@ export class Election extends EventEmitter<ElectionEvents> {
     this.#ctx.assertOpen();
     const campaign = new AbortController();
     this.#campaign = campaign;
-    this.#ctx.live.add(this.#handle);
-    this.#loop = this.#run(campaign.signal).catch((error: unknown) => debug('election %s: %s', this.name, String(error)));
+    this.#ctx.services.add(this);
+    this.#loop = this.#run(campaign.signal).catch((error: unknown) => {
+      // Not expected (listeners cannot throw into the loop); never leave a term behind.
+      debug('election %s: %s', this.name, String(error));
+      void this.#term?.lock.release().catch(() => undefined);
+      this.#term = undefined;
+      if (this.#campaign === campaign) {
+        this.#campaign = undefined;
+        this.#ctx.services.delete(this);
+      }
+    });
     return this;
   }
 
@@ -129,7 +143,7 @@ export class Election extends EventEmitter<ElectionEvents> {
     const campaign = this.#campaign;
     if (campaign === undefined) return this.#loop;
     this.#campaign = undefined;
-    this.#ctx.live.delete(this.#handle);
+    this.#ctx.services.delete(this);
     campaign.abort();
     await this.#loop;
   }
@@ -149,6 +163,8 @@ export class Election extends EventEmitter<ElectionEvents> {
       for await (const [id] of changes) yield id as string | null;
     } catch (error) {
       if (!signal?.aborted) throw error;
+    } finally {
+      await changes.return?.(); // a consumer that stops early must not leave the listener queueing
     }
   }
 
@@ -158,11 +174,15 @@ export class Election extends EventEmitter<ElectionEvents> {
 
   async #run(signal: AbortSignal): Promise<void> {
     const unlisten = await this.#ctx.wakeup.listen(leaderChannel(this.#ctx.options.keyPrefix, this.name), (payload) => {
+      const dot = payload.indexOf('.');
+      const term = /^\d+$/.test(payload.slice(0, dot)) ? BigInt(payload.slice(0, dot)) : -1n;
+      if (term <= this.#highestTerm) return; // another instance's copy, or a late one of an older term
+      this.#highestTerm = term;
       this.#announcements++;
-      this.#observe(payload.slice(payload.indexOf('.') + 1));
+      this.#observe(payload.slice(dot + 1));
     });
     try {
-      void this.#refreshLeader();
+      void this.#refreshLeader(signal);
       while (!signal.aborted) {
         const lock = await this.#candidate(signal);
         if (lock === undefined) continue;
@@ -171,7 +191,7 @@ export class Election extends EventEmitter<ElectionEvents> {
           return;
         }
         await this.#lead(lock, signal);
-        if (!signal.aborted) void this.#refreshLeader(); // who leads now? (an announcement may have come first)
+        if (!signal.aborted) void this.#refreshLeader(signal); // who leads now? (an announcement may have come first)
       }
     } finally {
       unlisten();
@@ -196,16 +216,18 @@ export class Election extends EventEmitter<ElectionEvents> {
     } catch (error) {
       if (signal.aborted) return undefined;
       if (error instanceof LockTimeoutError && error.cause === undefined) return undefined; // another leads: wait on
-      this.emit('campaignError', error as Error);
+      safeEmit(this, 'campaignError', error as Error);
       await sleep(o.retryDelay, signal).catch(() => undefined);
       return undefined;
     }
   }
 
   async #lead(lock: Lock, campaign: AbortSignal): Promise<void> {
-    const term: Term = { lock, token: lock.fencingToken!, controller: new AbortController() };
+    const controller = new AbortController();
+    const term: Term = { lock, token: lock.fencingToken!, controller, signal: AbortSignal.any([controller.signal, lock.signal]) };
     this.#term = term;
-    this.emit('elected', { term: term.token, id: this.id });
+    if (term.token > this.#highestTerm) this.#highestTerm = term.token;
+    safeEmit(this, 'elected', { term: term.token, id: this.id });
     this.#observe(this.id);
     this.#announce(term.token);
     let onLost: (error: Error) => void = () => undefined;
@@ -221,12 +243,14 @@ export class Election extends EventEmitter<ElectionEvents> {
     lock.off('lost', onLost);
     campaign.removeEventListener('abort', onStop);
     const at = end.reason === 'resigned' ? Date.now() : Math.min(Date.now(), lock.expiresAt);
-    term.controller.abort(end.error ?? new Error(`resigned the leadership of ${this.name}`));
+    controller.abort(end.error ?? new Error(`resigned the leadership of ${this.name}`));
     this.#term = undefined;
-    this.emit('demoted', { reason: end.reason, term: term.token, ...(end.error ? { error: end.error } : {}), at });
+    // Resigning: release (which wakes a waiting candidate at once) right after `demoted`; a
+    // lost lock was freed already. The release happens whatever the listeners do.
+    const released = end.reason === 'resigned' ? lock.release().catch((error: unknown) => debug('resign %s: %s', this.name, String(error))) : undefined;
+    safeEmit(this, 'demoted', { reason: end.reason, term: term.token, ...(end.error ? { error: end.error } : {}), at });
     this.#observe(null);
-    // Resigning: release, which wakes a waiting candidate at once. A lost lock was freed already.
-    if (end.reason === 'resigned') await lock.release().catch((error: unknown) => debug('resign %s: %s', this.name, String(error)));
+    await released;
   }
 
   /** Tells the other candidates (one PUBLISH per instance; nobody waits for it). */
@@ -237,19 +261,22 @@ export class Election extends EventEmitter<ElectionEvents> {
     }
   }
 
-  async #refreshLeader(): Promise<void> {
+  async #refreshLeader(signal: AbortSignal): Promise<void> {
     const before = this.#announcements;
     try {
-      const id = await this.leader();
-      if (this.#announcements === before && this.#term === undefined) this.#observe(id);
+      let id = await this.leader();
+      if (signal.aborted || this.#announcements !== before || this.#term !== undefined) return;
+      // Our own lost lock may still be there a moment: we do not lead, whatever it says.
+      if (id === this.id) id = null;
+      this.#observe(id);
     } catch (error) {
-      this.emit('campaignError', error as Error);
+      if (!signal.aborted) safeEmit(this, 'campaignError', error as Error);
     }
   }
 
   #observe(id: string | null): void {
     if (id === this.#leader) return;
     this.#leader = id;
-    this.emit('leader', id);
+    safeEmit(this, 'leader', id);
   }
 }

@@ -20,6 +20,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Context } from '../core/context.js';
+import { safeEmit } from '../core/events.js';
 import { sleep } from '../core/sleep.js';
 import { LockTimeoutError } from '../errors.js';
 import { scheduleResource } from '../keys.js';
@@ -57,7 +58,6 @@ export class Schedule extends EventEmitter<ScheduleEvents> {
   readonly #fn: ScheduledFn;
   readonly #stop = new AbortController();
   readonly #loop: Promise<void>;
-  readonly #handle = { release: async (): Promise<boolean> => (await this.stop(), true) };
 
   /** @internal Made (and started) by `redlock.schedule(name, options, fn)`. */
   constructor(ctx: Context, name: string, options: { every: number; ttl: number }, fn: ScheduledFn) {
@@ -67,13 +67,13 @@ export class Schedule extends EventEmitter<ScheduleEvents> {
     this.every = options.every;
     this.#ttl = options.ttl;
     this.#fn = fn;
-    ctx.live.add(this.#handle);
-    this.#loop = this.#run(this.#stop.signal);
+    ctx.services.add(this);
+    this.#loop = this.#run(this.#stop.signal).catch(() => undefined); // nothing in it rejects; never unhandled
   }
 
   /** Schedules no more runs; resolves once a run in progress here has finished. */
   async stop(): Promise<void> {
-    this.#ctx.live.delete(this.#handle);
+    this.#ctx.services.delete(this);
     this.#stop.abort();
     await this.#loop;
   }
@@ -89,7 +89,7 @@ export class Schedule extends EventEmitter<ScheduleEvents> {
       if (period > last) {
         last = period;
         await this.#period(period, signal).catch((error: unknown) => {
-          if (!signal.aborted) this.emit('scheduleError', error as Error);
+          if (!signal.aborted) safeEmit(this, 'scheduleError', error as Error);
         });
         continue; // a run (or a wait for one) may have ended in a later period: look again now
       }
@@ -132,7 +132,7 @@ export class Schedule extends EventEmitter<ScheduleEvents> {
         failure = { error };
       }
       await writeMark(this.#ctx, resource, period, 2 * this.every + this.#ttl);
-      this.emit('run', { ...run, duration: performance.now() - started, ...failure });
+      safeEmit(this, 'run', { ...run, duration: performance.now() - started, ...failure });
     } finally {
       await lock.release().catch(() => undefined);
     }

@@ -53,6 +53,12 @@ export async function acquire(
     const cluster = ctx.instances.find((i) => i.cluster);
     if (cluster !== undefined) assertOneSlot(resources, ops.lockKeys(ctx, resources), cluster.label);
   }
+  const quarantine = ctx.options.restartQuarantine;
+  if (quarantine > 0 && o.ttl > quarantine) {
+    throw new RangeError(
+      `Expected \`options.ttl\` (${o.ttl} ms) at most the Redlock's restartQuarantine (${quarantine} ms): a restarted server would vote again while a lock it forgot is still valid`,
+    );
+  }
   const clock = ctx.options.clock;
   const started = clock.now();
   let attempts = 0;
@@ -68,7 +74,15 @@ export async function acquire(
       const value = lockValue(owner);
       const since = channels === undefined ? undefined : ctx.wakeup.generation(channels);
       const a = await ops.attempt(ctx, resources, value, o.ttl, o.fence);
-      if (a.ok) return await made(ctx, resources, value, owner, o, a);
+      if (a.ok) {
+        const lock = await made(ctx, resources, value, owner, o, a);
+        if (lock) return lock;
+        // Publishing the token took the whole validity: it was released; go round again.
+        if (nullWhenHeld || clock.now() - started >= o.wait) {
+          throw new QuorumError(`acquired ${list(resources)} too slowly: no validity left after its fencing token (raise the ttl)`, resources, a.ballot.outcomes, ctx.quorum);
+        }
+        continue;
+      }
 
       const failure = classify(ctx, resources, a);
       if (failure.error && (failure.permanent || nullWhenHeld)) throw failure.error;
@@ -93,8 +107,9 @@ export async function acquire(
   }
 }
 
-async function made(ctx: Context, resources: readonly string[], value: string, owner: string, o: ResolvedAcquire, a: ops.Attempt): Promise<Lock> {
-  let token = a.token;
+/** The Lock, or null when no validity was left once the fencing token was published. */
+async function made(ctx: Context, resources: readonly string[], value: string, owner: string, o: ResolvedAcquire, a: ops.Attempt): Promise<Lock | null> {
+  const token = a.token;
   if (token !== undefined && ctx.instances.length > 1) {
     // Phase 2 of the fencing token: raise the counters to the token wherever this lock is
     // still present, on a quorum. Any later holder's quorum meets this one, so its phase 1
@@ -104,14 +119,18 @@ async function made(ctx: Context, resources: readonly string[], value: string, o
       await ops.release(ctx, resources, value).catch(() => undefined);
       throw new QuorumError(`acquired ${list(resources)} but could not publish its fencing token`, resources, phase2.ballot.outcomes, ctx.quorum);
     }
-    token = a.token;
+  }
+  const validUntil = a.start + o.ttl - drift(ctx, o.ttl); // = end of attempt + validity
+  if (validUntil <= ctx.options.clock.now()) {
+    await ops.release(ctx, resources, value).catch(() => undefined);
+    return null;
   }
   const lock = new Lock(ctx, {
     resources,
     value,
     owner,
     ttl: o.ttl,
-    validUntil: a.start + o.ttl - drift(ctx, o.ttl), // = end of attempt + validity
+    validUntil,
     token,
     autoExtend: o.autoExtend,
   });

@@ -171,6 +171,19 @@ export class Lock extends EventEmitter implements AsyncDisposable {
     await this.release();
   }
 
+  /**
+   * @internal Redlock.close(): the lock is released under a routine that may still run (a
+   * `using` or `once` routine), so its signal is aborted first, with a LockLostError.
+   */
+  revoke(why: string): Promise<boolean> {
+    if (this.#state === 'held' && !this.#lostError) {
+      // As if lost: the signal aborts, and `using` rejects even if its routine finishes.
+      this.#lostError = new LockLostError(`${list(this.resources)} was released: ${why}`, this.resources, []);
+      this.#controller?.abort(this.#lostError);
+    }
+    return this.release();
+  }
+
   #keep(interval: number | null): void {
     if (this.#keeper?.running && (interval === null || this.#keeperRenews)) return;
     this.#keeper?.stop();

@@ -8,7 +8,7 @@ import { type Context, validity } from '../core/context.js';
 import type { Instance } from '../core/endpoint.js';
 import { poll, type Ballot } from '../core/quorum.js';
 import { decodeAcquire, decodeExtend, decodeFence, decodeRelease } from '../core/replies.js';
-import { RELEASE_SUFFIX, fenceKey, incarnationKey, lockKey } from '../keys.js';
+import { RELEASE_SUFFIX, fenceKey, lockKey } from '../keys.js';
 import * as lua from '../lua/scripts.generated.js';
 import { synced } from '../core/replica.js';
 
@@ -47,7 +47,6 @@ function timeoutFor(ctx: Context, ttl: number): number {
 export async function attempt(ctx: Context, resources: readonly string[], value: string, ttl: number, fence: boolean): Promise<Attempt> {
   const keys = fence ? [...lockKeys(ctx, resources), ...fenceKeys(ctx, resources)] : lockKeys(ctx, resources);
   const quarantine = ctx.options.restartQuarantine;
-  if (quarantine > 0) keys.push(incarnationKey(ctx.options.keyPrefix));
   const args: (string | number)[] = [...keys, value, ttl, fence ? '1' : '0', quarantine];
   const start = ctx.options.clock.now();
   let failed = false;

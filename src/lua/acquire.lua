@@ -4,21 +4,19 @@
 -- ARGV[1]        lock value (>= 128 random bits, then the owner label)
 -- ARGV[2]        ttl in milliseconds
 -- ARGV[3]        '1' to issue a fencing token, '0' not to
--- ARGV[4]        restart quarantine in ms, '0' for none; when set, the last key is this
---                instance's incarnation marker (the server time it was first seen empty)
+-- ARGV[4]        restart quarantine in ms, '0' for none
 -- Returns:
 --   1             acquired, without a fencing token
 --   {1, token}    acquired; token = the fencing token as a decimal string
 --   {0, pttl}     held by another value; pttl = when the last held key here frees, in ms
 --                 (-1 when a held key has no expiry)
---   {2, left}     free, but this instance lost its data (no incarnation marker) less than
---                 the quarantine ago: it must not vote for `left` more ms
+--   {2, left}     free, but this server started less than the quarantine ago (a restart
+--                 may have lost a lock): it must not vote for `left` more ms
 -- Every read, and so every error (WRONGTYPE, a foreign counter), comes before the first write.
 -- @include lib/fence.lua
 local fence = ARGV[3] == '1'
 local quarantine = tonumber(ARGV[4] or '0')
-local lockKeys = quarantine > 0 and #KEYS - 1 or #KEYS
-local n = fence and (lockKeys / 2) or lockKeys
+local n = fence and (#KEYS / 2) or #KEYS
 local value = ARGV[1]
 
 local heldPttl = nil
@@ -36,18 +34,12 @@ if heldPttl ~= nil then
 end
 
 if quarantine > 0 then
-  -- An instance that restarted empty may have forgotten a lock another client still holds:
-  -- it votes again only once a quorum-length quarantine has passed since it was found empty.
-  local marker = KEYS[#KEYS]
-  local t = redis.call('TIME')
-  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-  local born = tonumber(redis.call('GET', marker) or '')
-  if not born then
-    redis.call('SET', marker, string.format('%.0f', now))
-    born = now
-  end
-  if now - born < quarantine then
-    return {2, born + quarantine - now}
+  -- A server that (re)started less than the quarantine ago may have forgotten (or reloaded
+  -- an old copy of) a lock another client still holds: it does not vote yet. Its uptime
+  -- says so whatever it reloaded, on every client alike.
+  local up = tonumber(string.match(redis.call('INFO', 'server'), 'uptime_in_seconds:(%d+)'))
+  if up and up * 1000 < quarantine then
+    return {2, quarantine - up * 1000}
   end
 end
 

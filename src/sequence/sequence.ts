@@ -51,7 +51,7 @@ export class Sequence {
       const proposal = this.#seen + 1n;
       const ballot = await this.#claim(proposal); // one round trip
       if (ballot.yes >= this.#ctx.quorum) {
-        this.#seen = proposal;
+        if (proposal > this.#seen) this.#seen = proposal;
         return proposal;
       }
       const n = this.#ctx.instances.length;
@@ -59,7 +59,7 @@ export class Sequence {
         throw new QuorumError(`could not reach a quorum for the sequence ${JSON.stringify(this.name)}`, [this.name], ballot.outcomes, this.#ctx.quorum);
       }
       // Refused: start above everything reported, and above our own partial claim.
-      this.#seen = proposal;
+      if (proposal > this.#seen) this.#seen = proposal;
       for (let i = 0; i < ballot.data.length; i++) {
         const counter = ballot.data[i];
         if (counter !== undefined && BigInt(counter) > this.#seen) this.#seen = BigInt(counter);

@@ -19,7 +19,7 @@ const COMMAND_TIMEOUT = 200; // renewals every ttl/3 must fit a timeout and a re
 const RETRY = TTL / 2; // the election's default retryDelay
 
 interface Report {
-  ev: 'started' | 'elected' | 'demoted' | 'leader' | 'campaignError' | 'stopped';
+  ev: 'started' | 'elected' | 'demoted' | 'leader' | 'campaignError' | 'stopped' | 'uncaught';
   at: number;
   term?: string;
   reason?: string;
@@ -47,16 +47,15 @@ afterEach(async () => {
   running = [];
 });
 
-async function candidates(urls: readonly string[], n: number, viaProxies = false): Promise<Candidate[]> {
-  const keyPrefix = prefix();
+async function candidates(urls: readonly string[], n: number, viaProxies = false, modes: string[] = [], keyPrefix = prefix()): Promise<Candidate[]> {
   const all: Candidate[] = [];
   for (let i = 0; i < n; i++) {
     const proxies = viaProxies ? await Promise.all(urls.map((u) => startProxy({ port: Number(new URL(u).port) }))) : [];
     const endpoints = viaProxies ? proxies.map((p) => p.url) : urls;
-    const id = `c${i}`;
+    const id = `c${running.length}`; // unique within a test, across calls
     const child = spawn(
       process.execPath,
-      [join(import.meta.dirname, 'fixtures', 'candidate.mjs'), distEntry, endpoints.join(','), keyPrefix, 'leader', id, String(TTL), String(COMMAND_TIMEOUT)],
+      [join(import.meta.dirname, 'fixtures', 'candidate.mjs'), distEntry, endpoints.join(','), keyPrefix, 'leader', id, String(TTL), String(COMMAND_TIMEOUT), modes[i] ?? ''],
       { stdio: 'pipe' },
     );
     const c: Candidate = { id, child, reports: [], proxies };
@@ -177,5 +176,23 @@ describe.each([
     await waitFor(() => events(leader, 'leader').some((r) => r.leader === next.id && r.at >= d.at) || events(leader, 'elected').length > 1, { timeout: 5_000 });
     expect(events(leader, 'elected')).toHaveLength(1);
     expectOneLeaderAtATime(all);
+  });
+
+  it('a leader whose elected listener throws still leads, renews and resigns: the exception surfaces, the campaign goes on', async () => {
+    const keyPrefix = prefix();
+    const [buggy] = await candidates(urls, 1, false, ['throw'], keyPrefix);
+    await waitFor(() => events(buggy!, 'elected').length > 0 && events(buggy!, 'uncaught').length > 0, { timeout: 5_000 });
+    expect(events(buggy!, 'uncaught')[0]!.ev).toBe('uncaught');
+    const [other] = await candidates(urls, 1, false, [], keyPrefix);
+    // Renewals go on: still the only leader two ttls later.
+    const since = Date.now();
+    await waitFor(() => Date.now() - since > 2 * TTL, { timeout: 5_000, interval: 50 });
+    expect(events(buggy!, 'demoted')).toHaveLength(0);
+    expect(events(other!, 'elected')).toHaveLength(0);
+    buggy!.child.kill('SIGTERM');
+    const d = await waitFor(() => events(buggy!, 'demoted')[0], { timeout: 5_000 });
+    expect(d.reason).toBe('resigned');
+    const [, e] = await nextElected([other!], d.at - 1);
+    expect(e.at - d.ended!).toBeLessThan(TTL / 2);
   });
 });

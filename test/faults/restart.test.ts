@@ -2,7 +2,7 @@
  * Servers that restart without their data. Two of three restart empty while A holds a
  * lock: without `restartQuarantine` they vote for B at once and two clients hold the lock
  * (asserted, so that the hazard is shown to be real); with it they are kept out of the
- * quorum until the quarantine has passed, and A learns at its next extension that it lost.
+ * quorum until they have been up for the quarantine, and A learns at its next extension that it lost.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { LockLostError, type Redlock } from '../../src/index.js';
@@ -44,17 +44,17 @@ describe('servers restarted empty', () => {
     set = await startRedisSet(3);
     const quarantine = 1_500;
     const [a, b] = pair(set.urls, { restartQuarantine: quarantine });
-    // Brand-new servers are found empty too: the first lock waits out the quarantine.
-    const first = await a.tryAcquire('payments', { ttl: 30_000 });
+    // Freshly started servers are in quarantine too: the first lock waits it out.
+    const first = await a.tryAcquire('payments', { ttl: quarantine });
     expect(first).toBeNull();
-    const lockA = await a.acquire('payments', { ttl: 30_000, wait: 3 * quarantine });
+    const lockA = await a.acquire('payments', { ttl: quarantine, wait: 3 * quarantine });
 
     const restarted = performance.now();
     await restartEmpty(set, [0, 1]);
     // One attempt, once B's connections to the restarted servers are back: refused.
     type Refusal = { outcomes: { status: string; remaining?: number }[] };
     const refusal = await waitFor(() =>
-      b.acquire('payments', { ttl: 30_000, wait: 0 }).then(
+      b.acquire('payments', { ttl: quarantine, wait: 0 }).then(
         () => 'acquired' as const,
         (e: unknown) => ((e as Refusal).outcomes.some((o) => o.status === 'error') ? undefined : (e as Refusal)),
       ),
@@ -65,8 +65,8 @@ describe('servers restarted empty', () => {
     const [r0, r1, r2] = outcomes.map((o) => o.status);
     expect(['quarantined', 'pending']).toContain(r0);
     expect(['quarantined', 'pending']).toContain(r1);
-    // (A's lock may be missing there: the servers' quarantines started moments apart, so A
-    // may have been granted the lock by the first two to come out of it.)
+    // (A's lock may be missing there: the servers started moments apart, so A may have been
+    // granted the lock by the first two to come out of quarantine.)
     expect(['held', 'acquired', 'pending']).toContain(r2);
     const quarantined = outcomes.filter((o) => o.status === 'quarantined');
     expect(quarantined.length).toBeGreaterThanOrEqual(1);
@@ -75,16 +75,19 @@ describe('servers restarted empty', () => {
     // A's next extension finds its lock gone on a quorum: it lost it, and says so.
     await expect(lockA.extend()).rejects.toBeInstanceOf(LockLostError);
     // Once the quarantine has passed, the restarted servers vote again.
-    const lockB = await b.acquire('payments', { ttl: 30_000, wait: 3 * quarantine });
+    const lockB = await b.acquire('payments', { ttl: quarantine, wait: 3 * quarantine });
     expect(performance.now() - restarted).toBeGreaterThanOrEqual(quarantine - 50);
     expect(lockB.isHeld).toBe(true);
-    // Servers that kept their data (and their marker) are not quarantined again.
+    // Servers up for longer than the quarantine vote at once.
     await lockB.release();
     expect(await a.tryAcquire('payments', { ttl: 1_000 })).not.toBeNull();
   });
 
-  it('restartQuarantine is validated before any network call', () => {
+  it('restartQuarantine is validated before any network call, and a ttl above it is refused', async () => {
     expect(() => redlock(['redis://127.0.0.1:1'], { restartQuarantine: -5 })).toThrow(/options\.restartQuarantine/);
     expect(() => redlock(['redis://127.0.0.1:1'], { restartQuarantine: 1.5 })).toThrow(RangeError);
+    const r = redlock(['redis://127.0.0.1:1'], { restartQuarantine: 10_000 });
+    await expect(r.acquire('x', { ttl: 20_000 })).rejects.toThrow(/restartQuarantine/);
+    expect(() => r.election('x', { ttl: 20_000 })).toThrow(/restartQuarantine/);
   });
 });

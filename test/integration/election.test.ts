@@ -132,3 +132,34 @@ describe('election options', () => {
     expect(() => r.election('x', { ttl: 2_000 })).toThrow(/commandTimeout/);
   });
 });
+
+describe('election resilience', () => {
+  const urls = inject('redis3');
+
+  it('observe() that the consumer leaves early does not keep a listener', async () => {
+    const r = redlock(urls, { commandTimeout: 300 });
+    const e = r.election('obs', { ttl: TTL, id: 'solo' });
+    defer(() => e.stop());
+    const before = e.listenerCount('leader');
+    for await (const id of e.observe()) {
+      expect(id).toBeNull(); // nobody leads yet
+      break;
+    }
+    expect(e.listenerCount('leader')).toBe(before);
+  });
+
+  it('close() while a using() routine runs: the routine is told (signal), and using rejects with LockLostError', async () => {
+    const r = redlock(urls);
+    let told: unknown;
+    const running = r.using('closing', { ttl: 5_000 }, async (lock) => {
+      await new Promise<void>((resolve) => lock.signal.addEventListener('abort', () => resolve(), { once: true }));
+      told = lock.signal.reason;
+      return 'finished';
+    });
+    await waitFor(async () => (await r.inspect('closing')).held);
+    const rejected = expect(running).rejects.toBeInstanceOf(LockLostError); // attached before close() settles it
+    await r.close();
+    await rejected;
+    expect(told).toBeInstanceOf(LockLostError);
+  });
+});
