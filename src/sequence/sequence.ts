@@ -13,7 +13,8 @@
  *   B's first refusal on a shared instance reports it, so B proposes above P_A.
  *
  * Concurrent callers may refuse each other (a split): they re-propose above the highest
- * counter reported, after a short random pause. Values are not gap-free: a proposal taken
+ * counter reported, after a short random pause that grows with each refusal in a row; a
+ * caller that gets no value within the Redlock's `wait` rejects with QuorumError. Values are not gap-free: a proposal taken
  * by a minority is skipped. An instance that lost its data restarts at 0 and simply
  * refuses nothing; a majority must keep its data, as for locks.
  */
@@ -25,9 +26,6 @@ import { QuorumError } from '../errors.js';
 import { sequenceKey } from '../keys.js';
 import * as lua from '../lua/scripts.generated.js';
 import { synced } from '../core/replica.js';
-
-/** Rounds of proposals before contention is reported as an error instead of retried. */
-const MAX_ROUNDS = 64;
 
 export class Sequence {
   readonly name: string;
@@ -47,7 +45,9 @@ export class Sequence {
   async next(): Promise<bigint> {
     this.#ctx.assertOpen();
     if (this.#ctx.instances.length === 1) return this.#incr();
-    for (let round = 0; round < MAX_ROUNDS; round++) {
+    const clock = this.#ctx.options.clock;
+    const started = clock.now();
+    for (let round = 0; ; round++) {
       const proposal = this.#seen + 1n;
       const ballot = await this.#claim(proposal); // one round trip
       if (ballot.yes >= this.#ctx.quorum) {
@@ -64,10 +64,16 @@ export class Sequence {
         const counter = ballot.data[i];
         if (counter !== undefined && BigInt(counter) > this.#seen) this.#seen = BigInt(counter);
       }
-      // Another caller took some instances: a short random pause separates the two.
-      if (ballot.yes > 0) await sleep(Math.random() * Math.min(2 ** round, 50));
+      const waited = clock.now() - started;
+      if (waited >= this.#ctx.options.wait) {
+        const message = `the sequence ${JSON.stringify(this.name)} is too contended: no value within ${Math.round(waited)} ms (${round + 1} rounds)`;
+        throw new QuorumError(message, [this.name], ballot.outcomes, this.#ctx.quorum);
+      }
+      // Refused by a counter this object had not seen: propose again at once. Refused again
+      // (or split) — other callers are at it too: a random pause, doubling up to 50 ms,
+      // separates them, so every caller gets through.
+      if (round > 0 || ballot.yes > 0) await sleep(Math.random() * Math.min(2 ** round, 50));
     }
-    throw new QuorumError(`the sequence ${JSON.stringify(this.name)} is too contended: no value in ${MAX_ROUNDS} rounds`, [this.name], [], this.#ctx.quorum);
   }
 
   #claim(proposal: bigint): Promise<Ballot<string>> {
