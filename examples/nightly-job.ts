@@ -19,8 +19,6 @@ const instances = ['worker-a', 'worker-b', 'worker-c'].map((name) => {
 });
 
 await new Promise((resolve) => setTimeout(resolve, 3_000));
-for (const { job, redlock } of instances) {
-  await job.stop();
-  await redlock.close();
-}
+await Promise.all(instances.map(({ job }) => job.stop())); // no more runs anywhere
+await Promise.all(instances.map(({ redlock }) => redlock.close()));
 console.log(`${runs.size} periods, one run each`);

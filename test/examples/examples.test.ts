@@ -33,7 +33,8 @@ describe('README examples', () => {
   });
 
   it('nightly job: each period runs once across three instances', async () => {
-    expect(await example('nightly-job.ts')).toMatch(/[2-4] periods, one run each/);
+    // About three periods in three seconds; the example itself throws if a period ran twice.
+    expect(await example('nightly-job.ts')).toMatch(/[2-9] periods, one run each/);
   });
 
   it('migration: runs once; the others wait for it', async () => {
