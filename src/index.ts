@@ -4,6 +4,7 @@ export { Election, type ElectionEvents, type ElectedEvent, type DemotedEvent, ty
 export { Schedule, type ScheduleEvents, type ScheduledFn, type ScheduledRun, type RunEvent } from './jobs/schedule.js';
 export type { OnceResult } from './jobs/once.js';
 export { Sequence } from './sequence/sequence.js';
+export { Semaphore, type PermitOptions } from './semaphore/semaphore.js';
 export type { LockInfo, InstanceView } from './lock/inspect.js';
 export type { Endpoint, EndpointInput, RedisLike } from './core/endpoint.js';
 export {
@@ -19,7 +20,7 @@ export {
   type InstanceOutcome,
   type InstanceStatus,
 } from './errors.js';
-export { DEFAULTS, type RedlockOptions, type AcquireOptions, type TryAcquireOptions, type UsingOptions, type ElectionOptions, type ScheduleOptions, type OnceOptions, type Clock } from './options.js';
+export { DEFAULTS, type RedlockOptions, type AcquireOptions, type TryAcquireOptions, type UsingOptions, type ElectionOptions, type ScheduleOptions, type OnceOptions, type SemaphoreOptions, type Clock } from './options.js';
 export { fencedSet, fencedGet, type FencedWrite } from './fencing/fenced.js';
 // Key and channel names, for operators and tools (ACLs, monitoring, `tenure status`).
 export { lockKey, fenceKey, releaseChannel, resourceOf } from './keys.js';

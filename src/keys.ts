@@ -54,3 +54,8 @@ export function markKey(prefix: string, resource: string): string {
 export function sequenceKey(prefix: string, name: string): string {
   return `${prefix}{sequence:${name}}`;
 }
+
+/** The resource of one permit (slot) of a semaphore: each slot is a lock of its own. */
+export function semaphoreSlot(name: string, slot: number): string {
+  return `semaphore:${name}#${slot}`;
+}

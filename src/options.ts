@@ -145,6 +145,25 @@ export function resolveOnceOptions(options: unknown): { ttl: number; wait: numbe
   return { ttl: duration('options.ttl', o.ttl, 30_000, 3), wait: duration('options.wait', o.wait, MAX_DURATION, 0), signal: o.signal };
 }
 
+/** Options of `redlock.semaphore(name, options)`. */
+export interface SemaphoreOptions {
+  /** How many holders it admits at once: an integer from 1 to 1024. Required. */
+  permits: number;
+  /** Each permit's ttl in ms, unless the call says otherwise. Required. */
+  ttl: number;
+}
+
+export function resolveSemaphoreOptions(options: unknown): { permits: number; ttl: number } {
+  if (options === undefined) throw new TypeError('Expected `options` with `permits` and a `ttl` (ms), got undefined');
+  const o = plainObject('options', options);
+  rejectUnknown('options', o, new Set(['permits', 'ttl']));
+  const p = o.permits;
+  if (typeof p !== 'number' || !Number.isInteger(p)) throw new TypeError(`Expected \`options.permits\` to be an integer, got ${show(p)}`);
+  if (p < 1 || p > 1024) throw new RangeError(`Expected \`options.permits\` to be from 1 to 1024, got ${p}`);
+  if (o.ttl === undefined) throw new TypeError('Expected `options.ttl` (ms): the ttl is required, got undefined');
+  return { permits: p, ttl: duration('options.ttl', o.ttl, 0, 1) };
+}
+
 /** A callback argument: a function, or a TypeError naming it. */
 export function fnArg<F>(name: string, value: unknown): F {
   if (typeof value !== 'function') throw new TypeError(`Expected \`${name}\` to be a function, got ${show(value)}`);

@@ -9,7 +9,6 @@
  * the storage you protect. An instance that restarts empty may vote for a second holder
  * within one ttl; run instances with persistence, or keep a restarted one out for a ttl.
  */
-import { debuglog } from 'node:util';
 import type { Context } from './core/context.js';
 import { createInstances, type EndpointInput, type Instance } from './core/endpoint.js';
 import { quorumOf } from './core/quorum.js';
@@ -18,6 +17,8 @@ import { Election } from './election/election.js';
 import { once, type OnceResult } from './jobs/once.js';
 import { Schedule, type ScheduledFn } from './jobs/schedule.js';
 import { acquire } from './lock/acquire.js';
+import { runUsing } from './lock/using.js';
+import { Semaphore } from './semaphore/semaphore.js';
 import { Sequence } from './sequence/sequence.js';
 import { inspect, type LockInfo } from './lock/inspect.js';
 import type { Lock } from './lock/lock.js';
@@ -27,6 +28,8 @@ import {
   resolveElectionOptions,
   resolveOnceOptions,
   resolveScheduleOptions,
+  resolveSemaphoreOptions,
+  type SemaphoreOptions,
   stringArg,
   type ElectionOptions,
   type OnceOptions,
@@ -39,8 +42,6 @@ import {
   type TryAcquireOptions,
   type UsingOptions,
 } from './options.js';
-
-const debug = debuglog('tenure');
 
 export class Redlock implements AsyncDisposable {
   readonly #instances: Instance[];
@@ -127,17 +128,7 @@ export class Redlock implements AsyncDisposable {
     const o = resolveAcquireOptions('using', options, this.#options);
     if (typeof routine !== 'function') throw new TypeError(`Expected \`routine\` to be a function, got ${typeof routine}`);
     this.#assertOpen();
-    const lock = (await acquire(this.#ctx, resources, o, false))!;
-    let result: T;
-    try {
-      result = await routine(lock);
-    } catch (error) {
-      throw lock.lostError ?? error;
-    } finally {
-      await lock.release().catch((error: unknown) => debug('release after using: %s', String(error)));
-    }
-    if (lock.lostError) throw lock.lostError;
-    return result;
+    return runUsing((await acquire(this.#ctx, resources, o, false))!, routine);
   }
 
   /** Each instance's view of a lock: holder, remaining ttl, fencing token. Changes nothing. */
@@ -182,6 +173,17 @@ export class Redlock implements AsyncDisposable {
     const o = resolveOnceOptions(options);
     this.#assertOpen();
     return once(this.#ctx, n, f, o);
+  }
+
+  /**
+   * A counting semaphore: at most `permits` holders at once. Each permit is a Lock (release,
+   * extend, signal, fencing) on one of `permits` slots. `ttl` is the default for its calls.
+   */
+  semaphore(name: string, options: SemaphoreOptions): Semaphore {
+    const n = stringArg('name', name, false);
+    const o = resolveSemaphoreOptions(options);
+    this.#assertOpen();
+    return new Semaphore(this.#ctx, n, o.permits, o.ttl);
   }
 
   /**
