@@ -5,6 +5,7 @@ export { Schedule, type ScheduleEvents, type ScheduledFn, type ScheduledRun, typ
 export type { OnceResult } from './jobs/once.js';
 export { Sequence } from './sequence/sequence.js';
 export { Semaphore, type PermitOptions } from './semaphore/semaphore.js';
+export { WindowCounter, type WindowVerdict } from './window-counter/window-counter.js';
 export type { LockInfo, InstanceView } from './lock/inspect.js';
 export type { Endpoint, EndpointInput, RedisLike } from './core/endpoint.js';
 export {
@@ -20,7 +21,7 @@ export {
   type InstanceOutcome,
   type InstanceStatus,
 } from './errors.js';
-export { DEFAULTS, type RedlockOptions, type AcquireOptions, type TryAcquireOptions, type UsingOptions, type ElectionOptions, type ScheduleOptions, type OnceOptions, type SemaphoreOptions, type Clock } from './options.js';
+export { DEFAULTS, type RedlockOptions, type AcquireOptions, type TryAcquireOptions, type UsingOptions, type ElectionOptions, type ScheduleOptions, type OnceOptions, type SemaphoreOptions, type WindowCounterOptions, type Clock } from './options.js';
 export { fencedSet, fencedGet, type FencedWrite } from './fencing/fenced.js';
 // Key and channel names, for operators and tools (ACLs, monitoring, `tenure status`).
 export { lockKey, fenceKey, releaseChannel, resourceOf } from './keys.js';

@@ -59,3 +59,8 @@ export function sequenceKey(prefix: string, name: string): string {
 export function semaphoreSlot(name: string, slot: number): string {
   return `semaphore:${name}#${slot}`;
 }
+
+/** A fixed-window counter (one hash slot of its own). */
+export function windowKey(prefix: string, name: string): string {
+  return `${prefix}{window:${name}}`;
+}

@@ -145,6 +145,26 @@ export function resolveOnceOptions(options: unknown): { ttl: number; wait: numbe
   return { ttl: duration('options.ttl', o.ttl, 30_000, 3), wait: duration('options.wait', o.wait, MAX_DURATION, 0), signal: o.signal };
 }
 
+/** Options of `redlock.windowCounter(name, options)`. */
+export interface WindowCounterOptions {
+  /** The window in ms; windows are aligned to the server's clock. Required. */
+  window: number;
+  /** With a limit, `add` refuses an add that would pass it and answers a WindowVerdict. */
+  limit?: number;
+}
+
+export function resolveWindowOptions(options: unknown): { window: number; limit: number | undefined } {
+  if (options === undefined) throw new TypeError('Expected `options` with a `window` (ms), got undefined');
+  const o = plainObject('options', options);
+  rejectUnknown('options', o, new Set(['window', 'limit']));
+  if (o.window === undefined) throw new TypeError('Expected `options.window` (ms): the window is required, got undefined');
+  const window = duration('options.window', o.window, 0, 1);
+  if (o.limit === undefined) return { window, limit: undefined };
+  if (typeof o.limit !== 'number' || !Number.isInteger(o.limit)) throw new TypeError(`Expected \`options.limit\` to be an integer, got ${show(o.limit)}`);
+  if (o.limit < 1) throw new RangeError(`Expected \`options.limit\` to be a positive integer, got ${o.limit}`);
+  return { window, limit: o.limit };
+}
+
 /** Options of `redlock.semaphore(name, options)`. */
 export interface SemaphoreOptions {
   /** How many holders it admits at once: an integer from 1 to 1024. Required. */

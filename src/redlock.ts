@@ -20,6 +20,7 @@ import { acquire } from './lock/acquire.js';
 import { runUsing } from './lock/using.js';
 import { Semaphore } from './semaphore/semaphore.js';
 import { Sequence } from './sequence/sequence.js';
+import { WindowCounter, type WindowVerdict } from './window-counter/window-counter.js';
 import { inspect, type LockInfo } from './lock/inspect.js';
 import type { Lock } from './lock/lock.js';
 import {
@@ -29,6 +30,8 @@ import {
   resolveOnceOptions,
   resolveScheduleOptions,
   resolveSemaphoreOptions,
+  resolveWindowOptions,
+  type WindowCounterOptions,
   type SemaphoreOptions,
   stringArg,
   type ElectionOptions,
@@ -184,6 +187,19 @@ export class Redlock implements AsyncDisposable {
     const o = resolveSemaphoreOptions(options);
     this.#assertOpen();
     return new Semaphore(this.#ctx, n, o.permits, o.ttl);
+  }
+
+  /**
+   * A fixed-window counter: `add(n)` resolves the count in the current window; with a
+   * `limit`, a WindowVerdict (`allowed`, `remaining`, `resetMs`) — a rate limiter.
+   */
+  windowCounter(name: string, options: WindowCounterOptions & { limit: number }): WindowCounter<WindowVerdict>;
+  windowCounter(name: string, options: WindowCounterOptions): WindowCounter<number>;
+  windowCounter(name: string, options: WindowCounterOptions): WindowCounter<number> | WindowCounter<WindowVerdict> {
+    const n = stringArg('name', name, false);
+    const o = resolveWindowOptions(options);
+    this.#assertOpen();
+    return o.limit === undefined ? new WindowCounter<number>(this.#ctx, n, o.window, undefined) : new WindowCounter<WindowVerdict>(this.#ctx, n, o.window, o.limit);
   }
 
   /**

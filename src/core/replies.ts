@@ -110,3 +110,20 @@ export function decodeIncr(reply: unknown): Decoded<string> {
   if (typeof reply === 'string' && /^\d+$/.test(reply)) return { status: 'claimed', data: reply };
   throw new UnexpectedReplyError('seq-incr', reply);
 }
+
+export interface WindowReply {
+  readonly allowed: boolean;
+  readonly count: number;
+  readonly resetMs: number;
+}
+
+/** window-add.lua: {allowed, count, ms left in the window}. */
+export function decodeWindow(reply: unknown): Decoded<WindowReply> {
+  if (Array.isArray(reply) && reply.length === 3) {
+    const [allowed, count, left] = reply.map(int);
+    if ((allowed === 0 || allowed === 1) && count !== undefined && left !== undefined) {
+      return { status: 'counted', data: { allowed: allowed === 1, count, resetMs: left } };
+    }
+  }
+  throw new UnexpectedReplyError('window-add', reply);
+}

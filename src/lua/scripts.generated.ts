@@ -73,3 +73,9 @@ export const seqIncr: LuaScript = {
   sha1: "333a11a739f91f81718473acb61b1f9a6f86304c",
   source: "-- seq-incr: the next value of a sequence kept on a single instance.\n-- KEYS[1]  the sequence's counter\n-- Returns the new value as text (exact to 2^63 - 1: INCR is a 64-bit integer operation).\nredis.call('INCR', KEYS[1])\nreturn redis.call('GET', KEYS[1])\n",
 };
+
+export const windowAdd: LuaScript = {
+  name: "window-add",
+  sha1: "69f12759dd10d3176ceea8d25b646c1d738db5e6",
+  source: "-- window-add: add to a fixed-window counter (a request counter, a rate limit).\n-- KEYS[1]  the counter (a hash: start, count)\n-- ARGV[1]  the window in ms\n-- ARGV[2]  how much to add: a positive integer\n-- ARGV[3]  the limit, or '0' for none: an add that would pass it is refused (not counted)\n-- Windows are aligned to the server's clock (multiples of the window since the epoch); the\n-- key expires with its window.\n-- Returns {allowed (1|0), count in this window, ms until the window ends}.\nlocal t = redis.call('TIME')\nlocal now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\nlocal window = tonumber(ARGV[1])\nlocal start = now - (now % window)\nlocal stored = redis.call('HMGET', KEYS[1], 'start', 'count')\nlocal count = 0\nif tonumber(stored[1]) == start then\n  count = tonumber(stored[2]) or 0\nend\nlocal n = tonumber(ARGV[2])\nlocal limit = tonumber(ARGV[3])\nlocal allowed = 1\nif limit > 0 and count + n > limit then\n  allowed = 0\nelse\n  count = count + n\nend\nredis.call('HSET', KEYS[1], 'start', string.format('%.0f', start), 'count', string.format('%.0f', count))\nredis.call('PEXPIREAT', KEYS[1], string.format('%.0f', start + window))\nreturn {allowed, count, start + window - now}\n",
+};

@@ -1,0 +1,61 @@
+/**
+ * redlock.windowCounter(name, { window, limit? }): counts per fixed window shared by
+ * separate Redlocks, a limit that refuses, windows that end, and input checks.
+ */
+import { describe, expect, inject, it } from 'vitest';
+import { prefix, raw, redlock } from '../helpers/tenure.js';
+import { waitFor } from '../helpers/wait.js';
+
+const LONG = 2_147_483_647; // ~24.8 days: no window boundary inside a test
+
+describe.each([
+  ['1 instance', 'redis1'],
+  ['3 instances', 'redis3'],
+] as const)('window counter on %s', (_, set) => {
+  const urls = inject(set);
+
+  it('counts adds from separate Redlocks in one window, exactly', async () => {
+    const keyPrefix = prefix();
+    const counters = Array.from({ length: 4 }, () => redlock(urls, { keyPrefix }).windowCounter('requests', { window: LONG }));
+    expect(await counters[0]!.add()).toBe(1);
+    expect(await counters[1]!.add(4)).toBe(5);
+    await Promise.all(counters.map(async (c) => { for (let i = 0; i < 25; i++) await c.add(); }));
+    expect(await counters[2]!.add()).toBe(106);
+  });
+
+  it('with a limit, refuses what would pass it and says how long until the window resets', async () => {
+    const c = redlock(urls).windowCounter('api', { window: LONG, limit: 3 });
+    expect(await c.add()).toMatchObject({ allowed: true, count: 1, remaining: 2 });
+    expect(await c.add(2)).toMatchObject({ allowed: true, count: 3, remaining: 0 });
+    const refused = await c.add();
+    expect(refused).toMatchObject({ allowed: false, count: 3, remaining: 0 });
+    expect(refused.resetMs).toBeGreaterThan(0);
+    expect(refused.resetMs).toBeLessThanOrEqual(LONG);
+    expect(await c.add(5)).toMatchObject({ allowed: false, count: 3 });
+  });
+
+  it('a new window starts from zero, and the key expires with its window', async () => {
+    const keyPrefix = prefix();
+    const c = redlock(urls, { keyPrefix }).windowCounter('short', { window: 200 });
+    await c.add();
+    const ttls = await Promise.all(raw(urls).map((r) => r.pttl(`${keyPrefix}{window:short}`)));
+    for (const t of ttls) expect(t).toBeGreaterThan(0);
+    for (const t of ttls) expect(t).toBeLessThanOrEqual(200);
+    // Every poll adds one: the first add of a new window answers 1.
+    await waitFor(async () => (await c.add()) === 1, { timeout: 2_000, interval: 20 });
+  });
+});
+
+describe('window counter input', () => {
+  it('rejects bad names, options and amounts before any network call', async () => {
+    const r = redlock(inject('redis1'));
+    expect(() => r.windowCounter('', { window: 1_000 })).toThrow(/`name`/);
+    expect(() => r.windowCounter('w', { window: 0 })).toThrow(/options\.window/);
+    expect(() => r.windowCounter('w', {} as { window: number })).toThrow(/options\.window/);
+    expect(() => r.windowCounter('w', { window: 1_000, limit: 0 })).toThrow(/options\.limit/);
+    expect(() => r.windowCounter('w', { window: 1_000, limit: 2.5 })).toThrow(TypeError);
+    const c = r.windowCounter('w', { window: 1_000 });
+    await expect(c.add(0)).rejects.toThrow(/`n`/);
+    await expect(c.add(1.5)).rejects.toThrow(RangeError);
+  });
+});
