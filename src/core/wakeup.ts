@@ -44,10 +44,6 @@ export class Wakeup {
    * rely on their delay).
    */
   subscribe(channels: readonly string[]): Promise<void> {
-    return this.#subscribe(channels, true);
-  }
-
-  #subscribe(channels: readonly string[], shardable: boolean): Promise<void> {
     const fresh = channels.filter((c) => {
       const n = this.#refs.get(c) ?? 0;
       this.#refs.set(c, n + 1);
@@ -57,7 +53,7 @@ export class Wakeup {
     const sent = this.#instances.map((instance) => {
       const sub = this.#subscriber(instance);
       if (sub === null) return Promise.reject(new Error('no subscriber'));
-      return sub.subscribe(fresh, shardable);
+      return sub.subscribe(fresh, true);
     });
     return new Promise<void>((resolve) => {
       let failed = 0;
@@ -97,15 +93,15 @@ export class Wakeup {
   /**
    * Calls `fn` with each distinct message on `channel` until the returned function is
    * called. Resolves once the subscription is confirmed (or the timeout passed). The channel
-   * is one published with PUBLISH (src/lua/announce.lua), so it is subscribed with SUBSCRIBE
-   * on a Cluster too, not sharded.
+   * is published like a release (src/lua/announce.lua: SPUBLISH on a Cluster), so it is
+   * subscribed the same way.
    */
   async listen(channel: string, fn: (payload: string) => void): Promise<() => void> {
     let set = this.#listeners.get(channel);
     if (set === undefined) this.#listeners.set(channel, (set = new Set()));
     set.add(fn);
     let done = false;
-    await this.#subscribe([channel], false);
+    await this.subscribe([channel]);
     return () => {
       if (done) return;
       done = true;

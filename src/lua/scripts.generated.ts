@@ -10,8 +10,8 @@ export const acquire: LuaScript = {
 
 export const announce: LuaScript = {
   name: "announce",
-  sha1: "98690424df0543d1e9f9e2367107249a4443f764",
-  source: "-- announce: publish a message on a channel (an election's new leader).\n-- KEYS[1]  the channel (passed as a key so that Cluster routes it to the lock's slot)\n-- ARGV[1]  the message\n-- Returns the number of subscribers that received it here.\nreturn redis.call('PUBLISH', KEYS[1], ARGV[1])\n",
+  sha1: "dc04199fbeee20821f88568174393d17dac1036c",
+  source: "-- announce: publish a message on a channel (an election's new leader).\n-- KEYS[1]  the channel (passed as a key so that Cluster routes it to the lock's slot)\n-- ARGV[1]  the message\n-- ARGV[2]  'SPUBLISH' on a Redis Cluster (sharded pub/sub), else 'PUBLISH'; absent means\n--          'PUBLISH'. A Redis older than 7.0 has no SPUBLISH: PUBLISH then, which the\n--          listeners' fallback (SUBSCRIBE after SSUBSCRIBE failed) receives.\n-- Returns the number of subscribers that received it here.\nif ARGV[2] == 'SPUBLISH' then\n  local sent = redis.pcall('SPUBLISH', KEYS[1], ARGV[1])\n  if type(sent) ~= 'table' or not sent.err then\n    return sent\n  end\nend\nreturn redis.call('PUBLISH', KEYS[1], ARGV[1])\n",
 };
 
 export const extend: LuaScript = {
