@@ -9,7 +9,20 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
       globals: Object.fromEntries(
-        ['process', 'console', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'performance', 'URL', 'Buffer', 'AbortController', 'AbortSignal'].map((g) => [g, 'readonly']),
+        [
+          'process',
+          'console',
+          'setTimeout',
+          'clearTimeout',
+          'setInterval',
+          'clearInterval',
+          'setImmediate',
+          'performance',
+          'URL',
+          'Buffer',
+          'AbortController',
+          'AbortSignal',
+        ].map((g) => [g, 'readonly']),
       ),
     },
     rules: {

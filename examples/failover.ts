@@ -14,7 +14,8 @@ const fleet = ['api-1', 'api-2', 'api-3'].map((id) => {
   return { id, redlock, election };
 });
 
-const elected = (): Promise<ElectedEvent> => Promise.race(fleet.map(({ election }) => once(election, 'elected').then(([e]) => e as ElectedEvent)));
+const elected = (): Promise<ElectedEvent> =>
+  Promise.race(fleet.map(({ election }) => once(election, 'elected').then(([e]) => e as ElectedEvent)));
 const first = elected();
 for (const { election } of fleet) election.start();
 const a = await first;

@@ -14,7 +14,10 @@ for (const [path, entry] of Object.entries(lock.packages)) {
   for (const [name, version] of Object.entries(entry.optionalDependencies ?? {})) {
     const at = `${path ? path + '/' : ''}node_modules/${name}`;
     if (lock.packages[at] || lock.packages[`node_modules/${name}`]) continue;
-    const m = /rollup-(android|darwin|freebsd|linux|openbsd|openharmony|win32)-([a-z0-9]+?)(?:-(gnueabihf|musleabihf|gnu|musl|msvc|eabi))?$/.exec(name);
+    const m =
+      /rollup-(android|darwin|freebsd|linux|openbsd|openharmony|win32)-([a-z0-9]+?)(?:-(gnueabihf|musleabihf|gnu|musl|msvc|eabi))?$/.exec(
+        name,
+      );
     if (!m) continue;
     const [, os, rawCpu, abi] = m;
     const cpu = rawCpu === 'arm' || abi === 'eabi' ? 'arm' : cpus.includes(rawCpu) ? rawCpu : rawCpu;

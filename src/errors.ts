@@ -139,12 +139,7 @@ export class LockTimeoutError extends LockError {
 /** The lock is no longer held: it expired, was taken by another, or could not be extended. */
 export class LockLostError extends LockError {
   override name = 'LockLostError';
-  constructor(
-    message: string,
-    resources: readonly string[],
-    outcomes: readonly InstanceOutcome[],
-    options?: { cause?: unknown },
-  ) {
+  constructor(message: string, resources: readonly string[], outcomes: readonly InstanceOutcome[], options?: { cause?: unknown }) {
     super(message, 'ERR_TENURE_LOCK_LOST', resources, outcomes, options);
   }
 }

@@ -21,7 +21,19 @@ export {
   type InstanceOutcome,
   type InstanceStatus,
 } from './errors.js';
-export { DEFAULTS, type RedlockOptions, type AcquireOptions, type TryAcquireOptions, type UsingOptions, type ElectionOptions, type ScheduleOptions, type OnceOptions, type SemaphoreOptions, type WindowCounterOptions, type Clock } from './options.js';
+export {
+  DEFAULTS,
+  type RedlockOptions,
+  type AcquireOptions,
+  type TryAcquireOptions,
+  type UsingOptions,
+  type ElectionOptions,
+  type ScheduleOptions,
+  type OnceOptions,
+  type SemaphoreOptions,
+  type WindowCounterOptions,
+  type Clock,
+} from './options.js';
 export { fencedSet, fencedGet, type FencedWrite } from './fencing/fenced.js';
 // Key and channel names, for operators and tools (ACLs, monitoring, `tenure status`).
 export { lockKey, fenceKey, releaseChannel, resourceOf } from './keys.js';

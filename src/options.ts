@@ -121,7 +121,9 @@ export function resolveElectionOptions(options: unknown, base: ResolvedOptions):
   if (retryDelay > ttl) throw new RangeError(`Expected \`options.retryDelay\` to be at most the ttl (${ttl} ms), got ${retryDelay}`);
   if (base.commandTimeout >= ttl / 3) {
     // Renewal runs every ttl/3; a command that may take longer than that cannot renew in time.
-    throw new RangeError(`Expected \`options.ttl\` (${ttl} ms) above 3 × the Redlock's commandTimeout (${base.commandTimeout} ms), so that a renewal (every ttl/3) and one retry fit inside the lease: raise the ttl or lower commandTimeout`);
+    throw new RangeError(
+      `Expected \`options.ttl\` (${ttl} ms) above 3 × the Redlock's commandTimeout (${base.commandTimeout} ms), so that a renewal (every ttl/3) and one retry fit inside the lease: raise the ttl or lower commandTimeout`,
+    );
   }
   return { ttl, id, retryDelay };
 }
@@ -160,7 +162,8 @@ export function resolveWindowOptions(options: unknown): { window: number; limit:
   if (o.window === undefined) throw new TypeError('Expected `options.window` (ms): the window is required, got undefined');
   const window = duration('options.window', o.window, 0, 1);
   if (o.limit === undefined) return { window, limit: undefined };
-  if (typeof o.limit !== 'number' || !Number.isInteger(o.limit)) throw new TypeError(`Expected \`options.limit\` to be an integer, got ${show(o.limit)}`);
+  if (typeof o.limit !== 'number' || !Number.isInteger(o.limit))
+    throw new TypeError(`Expected \`options.limit\` to be an integer, got ${show(o.limit)}`);
   if (o.limit < 1) throw new RangeError(`Expected \`options.limit\` to be a positive integer, got ${o.limit}`);
   return { window, limit: o.limit };
 }
@@ -221,7 +224,20 @@ export interface ResolvedOptions {
   readonly clock: Clock;
 }
 
-const REDLOCK_KEYS = new Set(['keyPrefix', 'driftFactor', 'retryDelay', 'retryJitter', 'commandTimeout', 'wait', 'owner', 'fence', 'autoPipelining', 'replicaSync', 'restartQuarantine', 'clock']);
+const REDLOCK_KEYS = new Set([
+  'keyPrefix',
+  'driftFactor',
+  'retryDelay',
+  'retryJitter',
+  'commandTimeout',
+  'wait',
+  'owner',
+  'fence',
+  'autoPipelining',
+  'replicaSync',
+  'restartQuarantine',
+  'clock',
+]);
 const TRY_KEYS = new Set(['ttl', 'fence', 'autoExtend']);
 const ACQUIRE_KEYS = new Set([...TRY_KEYS, 'wait', 'retryDelay', 'retryJitter', 'signal']);
 const USING_KEYS = new Set([...ACQUIRE_KEYS].filter((k) => k !== 'autoExtend'));
@@ -262,11 +278,7 @@ export interface ResolvedAcquire {
 }
 
 /** Validates the options of tryAcquire (`kind: 'try'`), acquire or using. */
-export function resolveAcquireOptions(
-  kind: 'try' | 'acquire' | 'using',
-  options: unknown,
-  base: ResolvedOptions,
-): ResolvedAcquire {
+export function resolveAcquireOptions(kind: 'try' | 'acquire' | 'using', options: unknown, base: ResolvedOptions): ResolvedAcquire {
   if (options === undefined) throw new TypeError('Expected `options` with a `ttl` (ms): the ttl is required, got undefined');
   const o = plainObject('options', options);
   rejectUnknown('options', o, kind === 'try' ? TRY_KEYS : kind === 'acquire' ? ACQUIRE_KEYS : USING_KEYS);
@@ -347,13 +359,16 @@ function replicaSyncArg(value: unknown, commandTimeout: unknown): number {
   const ms = duration('options.replicaSync', value, DEFAULTS.replicaSync, 0);
   const timeout = typeof commandTimeout === 'number' ? commandTimeout : DEFAULTS.commandTimeout;
   if (ms > 0 && ms >= timeout) {
-    throw new RangeError(`Expected \`options.replicaSync\` (${ms} ms) below \`options.commandTimeout\` (${timeout} ms): the replica's acknowledgement must fit in one command's time`);
+    throw new RangeError(
+      `Expected \`options.replicaSync\` (${ms} ms) below \`options.commandTimeout\` (${timeout} ms): the replica's acknowledgement must fit in one command's time`,
+    );
   }
   return ms;
 }
 
 function fraction(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new TypeError(`Expected \`${name}\` to be a finite number, got ${show(value)}`);
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw new TypeError(`Expected \`${name}\` to be a finite number, got ${show(value)}`);
   if (value < 0 || value >= 0.5) throw new RangeError(`Expected \`${name}\` to be in [0, 0.5), got ${value}`);
   return value;
 }

@@ -71,7 +71,9 @@ export class Redlock implements AsyncDisposable {
     }
     if (cluster && resolved.replicaSync > 0) {
       void Promise.allSettled(this.#instances.map((i) => i.close()));
-      throw new RangeError(`\`options.replicaSync\` is not supported on a Redis Cluster endpoint (${cluster.label}): WAIT would not reach the node that took the write`);
+      throw new RangeError(
+        `\`options.replicaSync\` is not supported on a Redis Cluster endpoint (${cluster.label}): WAIT would not reach the node that took the write`,
+      );
     }
     this.#ctx = {
       instances: this.#instances,
@@ -199,7 +201,9 @@ export class Redlock implements AsyncDisposable {
     const n = stringArg('name', name, false);
     const o = resolveWindowOptions(options);
     this.#assertOpen();
-    return o.limit === undefined ? new WindowCounter<number>(this.#ctx, n, o.window, undefined) : new WindowCounter<WindowVerdict>(this.#ctx, n, o.window, o.limit);
+    return o.limit === undefined
+      ? new WindowCounter<number>(this.#ctx, n, o.window, undefined)
+      : new WindowCounter<WindowVerdict>(this.#ctx, n, o.window, o.limit);
   }
 
   /**

@@ -160,7 +160,9 @@ function validate(e: unknown, name: string): ValidSpec {
   }
   const kinds = (['url', 'client', 'sentinels', 'cluster'] as const).filter((k) => spec[k] !== undefined);
   if (kinds.length !== 1) {
-    throw new TypeError(`Expected \`${name}\` to have exactly one of url, client, sentinels, cluster; got ${kinds.length === 0 ? 'none' : kinds.join(', ')}`);
+    throw new TypeError(
+      `Expected \`${name}\` to have exactly one of url, client, sentinels, cluster; got ${kinds.length === 0 ? 'none' : kinds.join(', ')}`,
+    );
   }
   if (spec.label !== undefined && (typeof spec.label !== 'string' || spec.label === '')) {
     throw new TypeError(`Expected \`${name}.label\` to be a non-empty string, got ${show(spec.label)}`);
@@ -180,7 +182,9 @@ function validate(e: unknown, name: string): ValidSpec {
     const label = spec.label ?? `sentinel://${sentinels.map((s) => `${s.host}:${s.port}`).join(',')}/${master}`;
     return { label, make: (base) => new Redis({ ...base, ...extra, sentinels, name: master }) };
   }
-  const nodes = (spec.cluster ?? []).map((n, i) => (typeof n === 'string' ? parseUrl(n, `${name}.cluster[${i}]`).node : hostPorts([n], `${name}.cluster[${i}]`)[0]!));
+  const nodes = (spec.cluster ?? []).map((n, i) =>
+    typeof n === 'string' ? parseUrl(n, `${name}.cluster[${i}]`).node : hostPorts([n], `${name}.cluster[${i}]`)[0]!,
+  );
   if (nodes.length === 0) throw new RangeError(`Expected \`${name}.cluster\` to list at least one node`);
   const label = spec.label ?? `cluster://${nodes.map((n) => `${n.host}:${n.port}`).join(',')}`;
   return {
@@ -215,7 +219,8 @@ function parseUrl(url: string, name: string): { label: string; node: { host: str
   }
   if (u.hostname === '') throw new TypeError(`Expected \`${name}\` to name a host, got ${show(redact(u))}`);
   const db = u.pathname.replace(/^\//, '');
-  if (db !== '' && !/^\d{1,5}$/.test(db)) throw new TypeError(`Expected \`${name}\` to end in a database number, got ${JSON.stringify('/' + db)}`);
+  if (db !== '' && !/^\d{1,5}$/.test(db))
+    throw new TypeError(`Expected \`${name}\` to end in a database number, got ${JSON.stringify('/' + db)}`);
   const port = u.port === '' ? 6379 : Number(u.port);
   return { label: redact(u), node: { host: u.hostname.replace(/^\[|\]$/g, ''), port } };
 }
@@ -228,7 +233,8 @@ function redact(u: URL): string {
 }
 
 function hostPorts(list: unknown, name: string): Array<{ host: string; port: number }> {
-  if (!Array.isArray(list) || list.length === 0) throw new TypeError(`Expected \`${name}\` to be a non-empty array of { host, port }, got ${show(list)}`);
+  if (!Array.isArray(list) || list.length === 0)
+    throw new TypeError(`Expected \`${name}\` to be a non-empty array of { host, port }, got ${show(list)}`);
   return list.map((n: unknown, i) => {
     const o = n as { host?: unknown; port?: unknown };
     if (typeof n !== 'object' || n === null || typeof o.host !== 'string' || typeof o.port !== 'number' || !Number.isInteger(o.port)) {
@@ -245,7 +251,9 @@ export function isCluster(client: object): boolean {
 
 function isClient(value: unknown): value is RedisLike {
   const c = value as Partial<RedisLike> | null;
-  return typeof c === 'object' && c !== null && typeof c.evalsha === 'function' && typeof c.eval === 'function' && typeof c.status === 'string';
+  return (
+    typeof c === 'object' && c !== null && typeof c.evalsha === 'function' && typeof c.eval === 'function' && typeof c.status === 'string'
+  );
 }
 
 function clientLabel(client: RedisLike, name: string): string {

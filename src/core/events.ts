@@ -6,7 +6,11 @@ import type { EventEmitter } from 'node:events';
  * `demoted` handler must not leave a lock renewed with nobody leading. The exception is
  * rethrown on the next tick, as an uncaught error of the listener's own.
  */
-export function safeEmit<E extends Record<keyof E, unknown[]>, K extends keyof E & string>(emitter: EventEmitter<E>, event: K, ...args: E[K]): void {
+export function safeEmit<E extends Record<keyof E, unknown[]>, K extends keyof E & string>(
+  emitter: EventEmitter<E>,
+  event: K,
+  ...args: E[K]
+): void {
   try {
     (emitter.emit as (this: EventEmitter<E>, event: string, ...a: unknown[]) => boolean).call(emitter, event, ...(args as unknown[]));
   } catch (error) {

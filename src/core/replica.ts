@@ -13,7 +13,12 @@ import type { Instance } from './endpoint.js';
  * Sends `send()` to `instance`; with replicaSync on and a reply that `isYes`, then waits for
  * one replica's acknowledgement (one more round trip), or rejects with ReplicaSyncError.
  */
-export function synced(ctx: Context, instance: Instance, send: () => Promise<unknown>, isYes: (reply: unknown) => boolean): Promise<unknown> {
+export function synced(
+  ctx: Context,
+  instance: Instance,
+  send: () => Promise<unknown>,
+  isYes: (reply: unknown) => boolean,
+): Promise<unknown> {
   const ms = ctx.options.replicaSync;
   if (ms === 0) return send();
   return send().then(async (reply) => {

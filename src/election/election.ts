@@ -68,7 +68,6 @@ interface Term {
 
 const NOT_LEADER = AbortSignal.abort(new Error('not the leader'));
 
-
 export class Election extends EventEmitter<ElectionEvents> {
   /** The election's name. */
   readonly name: string;
@@ -247,7 +246,8 @@ export class Election extends EventEmitter<ElectionEvents> {
     this.#term = undefined;
     // Resigning: release (which wakes a waiting candidate at once) right after `demoted`; a
     // lost lock was freed already. The release happens whatever the listeners do.
-    const released = end.reason === 'resigned' ? lock.release().catch((error: unknown) => debug('resign %s: %s', this.name, String(error))) : undefined;
+    const released =
+      end.reason === 'resigned' ? lock.release().catch((error: unknown) => debug('resign %s: %s', this.name, String(error))) : undefined;
     safeEmit(this, 'demoted', { reason: end.reason, term: term.token, ...(end.error ? { error: end.error } : {}), at });
     this.#observe(null);
     await released;
@@ -258,7 +258,9 @@ export class Election extends EventEmitter<ElectionEvents> {
     const channel = leaderChannel(this.#ctx.options.keyPrefix, this.name);
     for (const instance of this.#ctx.instances) {
       const publish = instance.cluster ? 'SPUBLISH' : 'PUBLISH'; // sharded pub/sub on a Cluster, like releases
-      instance.eval(lua.announce, [channel, `${term}.${this.id}`, publish], 1).catch((error: unknown) => debug('announce on %s: %s', instance.label, String(error)));
+      instance
+        .eval(lua.announce, [channel, `${term}.${this.id}`, publish], 1)
+        .catch((error: unknown) => debug('announce on %s: %s', instance.label, String(error)));
     }
   }
 

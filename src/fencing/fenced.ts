@@ -22,7 +22,9 @@ export interface FencedWrite {
 
 function tokenArg(token: unknown): bigint {
   if (typeof token !== 'bigint' || token < 0n) {
-    throw new TypeError(`Expected \`token\` to be a non-negative bigint fencing token, got ${typeof token === 'bigint' ? String(token) : typeof token}`);
+    throw new TypeError(
+      `Expected \`token\` to be a non-negative bigint fencing token, got ${typeof token === 'bigint' ? String(token) : typeof token}`,
+    );
   }
   return token;
 }
@@ -31,13 +33,25 @@ function tokenArg(token: unknown): bigint {
  * Writes `value` to `key` if `token` is at least the highest token seen for `key`.
  * `key` holds a hash (fields `value` and `fence`); read it back with fencedGet.
  */
-export async function fencedSet(client: ScriptClient, key: string, value: string, token: bigint, options: { ttl?: number } = {}): Promise<FencedWrite> {
+export async function fencedSet(
+  client: ScriptClient,
+  key: string,
+  value: string,
+  token: bigint,
+  options: { ttl?: number } = {},
+): Promise<FencedWrite> {
   stringArg('key', key, false);
   stringArg('value', value, true);
   const t = tokenArg(token);
   const ttl = options.ttl === undefined ? '' : duration('options.ttl', options.ttl, 0, 1);
   const reply = await runScript(client, lua.fencedSet, [key, t.toString(), value, ttl], 1);
-  if (Array.isArray(reply) && reply.length === 2 && (reply[0] === 0 || reply[0] === 1) && typeof reply[1] === 'string' && /^\d+$/.test(reply[1])) {
+  if (
+    Array.isArray(reply) &&
+    reply.length === 2 &&
+    (reply[0] === 0 || reply[0] === 1) &&
+    typeof reply[1] === 'string' &&
+    /^\d+$/.test(reply[1])
+  ) {
     return { accepted: reply[0] === 1, highest: BigInt(reply[1]) };
   }
   throw new UnexpectedReplyError('fenced-set', reply);
@@ -48,7 +62,13 @@ export async function fencedGet(client: ScriptClient, key: string): Promise<{ va
   stringArg('key', key, false);
   const reply = await runScript(client, lua.fencedGet, [key], 1);
   if (Array.isArray(reply) && reply.length === 0) return null;
-  if (Array.isArray(reply) && reply.length === 2 && typeof reply[0] === 'string' && typeof reply[1] === 'string' && /^\d+$/.test(reply[1])) {
+  if (
+    Array.isArray(reply) &&
+    reply.length === 2 &&
+    typeof reply[0] === 'string' &&
+    typeof reply[1] === 'string' &&
+    /^\d+$/.test(reply[1])
+  ) {
     return { value: reply[0], token: BigInt(reply[1]) };
   }
   throw new UnexpectedReplyError('fenced-get', reply);

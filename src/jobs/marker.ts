@@ -39,7 +39,13 @@ export async function writeMark(ctx: Context, resource: string, mark: number, px
     yes: 'marked',
     timeout: ctx.options.commandTimeout,
     clock: ctx.options.clock,
-    send: (instance) => synced(ctx, instance, () => instance.eval(lua.mark, [key, mark, px], 1), (r) => decodeMark(r).status === 'marked'),
+    send: (instance) =>
+      synced(
+        ctx,
+        instance,
+        () => instance.eval(lua.mark, [key, mark, px], 1),
+        (r) => decodeMark(r).status === 'marked',
+      ),
     decode: decodeMark,
   });
   if (ballot.yes < ctx.quorum) throw new QuorumError(`could not record that ${resource} is done`, [resource], ballot.outcomes, ctx.quorum);

@@ -26,7 +26,12 @@ export interface ResolvedOnce {
   readonly signal: AbortSignal | undefined;
 }
 
-export async function once<T>(ctx: Context, name: string, fn: (signal: AbortSignal) => T | Promise<T>, o: ResolvedOnce): Promise<OnceResult<T>> {
+export async function once<T>(
+  ctx: Context,
+  name: string,
+  fn: (signal: AbortSignal) => T | Promise<T>,
+  o: ResolvedOnce,
+): Promise<OnceResult<T>> {
   const resource = onceResource(name);
   if ((await readMark(ctx, resource)) >= 1) return { ran: false }; // done already: one round trip, no lock
   const lock = (await acquire(

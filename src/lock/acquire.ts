@@ -79,7 +79,12 @@ export async function acquire(
         if (lock) return lock;
         // Publishing the token took the whole validity: it was released; go round again.
         if (nullWhenHeld || clock.now() - started >= o.wait) {
-          throw new QuorumError(`acquired ${list(resources)} too slowly: no validity left after its fencing token (raise the ttl)`, resources, a.ballot.outcomes, ctx.quorum);
+          throw new QuorumError(
+            `acquired ${list(resources)} too slowly: no validity left after its fencing token (raise the ttl)`,
+            resources,
+            a.ballot.outcomes,
+            ctx.quorum,
+          );
         }
         continue;
       }
@@ -108,7 +113,14 @@ export async function acquire(
 }
 
 /** The Lock, or null when no validity was left once the fencing token was published. */
-async function made(ctx: Context, resources: readonly string[], value: string, owner: string, o: ResolvedAcquire, a: ops.Attempt): Promise<Lock | null> {
+async function made(
+  ctx: Context,
+  resources: readonly string[],
+  value: string,
+  owner: string,
+  o: ResolvedAcquire,
+  a: ops.Attempt,
+): Promise<Lock | null> {
   const token = a.token;
   if (token !== undefined && ctx.instances.length > 1) {
     // Phase 2 of the fencing token: raise the counters to the token wherever this lock is
@@ -117,7 +129,12 @@ async function made(ctx: Context, resources: readonly string[], value: string, o
     const phase2 = await ops.fencePhase(ctx, resources, value, 'raise', token);
     if (phase2.ballot.yes < ctx.quorum) {
       await ops.release(ctx, resources, value).catch(() => undefined);
-      throw new QuorumError(`acquired ${list(resources)} but could not publish its fencing token`, resources, phase2.ballot.outcomes, ctx.quorum);
+      throw new QuorumError(
+        `acquired ${list(resources)} but could not publish its fencing token`,
+        resources,
+        phase2.ballot.outcomes,
+        ctx.quorum,
+      );
     }
   }
   const validUntil = a.start + o.ttl - drift(ctx, o.ttl); // = end of attempt + validity

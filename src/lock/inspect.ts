@@ -73,6 +73,16 @@ export async function inspect(ctx: Context, resource: string): Promise<LockInfo>
   const answered = views.filter((v) => v.status !== 'error');
   const agree = answered.every((v) => (v.value ?? null) === (answered[0]?.value ?? null));
   let fencingToken: bigint | null = null;
-  for (const v of views) if (v.fencingToken !== undefined && (fencingToken === null || v.fencingToken > fencingToken)) fencingToken = v.fencingToken;
-  return { resource, held: holder !== null, owner: holder === null ? null : ownerOf(holder), value: holder, remaining, fencingToken, agree, instances: views };
+  for (const v of views)
+    if (v.fencingToken !== undefined && (fencingToken === null || v.fencingToken > fencingToken)) fencingToken = v.fencingToken;
+  return {
+    resource,
+    held: holder !== null,
+    owner: holder === null ? null : ownerOf(holder),
+    value: holder,
+    remaining,
+    fencingToken,
+    agree,
+    instances: views,
+  };
 }

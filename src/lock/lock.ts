@@ -201,12 +201,16 @@ export class Lock extends EventEmitter implements AsyncDisposable {
       },
       lost: (reason, cause) => void this.#lose(reason, [], cause),
     };
-    this.#keeper = new Keeper(lease, { interval, retry: Math.min(this.#ctx.options.retryDelay || 50, Math.max(1, Math.floor(this.#ttl / 10))) });
+    this.#keeper = new Keeper(lease, {
+      interval,
+      retry: Math.min(this.#ctx.options.retryDelay || 50, Math.max(1, Math.floor(this.#ttl / 10))),
+    });
     this.#keeper.start();
   }
 
   #assertHeld(action: string): void {
-    if (this.#state === 'released') throw new LockLostError(`cannot ${action} ${list(this.resources)}: it was released`, this.resources, []);
+    if (this.#state === 'released')
+      throw new LockLostError(`cannot ${action} ${list(this.resources)}: it was released`, this.resources, []);
     if (this.#state === 'lost' || !this.isHeld) throw this.#lose('expired', []);
   }
 

@@ -56,7 +56,13 @@ export async function attempt(ctx: Context, resources: readonly string[], value:
     yes: 'acquired',
     timeout: timeoutFor(ctx, ttl),
     clock: ctx.options.clock,
-    send: (instance) => synced(ctx, instance, () => instance.eval(lua.acquire, args, keys.length), (r) => decodeAcquire(r).status === 'acquired'),
+    send: (instance) =>
+      synced(
+        ctx,
+        instance,
+        () => instance.eval(lua.acquire, args, keys.length),
+        (r) => decodeAcquire(r).status === 'acquired',
+      ),
     decode: decodeAcquire,
     onLate: (i, decoded) => {
       if (failed && decoded.status === 'acquired') undoOn(ctx, ctx.instances[i]!, resources, value);
@@ -132,7 +138,13 @@ export function extend(ctx: Context, resources: readonly string[], value: string
     yes: 'extended',
     timeout: timeoutFor(ctx, ttl),
     clock: ctx.options.clock,
-    send: (instance) => synced(ctx, instance, () => instance.eval(lua.extend, args, keys.length), (r) => decodeExtend(r).status === 'extended'),
+    send: (instance) =>
+      synced(
+        ctx,
+        instance,
+        () => instance.eval(lua.extend, args, keys.length),
+        (r) => decodeExtend(r).status === 'extended',
+      ),
     decode: decodeExtend,
   });
 }
@@ -176,7 +188,13 @@ export async function fencePhase(
     yes: 'fenced',
     timeout: ctx.options.commandTimeout,
     clock: ctx.options.clock,
-    send: (instance) => synced(ctx, instance, () => instance.eval(lua.fence, args, keys.length), (r) => decodeFence(r).status === 'fenced'),
+    send: (instance) =>
+      synced(
+        ctx,
+        instance,
+        () => instance.eval(lua.fence, args, keys.length),
+        (r) => decodeFence(r).status === 'fenced',
+      ),
     decode: decodeFence,
   });
   return { ballot, token: maxToken(ballot) };

@@ -18,7 +18,15 @@ import { LockTimeoutError, QuorumError } from '../errors.js';
 import { releaseChannel, semaphoreSlot } from '../keys.js';
 import { acquire } from '../lock/acquire.js';
 import type { Lock } from '../lock/lock.js';
-import { fnArg, plainObject, resolveAcquireOptions, type AcquireOptions, type ResolvedAcquire, type TryAcquireOptions, type UsingOptions } from '../options.js';
+import {
+  fnArg,
+  plainObject,
+  resolveAcquireOptions,
+  type AcquireOptions,
+  type ResolvedAcquire,
+  type TryAcquireOptions,
+  type UsingOptions,
+} from '../options.js';
 import { runUsing } from '../lock/using.js';
 
 /** Options of a semaphore's tryAcquire / acquire / using: the lock's, with the semaphore's ttl by default. */

@@ -56,7 +56,12 @@ export class Sequence {
       }
       const n = this.#ctx.instances.length;
       if (ballot.errors > n - this.#ctx.quorum) {
-        throw new QuorumError(`could not reach a quorum for the sequence ${JSON.stringify(this.name)}`, [this.name], ballot.outcomes, this.#ctx.quorum);
+        throw new QuorumError(
+          `could not reach a quorum for the sequence ${JSON.stringify(this.name)}`,
+          [this.name],
+          ballot.outcomes,
+          this.#ctx.quorum,
+        );
       }
       // Refused: start above everything reported, and above our own partial claim.
       if (proposal > this.#seen) this.#seen = proposal;
@@ -84,7 +89,13 @@ export class Sequence {
       yes: 'claimed',
       timeout: this.#ctx.options.commandTimeout,
       clock: this.#ctx.options.clock,
-      send: (instance) => synced(this.#ctx, instance, () => instance.eval(lua.seqClaim, args, 1), (r) => decodeClaim(r).status === 'claimed'),
+      send: (instance) =>
+        synced(
+          this.#ctx,
+          instance,
+          () => instance.eval(lua.seqClaim, args, 1),
+          (r) => decodeClaim(r).status === 'claimed',
+        ),
       decode: decodeClaim,
     });
   }
@@ -96,7 +107,13 @@ export class Sequence {
       yes: 'claimed',
       timeout: this.#ctx.options.commandTimeout,
       clock: this.#ctx.options.clock,
-      send: (instance) => synced(this.#ctx, instance, () => instance.eval(lua.seqIncr, [this.#key], 1), () => true),
+      send: (instance) =>
+        synced(
+          this.#ctx,
+          instance,
+          () => instance.eval(lua.seqIncr, [this.#key], 1),
+          () => true,
+        ),
       decode: decodeIncr,
     });
     const value = ballot.data[0];

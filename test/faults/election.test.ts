@@ -47,7 +47,13 @@ afterEach(async () => {
   running = [];
 });
 
-async function candidates(urls: readonly string[], n: number, viaProxies = false, modes: string[] = [], keyPrefix = prefix()): Promise<Candidate[]> {
+async function candidates(
+  urls: readonly string[],
+  n: number,
+  viaProxies = false,
+  modes: string[] = [],
+  keyPrefix = prefix(),
+): Promise<Candidate[]> {
   const all: Candidate[] = [];
   for (let i = 0; i < n; i++) {
     const proxies = viaProxies ? await Promise.all(urls.map((u) => startProxy({ port: Number(new URL(u).port) }))) : [];
@@ -55,7 +61,17 @@ async function candidates(urls: readonly string[], n: number, viaProxies = false
     const id = `c${running.length}`; // unique within a test, across calls
     const child = spawn(
       process.execPath,
-      [join(import.meta.dirname, 'fixtures', 'candidate.mjs'), distEntry, endpoints.join(','), keyPrefix, 'leader', id, String(TTL), String(COMMAND_TIMEOUT), modes[i] ?? ''],
+      [
+        join(import.meta.dirname, 'fixtures', 'candidate.mjs'),
+        distEntry,
+        endpoints.join(','),
+        keyPrefix,
+        'leader',
+        id,
+        String(TTL),
+        String(COMMAND_TIMEOUT),
+        modes[i] ?? '',
+      ],
       { stdio: 'pipe' },
     );
     const c: Candidate = { id, child, reports: [], proxies };
@@ -92,7 +108,10 @@ function expectOneLeaderAtATime(all: Candidate[]): void {
   const spans = leaderships(all);
   for (let i = 1; i < spans.length; i++) {
     const [prev, next] = [spans[i - 1]!, spans[i]!];
-    expect(next.from, `${next.id} elected while ${prev.id} led: ${JSON.stringify(spans, (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`).toBeGreaterThanOrEqual(prev.to);
+    expect(
+      next.from,
+      `${next.id} elected while ${prev.id} led: ${JSON.stringify(spans, (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`,
+    ).toBeGreaterThanOrEqual(prev.to);
     expect(next.term).toBeGreaterThan(prev.term);
   }
 }
@@ -126,7 +145,10 @@ describe.each([
     const leader = await firstLeader(all);
     leader.killedAt = Date.now();
     leader.child.kill('SIGKILL');
-    const [next, e] = await nextElected(all.filter((c) => c !== leader), leader.killedAt);
+    const [next, e] = await nextElected(
+      all.filter((c) => c !== leader),
+      leader.killedAt,
+    );
     expect(next).not.toBe(leader);
     expect(e.at - leader.killedAt).toBeLessThan(TTL + RETRY + 500);
     expectOneLeaderAtATime(all);
@@ -138,7 +160,10 @@ describe.each([
     leader.child.kill('SIGTERM');
     const d = await waitFor(() => events(leader, 'demoted')[0], { timeout: 5_000 });
     expect(d.reason).toBe('resigned');
-    const [, e] = await nextElected(all.filter((c) => c !== leader), d.at - 1);
+    const [, e] = await nextElected(
+      all.filter((c) => c !== leader),
+      d.at - 1,
+    );
     expect(e.at - d.ended!).toBeLessThan(TTL / 2);
     await waitFor(() => events(leader, 'stopped').length > 0);
     expectOneLeaderAtATime(all);
@@ -151,7 +176,10 @@ describe.each([
     for (const p of leader.proxies) p.blackhole(true);
     const d = await waitFor(() => events(leader, 'demoted')[0], { timeout: 5_000 });
     expect(d.reason).toBe('error'); // its renewals timed out until the lease ran out
-    const [, e] = await nextElected(all.filter((c) => c !== leader), cutAt);
+    const [, e] = await nextElected(
+      all.filter((c) => c !== leader),
+      cutAt,
+    );
     expect(e.at).toBeGreaterThanOrEqual(d.at); // demoted fired first, by the wall clock
     expect(e.at - cutAt).toBeLessThan(TTL + RETRY + 500);
     expect(events(leader, 'elected')).toHaveLength(1); // cut off, it cannot be elected again
@@ -163,7 +191,10 @@ describe.each([
     const leader = await firstLeader(all);
     const pausedAt = Date.now();
     leader.child.kill('SIGSTOP');
-    const [next, e] = await nextElected(all.filter((c) => c !== leader), pausedAt);
+    const [next, e] = await nextElected(
+      all.filter((c) => c !== leader),
+      pausedAt,
+    );
     expect(e.at - pausedAt).toBeLessThan(TTL + RETRY + 500);
     leader.child.kill('SIGCONT');
     const d = await waitFor(() => events(leader, 'demoted')[0], { timeout: 5_000 });
@@ -173,7 +204,10 @@ describe.each([
     expect(d.ended!).toBeLessThanOrEqual(e.at);
     expect(d.ended!).toBeLessThan(d.at);
     // It campaigns again, and the new leader keeps leading.
-    await waitFor(() => events(leader, 'leader').some((r) => r.leader === next.id && r.at >= d.at) || events(leader, 'elected').length > 1, { timeout: 5_000 });
+    await waitFor(
+      () => events(leader, 'leader').some((r) => r.leader === next.id && r.at >= d.at) || events(leader, 'elected').length > 1,
+      { timeout: 5_000 },
+    );
     expect(events(leader, 'elected')).toHaveLength(1);
     expectOneLeaderAtATime(all);
   });

@@ -30,7 +30,9 @@ interface Worker {
 }
 
 function worker(args: string[]): Worker {
-  const child = spawn(process.execPath, [join(import.meta.dirname, 'fixtures', 'fenced-worker.mjs'), distEntry, ...args], { stdio: 'pipe' });
+  const child = spawn(process.execPath, [join(import.meta.dirname, 'fixtures', 'fenced-worker.mjs'), distEntry, ...args], {
+    stdio: 'pipe',
+  });
   defer(() => {
     child.kill('SIGCONT');
     child.kill('SIGKILL');
@@ -49,7 +51,6 @@ function worker(args: string[]): Worker {
 }
 
 describe('a paused holder resumes and writes', () => {
-
   it.each(['plain', 'fenced'] as const)('%s', async (mode) => {
     set = await startRedisSet(3);
     const data = new Redis(set.urls[0]!);

@@ -36,7 +36,6 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
 }
 
 describe('faults on 3 instances', () => {
-
   it('one black-holed instance: acquire and release still succeed, without waiting for it', async () => {
     const urls = await threeBehindProxies();
     const a = redlock(urls, { commandTimeout: 2_000 });
@@ -123,7 +122,9 @@ describe('faults on 3 instances', () => {
     expect(timeout).toBeInstanceOf(QuorumError);
     // The timed-out connections were reset: now they report a timeout or a dropped connection.
     const outcomes = (timeout as QuorumError).outcomes;
-    expect(outcomes.filter((o) => o.error?.name === 'CommandTimeoutError' || o.error?.name === 'ConnectionError').length).toBeGreaterThanOrEqual(2);
+    expect(
+      outcomes.filter((o) => o.error?.name === 'CommandTimeoutError' || o.error?.name === 'ConnectionError').length,
+    ).toBeGreaterThanOrEqual(2);
     expect(outcomes.every((o) => o.status === 'error' || o.status === 'pending')).toBe(true);
   });
 
@@ -155,9 +156,13 @@ describe('faults on 3 instances', () => {
   it('a killed holder process: a waiter takes over within a few ms of expiry, not a retry delay later', async () => {
     const urls = await threeBehindProxies();
     const keyPrefix = prefix();
-    const child = spawn(process.execPath, [join(import.meta.dirname, 'fixtures', 'holder.mjs'), distEntry, urls.join(','), keyPrefix, 'job', '1500', '0'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      [join(import.meta.dirname, 'fixtures', 'holder.mjs'), distEntry, urls.join(','), keyPrefix, 'job', '1500', '0'],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     defer(() => child.kill('SIGKILL'));
     const line = await new Promise<string>((resolve, reject) => {
       child.stdout.once('data', (d: Buffer) => resolve(d.toString()));

@@ -40,7 +40,12 @@ export async function replicationInfo(port: number): Promise<Record<string, stri
   try {
     await c.connect();
     const text = await c.info('replication');
-    return Object.fromEntries(text.split('\r\n').filter((l) => l.includes(':')).map((l) => l.split(':', 2) as [string, string]));
+    return Object.fromEntries(
+      text
+        .split('\r\n')
+        .filter((l) => l.includes(':'))
+        .map((l) => l.split(':', 2) as [string, string]),
+    );
   } finally {
     c.disconnect();
   }
@@ -64,7 +69,10 @@ export async function startReplicated(opts: { sentinel?: boolean } = {}): Promis
       if (dir) await rm(dir, { recursive: true, force: true });
     })());
   try {
-    await waitFor(async () => (await replicationInfo(replica.port)).master_link_status === 'up', { timeout: 10_000, message: 'replica never linked to its master' });
+    await waitFor(async () => (await replicationInfo(replica.port)).master_link_status === 'up', {
+      timeout: 10_000,
+      message: 'replica never linked to its master',
+    });
     if (opts.sentinel) {
       sentinelPort = await freePort();
       dir = await mkdtemp(path.join(tmpdir(), 'tenure-sentinel-'));

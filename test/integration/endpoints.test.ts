@@ -31,7 +31,10 @@ it('a redis:// URL with a password and a database index reaches that database', 
 
 it('a wrong password is a typed per-instance error, not a hang', async () => {
   await using redlock = new Redlock([`redis://:wrong@127.0.0.1:${server.port}`], { commandTimeout: 500 });
-  const error = (await redlock.tryAcquire('x', { ttl: 1_000 }).catch((e: unknown) => e)) as { name: string; outcomes: { status: string }[] };
+  const error = (await redlock.tryAcquire('x', { ttl: 1_000 }).catch((e: unknown) => e)) as {
+    name: string;
+    outcomes: { status: string }[];
+  };
   expect(error.name).toBe('QuorumError');
   expect(error.outcomes[0]!.status).toBe('error');
 });

@@ -48,7 +48,7 @@ describe.each([
     expect(runs.length).toBe(after); // stopped: no more runs
   });
 
-  it('a run that throws is reported and still counts as the period\'s run; the others do not repeat it', async () => {
+  it("a run that throws is reported and still counts as the period's run; the others do not repeat it", async () => {
     const events: RunEvent[] = [];
     let calls = 0;
     const schedules = fleet(urls, 2).map((r) =>

@@ -21,7 +21,9 @@ describe('replicaSync', () => {
   it('is validated before any network call', () => {
     expect(() => new Redlock('redis://127.0.0.1:1', { replicaSync: -1 })).toThrow(/options\.replicaSync/);
     expect(() => new Redlock('redis://127.0.0.1:1', { replicaSync: '5' as unknown as number })).toThrow(TypeError);
-    expect(() => new Redlock('redis://127.0.0.1:1', { replicaSync: 1_000, commandTimeout: 1_000 })).toThrow(/below `options\.commandTimeout`/);
+    expect(() => new Redlock('redis://127.0.0.1:1', { replicaSync: 1_000, commandTimeout: 1_000 })).toThrow(
+      /below `options\.commandTimeout`/,
+    );
     const cluster = new Cluster([{ host: '127.0.0.1', port: 1 }], { lazyConnect: true });
     defer(() => cluster.disconnect());
     expect(() => new Redlock([cluster], { replicaSync: 50 })).toThrow(/Cluster/);
@@ -50,7 +52,10 @@ describe('replicaSync', () => {
     const r = redlock([set.master.url], { keyPrefix, replicaSync: 100, commandTimeout: 500 });
     set.replica.pause();
     defer(() => set.replica.resume());
-    const error = await r.tryAcquire('job', { ttl: 30_000 }).then(() => undefined, (e: unknown) => e);
+    const error = await r.tryAcquire('job', { ttl: 30_000 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(QuorumError);
     expect((error as QuorumError).outcomes[0]!.error).toBeInstanceOf(ReplicaSyncError);
     const master = client(set.master.port);
@@ -85,7 +90,14 @@ describe('a Sentinel-managed endpoint', () => {
     // The holder's connection follows the Sentinel to the new master. That master has no
     // replica left, so replicaSync refuses to count an extension there: the lock is not
     // silently kept on an unreplicated copy.
-    const refused = await waitFor(() => lock.extend().then(() => undefined, (e: unknown) => (e instanceof QuorumError && e.outcomes[0]!.error instanceof ReplicaSyncError ? e : undefined)), { timeout: 10_000, interval: 100 });
+    const refused = await waitFor(
+      () =>
+        lock.extend().then(
+          () => undefined,
+          (e: unknown) => (e instanceof QuorumError && e.outcomes[0]!.error instanceof ReplicaSyncError ? e : undefined),
+        ),
+      { timeout: 10_000, interval: 100 },
+    );
     expect(refused.message).toMatch(/no replica acknowledged/);
     expect(await lock.release()).toBe(true);
     expect(await other.tryAcquire('payments', { ttl: 1_000 })).not.toBeNull();

@@ -42,9 +42,17 @@ describe.each([
   it('a counter key of another type is an error, not a value', async () => {
     const keyPrefix = prefix();
     await Promise.all(raw(urls).map((c) => c.rpush(`${keyPrefix}{sequence:bad}`, 'x')));
-    const error = await redlock(urls, { keyPrefix }).sequence('bad').next().then(() => undefined, (e: unknown) => e);
+    const error = await redlock(urls, { keyPrefix })
+      .sequence('bad')
+      .next()
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(error).toBeInstanceOf(QuorumError);
-    expect((error as QuorumError).outcomes.filter((o) => o.status === 'error').length).toBeGreaterThanOrEqual(Math.floor(urls.length / 2) + 1);
+    expect((error as QuorumError).outcomes.filter((o) => o.status === 'error').length).toBeGreaterThanOrEqual(
+      Math.floor(urls.length / 2) + 1,
+    );
   });
 });
 
@@ -69,7 +77,10 @@ describe('sequence under faults', () => {
     // A fresh caller learns the current value from the two that answer.
     expect(await redlock(set.urls, { keyPrefix, commandTimeout: 300 }).sequence('ids').next()).toBeGreaterThan(during);
     await set.servers[1]!.kill();
-    const error = await seq.next().then(() => undefined, (e: unknown) => e);
+    const error = await seq.next().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(QuorumError);
     expect((error as QuorumError).outcomes.filter((o) => o.status === 'error')).toHaveLength(2);
   });

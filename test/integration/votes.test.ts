@@ -49,7 +49,9 @@ describe.each([3, 5] as const)('every vote pattern on %i instances', (n) => {
     const key = `${a.options.keyPrefix}{detail}`;
     const occupied = [...Array(quorum).keys()]; // a quorum taken: acquisition impossible
     await Promise.all(occupied.map((i) => clients[i]!.set(key, 'x', 'PX', 10_000)));
-    const error = await a.acquire('detail', { ttl: 1_000, wait: 1 }).catch((e: { outcomes: { status: string; remaining?: number; instance: string }[] }) => e);
+    const error = await a
+      .acquire('detail', { ttl: 1_000, wait: 1 })
+      .catch((e: { outcomes: { status: string; remaining?: number; instance: string }[] }) => e);
     const outcomes = (error as { outcomes: { status: string; remaining?: number; instance: string }[] }).outcomes;
     expect(outcomes.map((o) => o.instance)).toEqual(a.instances);
     for (const [i, o] of outcomes.entries()) {

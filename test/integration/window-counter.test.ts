@@ -19,7 +19,11 @@ describe.each([
     const counters = Array.from({ length: 4 }, () => redlock(urls, { keyPrefix }).windowCounter('requests', { window: LONG }));
     expect(await counters[0]!.add()).toBe(1);
     expect(await counters[1]!.add(4)).toBe(5);
-    await Promise.all(counters.map(async (c) => { for (let i = 0; i < 25; i++) await c.add(); }));
+    await Promise.all(
+      counters.map(async (c) => {
+        for (let i = 0; i < 25; i++) await c.add();
+      }),
+    );
     expect(await counters[2]!.add()).toBe(106);
   });
 

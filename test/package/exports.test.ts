@@ -10,7 +10,6 @@ function node(args: string[]): string {
 }
 
 describe('package', () => {
-
   it('ships ESM, CommonJS and a declaration file for each', () => {
     for (const f of ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts']) expect(existsSync(join(projectRoot, 'dist', f))).toBe(true);
   });
