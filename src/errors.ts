@@ -16,7 +16,8 @@ export type InstanceStatus =
   | 'read' // schedule / once: the job's done-marker was read here
   | 'claimed' // sequence: this instance took the proposed value
   | 'behind' // sequence: this instance's counter was already at or above the proposal
-  | 'counted' // window counter: this instance counted the add (or refused it at the limit)
+  | 'counted' // window counter: this instance counted the add
+  | 'refused' // window counter: this instance refused the add (it would pass the limit)
   | 'error' // the command failed: see `error` (a Redis reply error, a timeout, no connection)
   | 'pending'; // no answer yet when the outcome was decided (early quorum)
 

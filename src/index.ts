@@ -36,4 +36,4 @@ export {
 } from './options.js';
 export { fencedSet, fencedGet, type FencedWrite } from './fencing/fenced.js';
 // Key and channel names, for operators and tools (ACLs, monitoring, `tenure status`).
-export { lockKey, fenceKey, releaseChannel, resourceOf } from './keys.js';
+export { lockKey, fenceKey, releaseChannel, resourceOf, isLockResource } from './keys.js';

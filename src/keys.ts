@@ -64,3 +64,11 @@ export function semaphoreSlot(name: string, slot: number): string {
 export function windowKey(prefix: string, name: string): string {
   return `${prefix}{window:${name}}`;
 }
+
+/**
+ * Whether a name under `${prefix}{…}` is a lock's resource. Sequences (`sequence:…`) and
+ * window counters (`window:…`) keep counters there, not locks: tools must leave them alone.
+ */
+export function isLockResource(resource: string): boolean {
+  return !resource.startsWith('sequence:') && !resource.startsWith('window:');
+}

@@ -17,7 +17,7 @@ export interface ChildExit {
 }
 
 /** Signals `tenure` passes on to the command. */
-export const FORWARDED: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+export const FORWARDED: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
 
 export class Child {
   readonly #child: ChildProcess;
@@ -36,6 +36,20 @@ export class Child {
         if (this.#child.pid === undefined) resolve({ code: null, signal: null, error });
       });
       this.#child.once('exit', (code, signal) => resolve({ code, signal }));
+    });
+    // Job control: the command is in a session of its own, so the terminal's Ctrl-Z (SIGTSTP)
+    // reaches only us. Stop the command with us — it must never run while we, stopped, cannot
+    // extend its lock — and continue it when we are continued (fg, bg).
+    const onStop = (): void => {
+      this.signal('SIGSTOP');
+      process.kill(process.pid, 'SIGSTOP');
+    };
+    const onCont = (): void => this.signal('SIGCONT');
+    process.on('SIGTSTP', onStop);
+    process.on('SIGCONT', onCont);
+    void this.exited.then(() => {
+      process.off('SIGTSTP', onStop);
+      process.off('SIGCONT', onCont);
     });
   }
 

@@ -4,7 +4,7 @@
  * fencing token) in TENURE_FENCING_TOKEN. Demoted: stops it (SIGTERM, then SIGKILL after
  * --grace), and campaigns again only once it is gone — so two terms never overlap in one
  * process. The command ends by itself: resigns and exits with its status. SIGINT / SIGTERM
- * / SIGHUP: passed on to the command if it runs (SIGKILL after --grace), then resigns and exits.
+ * / SIGHUP / SIGQUIT: passed on to the command if it runs (SIGKILL after --grace), then resigns and exits.
  */
 import type { Command } from 'commander';
 import type { DemotedEvent, ElectedEvent, Election } from '../index.js';
@@ -42,7 +42,7 @@ While it leads, the command runs with TENURE_FENCING_TOKEN set to the leadership
 grows with every leader: pass it to the storage you write) and TENURE_ELECTION. Demoted
 (the lease was lost), the command is stopped and the process campaigns again. When the
 command ends by itself, tenure resigns and exits with its status. Lines about elections go
-to stderr. SIGINT, SIGTERM and SIGHUP are passed on to the command (SIGKILL after --grace),
+to stderr. SIGINT, SIGTERM, SIGHUP and SIGQUIT are passed on to the command (SIGKILL after --grace),
 then tenure resigns and exits.
 
 Exit status: the command's own (128+n if signal n ended it); 128+n when signal n stopped

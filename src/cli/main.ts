@@ -19,6 +19,15 @@ async function main(): Promise<number> {
   }
 }
 
+// A listener's exception rethrown by the library, or anything else that escapes: one line, exit 70.
+const crash = (error: unknown): void => {
+  report('error', error);
+  debug('%s', error instanceof Error ? error.stack : String(error));
+  process.exit(EXIT.software);
+};
+process.on('uncaughtException', crash);
+process.on('unhandledRejection', crash);
+
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {

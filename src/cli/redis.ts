@@ -38,6 +38,7 @@ async function connectOne(url: string, label: string, timeout: number): Promise<
     connectTimeout: timeout,
     maxRetriesPerRequest: 0,
     enableOfflineQueue: false,
+    commandTimeout: timeout, // a server that stops answering after the PING must not hang the CLI
     retryStrategy: () => null, // one attempt: the CLI reports, it does not wait
   });
   let reason: string | null = null;

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import type { Redis } from 'ioredis';
-import { lockKey, releaseChannel, type LockInfo } from '../index.js';
+import { isLockResource, lockKey, releaseChannel, type LockInfo } from '../index.js';
 import { act, subcommand, withConnection, type ConnectionOptions } from './command.js';
 import { CliError, EXIT, debug, human, oneLine, say } from './common.js';
 import { closeAll, connectAll, openRedlock, requireReachable, type Server } from './redis.js';
@@ -27,6 +27,9 @@ export function registerRelease(program: Command): void {
 }
 
 async function release(resource: string, o: ReleaseOptions): Promise<number> {
+  if (!isLockResource(resource)) {
+    throw new CliError(`${JSON.stringify(resource)} names a sequence or a window counter, not a lock: refusing to delete it`, EXIT.usage);
+  }
   if (!o.force) {
     const why = 'its holder may still be running, and the next holder would run beside it';
     throw new CliError(`refusing to delete the lock on ${JSON.stringify(resource)} without --force: ${why}`, EXIT.usage);

@@ -32,7 +32,8 @@ export function registerRun(program: Command): void {
       `
 The command gets TENURE_FENCING_TOKEN (a number that grows with every holder: pass it to
 the storage you write, so that it can refuse a holder that paused past its lock) and
-TENURE_RESOURCE. SIGINT, SIGTERM and SIGHUP are passed on to it.
+TENURE_RESOURCE. SIGINT, SIGTERM, SIGHUP and SIGQUIT are passed on to it; Ctrl-Z stops it
+with tenure.
 
 Exit status: the command's own (128+n if signal n ended it); 75 if the lock could not be
 acquired within --wait; 76 if the lock was lost while the command ran (it was stopped);
@@ -62,7 +63,13 @@ async function take(redlock: Redlock, resource: string, o: RunOptions): Promise<
   const interrupt = new AbortController();
   const off = onSignals((signal) => interrupt.abort(signal));
   try {
-    return await redlock.acquire(resource, { ttl: o.ttl, wait: o.wait, fence: true, autoExtend: true, signal: interrupt.signal });
+    const lock = await redlock.acquire(resource, { ttl: o.ttl, wait: o.wait, fence: true, autoExtend: true, signal: interrupt.signal });
+    if (interrupt.signal.aborted) {
+      // Interrupted during the attempt that succeeded: give the lock back, run nothing.
+      await lock.release().catch((error: unknown) => debug('release: %s', String(error)));
+      return signalStatus(interrupt.signal.reason as NodeJS.Signals);
+    }
+    return lock;
   } catch (error) {
     if (interrupt.signal.aborted) return signalStatus(interrupt.signal.reason as NodeJS.Signals);
     if (error instanceof LockTimeoutError && error.cause instanceof QuorumError) {

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import type { Redis } from 'ioredis';
-import { lockKey, resourceOf, type InstanceView, type LockInfo, type Redlock } from '../index.js';
+import { isLockResource, lockKey, resourceOf, type InstanceView, type LockInfo, type Redlock } from '../index.js';
 import { act, subcommand, withConnection, type ConnectionOptions } from './command.js';
 import { EXIT, human, say } from './common.js';
 import { closeAll, connectAll, failures, openRedlock, requireReachable } from './redis.js';
@@ -56,7 +56,7 @@ async function scan(client: Redis, prefix: string, pattern: string): Promise<str
     cursor = next;
     for (const key of keys) {
       const resource = resourceOf(prefix, key);
-      if (resource !== undefined) out.push(resource);
+      if (resource !== undefined && isLockResource(resource)) out.push(resource); // not sequences' or counters' keys
     }
   } while (cursor !== '0');
   return out;

@@ -10,9 +10,8 @@
  * channels go by sharded pub/sub: SSUBSCRIBE here, SPUBLISH in the release script, so a
  * message stays on the shard that owns the channel's slot (the lock key's slot) instead of
  * being broadcast over the whole cluster bus. One SSUBSCRIBE may name channels of one slot
- * only, so channels are grouped by slot. Channels that are published with PUBLISH (an
- * election's leader announcements, src/lua/announce.lua) are subscribed with SUBSCRIBE, on a
- * Cluster as elsewhere. A server without SSUBSCRIBE (Redis < 7.0) falls back to SUBSCRIBE on
+ * only, so channels are grouped by slot. An election's leader announcements
+ * (src/lua/announce.lua) go the same way. A server without SSUBSCRIBE (Redis < 7.0) falls back to SUBSCRIBE on
  * its first refusal, matching the release script's fallback from SPUBLISH to PUBLISH.
  */
 import { debuglog } from 'node:util';

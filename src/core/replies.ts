@@ -122,7 +122,7 @@ export function decodeWindow(reply: unknown): Decoded<WindowReply> {
   if (Array.isArray(reply) && reply.length === 3) {
     const [allowed, count, left] = reply.map(int);
     if ((allowed === 0 || allowed === 1) && count !== undefined && left !== undefined) {
-      return { status: 'counted', data: { allowed: allowed === 1, count, resetMs: left } };
+      return { status: allowed === 1 ? 'counted' : 'refused', data: { allowed: allowed === 1, count, resetMs: left } };
     }
   }
   throw new UnexpectedReplyError('window-add', reply);

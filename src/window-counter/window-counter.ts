@@ -5,9 +5,10 @@
  * count and its expiry change together.
  *
  * On one server the count is exact. On N servers every add goes to all of them and the
- * answer is the highest count a quorum reports; an add is allowed when a quorum allowed it.
- * Counts can drift apart by the adds a minority missed (a rate limiter, not a lock): use one
- * server (or a replicated one) where the count must be exact.
+ * answer is the highest count among the answers that decided it; an add is allowed when a
+ * quorum counted it. Counts can drift apart by the adds a minority missed or counted alone
+ * (a rate limiter, not a lock): use one server (or a replicated one) where the count must be
+ * exact.
  */
 import type { Context } from '../core/context.js';
 import { poll } from '../core/quorum.js';
@@ -63,21 +64,21 @@ export class WindowCounter<R = number> {
       send: (instance) => instance.eval(lua.windowAdd, args, 1),
       decode: decodeWindow,
     });
-    if (ballot.yes < this.#ctx.quorum) {
+    // Settled once decided: a quorum counted the add (allowed), or no quorum can (refused).
+    if (ballot.yes < this.#ctx.quorum && ballot.errors > this.#ctx.instances.length - this.#ctx.quorum) {
       throw new QuorumError(`could not count in ${JSON.stringify(this.name)}`, [this.name], ballot.outcomes, this.#ctx.quorum);
     }
     let count = 0;
     let resetMs = 0;
-    let allowed = 0;
     for (let i = 0; i < ballot.data.length; i++) {
       const d = ballot.data[i];
       if (d === undefined) continue;
       count = Math.max(count, d.count);
       resetMs = Math.max(resetMs, d.resetMs);
-      if (d.allowed) allowed++;
     }
     if (this.limit === undefined) return count as R;
-    const verdict: WindowVerdict = { allowed: allowed >= this.#ctx.quorum, count, remaining: Math.max(0, this.limit - count), resetMs };
+    const allowed = ballot.yes >= this.#ctx.quorum;
+    const verdict: WindowVerdict = { allowed, count, remaining: Math.max(0, this.limit - count), resetMs };
     return verdict as R;
   }
 }

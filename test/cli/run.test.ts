@@ -1,4 +1,5 @@
 /** `tenure run`, end to end: the built CLI against real redis-servers. */
+import { readFileSync } from 'node:fs';
 import { describe, expect, inject, it } from 'vitest';
 import { alive, start, tenure } from '../helpers/cli.js';
 import { prefix, raw, redlock } from '../helpers/tenure.js';
@@ -124,5 +125,20 @@ describe('tenure run', () => {
     const e = await tenure(['run', 'job', '--prefix', p, '--', 'sh', '-c', 'echo ok'], { TENURE_REDIS: urls().join(',') });
     expect(e.code).toBe(0);
     expect(e.stdout).toContain('ok');
+  });
+
+  it('Ctrl-Z (SIGTSTP) stops the command with tenure; SIGCONT continues both', async () => {
+    const p = prefix();
+    const running = start(['run', 'job', ...conn(p), '--', 'sh', '-c', 'echo "pid=$$"; while :; do sleep 0.05; done']);
+    const pid = Number(await waitFor(() => /pid=(\d+)/.exec(running.stdout())?.[1]));
+    const state = (n: number): string => /^\d+ \(.*\) (\S)/s.exec(readFileSync(`/proc/${n}/stat`, 'utf8'))![1]!;
+    running.child.kill('SIGTSTP');
+    await waitFor(() => state(pid) === 'T' && state(running.child.pid!) === 'T'); // both stopped
+    running.child.kill('SIGCONT');
+    await waitFor(() => state(pid) !== 'T' && state(running.child.pid!) !== 'T');
+    running.child.kill('SIGTERM');
+    const e = await running.exit;
+    expect(e.code).toBe(143); // the command died of the forwarded SIGTERM
+    expect(alive(pid)).toBe(false);
   });
 });

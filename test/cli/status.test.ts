@@ -100,4 +100,19 @@ describe('tenure release --force', () => {
     const lock = await waiting; // without the wake-up it would sleep its 30 s retry delay and time out the test
     expect(lock.isHeld).toBe(true);
   });
+
+  it('leaves sequences and window counters alone: not listed, and not deleted', async () => {
+    const p = prefix();
+    const r = redlock(urls(), { keyPrefix: p });
+    await r.acquire('job', { ttl: 10_000 });
+    const value = await r.sequence('invoices').next();
+    await r.windowCounter('requests', { window: 60_000 }).add();
+    const e = await tenure(['status', '--json', ...conn(p)]);
+    expect(e.code, e.stderr).toBe(0);
+    expect((JSON.parse(e.stdout) as Row[]).map((row) => row.resource)).toEqual(['job']);
+    const refused = await tenure(['release', 'sequence:invoices', '--force', ...conn(p)]);
+    expect(refused.code).toBe(64);
+    expect(refused.stderr).toMatch(/not a lock/);
+    expect(await r.sequence('invoices').next()).toBe(value + 1n); // the counter is intact
+  });
 });

@@ -52,6 +52,25 @@ describe.each([
   });
 });
 
+describe('window counter on 3 instances whose counts drifted apart', () => {
+  it('an add is allowed when a quorum counted it, whichever answers first', async () => {
+    const urls = inject('redis3');
+    const keyPrefix = prefix();
+    const clients = raw(urls);
+    const [secs] = await clients[0]!.time();
+    const now = Number(secs) * 1000;
+    const start = now - (now % LONG);
+    // Two servers at 9, one at 10 (it counted an add the others missed); the limit is 10.
+    const counts = [9, 10, 9];
+    await Promise.all(clients.map((c, i) => c.hset(`${keyPrefix}{window:api}`, 'start', String(start), 'count', String(counts[i]))));
+    for (let round = 0; round < 5; round++) {
+      await Promise.all(clients.map((c, i) => c.hset(`${keyPrefix}{window:api}`, 'count', String(counts[i]))));
+      const verdict = await redlock(urls, { keyPrefix }).windowCounter('api', { window: LONG, limit: 10 }).add();
+      expect(verdict).toMatchObject({ allowed: true, count: 10, remaining: 0 });
+    }
+  });
+});
+
 describe('window counter input', () => {
   it('rejects bad names, options and amounts before any network call', async () => {
     const r = redlock(inject('redis1'));
