@@ -31,14 +31,25 @@ export class Feed {
   #sharded: boolean;
   /** The channels subscribed with SSUBSCRIBE (to be left with SUNSUBSCRIBE). */
   readonly #shardChannels = new Set<string>();
+  /**
+   * A borrowed client's ioredis `keyPrefix`: the scripts' KEYS get it, so the channels they
+   * publish on (a key + a suffix) carry it; SUBSCRIBE's channels are not prefixed by ioredis,
+   * so they are prefixed here, and the prefix is taken off the messages' channels.
+   */
+  readonly #prefix: string;
 
   constructor(label: string, conn: Connection, sharded: boolean, onMessage: OnMessage) {
     this.#label = label;
     this.#conn = conn;
     this.#sharded = sharded;
+    const options = (conn as { options?: { keyPrefix?: unknown; redisOptions?: { keyPrefix?: unknown } } }).options;
+    const prefix = options?.keyPrefix ?? options?.redisOptions?.keyPrefix;
+    this.#prefix = typeof prefix === 'string' ? prefix : '';
+    const strip = (channel: string, payload: string): void =>
+      onMessage(this.#prefix !== '' && channel.startsWith(this.#prefix) ? channel.slice(this.#prefix.length) : channel, payload);
     conn.on('error', (error: Error) => debug('%s subscriber: %s', label, error.message));
-    conn.on('message', onMessage);
-    if (sharded) conn.on('smessage', onMessage);
+    conn.on('message', strip);
+    if (sharded) conn.on('smessage', strip);
   }
 
   /**
@@ -46,7 +57,7 @@ export class Feed {
    * with SPUBLISH on a Cluster (a release channel), so it is subscribed with SSUBSCRIBE there.
    */
   subscribe(channels: readonly string[], shardable: boolean): Promise<unknown> {
-    if (!shardable || !this.#sharded) return this.#conn.subscribe(...channels);
+    if (!shardable || !this.#sharded) return this.#conn.subscribe(...this.#plain(channels));
     for (const c of channels) this.#shardChannels.add(c);
     return Promise.all(bySlot(channels).map((group) => this.#conn.ssubscribe(...group))).catch((error: unknown) => {
       if (!(error instanceof Error) || !/unknown command/i.test(error.message)) throw error;
@@ -54,7 +65,7 @@ export class Feed {
       debug('%s: no SSUBSCRIBE (%s); release notifications by SUBSCRIBE', this.#label, error.message);
       this.#sharded = false;
       for (const c of channels) this.#shardChannels.delete(c);
-      return this.#conn.subscribe(...channels);
+      return this.#conn.subscribe(...this.#plain(channels));
     });
   }
 
@@ -64,12 +75,17 @@ export class Feed {
     const sharded: string[] = [];
     for (const c of channels) (this.#shardChannels.delete(c) ? sharded : plain).push(c);
     const ignore = (error: unknown): void => debug('%s unsubscribe: %s', this.#label, String(error));
-    if (plain.length > 0) this.#conn.unsubscribe(...plain).catch(ignore);
+    if (plain.length > 0) this.#conn.unsubscribe(...this.#plain(plain)).catch(ignore);
     for (const group of bySlot(sharded)) this.#conn.sunsubscribe(...group).catch(ignore);
   }
 
   close(): void {
     this.#conn.disconnect();
+  }
+
+  /** Channels as SUBSCRIBE must name them (ioredis prefixes script keys, not these). */
+  #plain(channels: readonly string[]): string[] {
+    return this.#prefix === '' ? [...channels] : channels.map((c) => this.#prefix + c);
   }
 }
 
