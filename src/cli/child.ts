@@ -29,6 +29,18 @@ export class Child {
   constructor(command: readonly string[], env: NodeJS.ProcessEnv) {
     const [file, ...args] = command;
     if (file === undefined) throw new TypeError('Expected a command to run');
+    // Job control: the command is in a session of its own, so the terminal's Ctrl-Z (SIGTSTP)
+    // reaches only us. Stop the command with us — it must never run while we, stopped, cannot
+    // extend its lock — and continue it when we are continued (fg, bg). Installed before the
+    // command starts: a SIGTSTP that comes as soon as it runs must not stop us alone. (The
+    // handlers run on the event loop, after this constructor: #group is set by then.)
+    const onStop = (): void => {
+      this.signal('SIGSTOP');
+      process.kill(process.pid, 'SIGSTOP');
+    };
+    const onCont = (): void => this.signal('SIGCONT');
+    process.on('SIGTSTP', onStop);
+    process.on('SIGCONT', onCont);
     this.#child = spawn(file, args, { stdio: 'inherit', env, detached: true });
     this.#group = this.#child.pid;
     this.exited = new Promise((resolve) => {
@@ -37,16 +49,6 @@ export class Child {
       });
       this.#child.once('exit', (code, signal) => resolve({ code, signal }));
     });
-    // Job control: the command is in a session of its own, so the terminal's Ctrl-Z (SIGTSTP)
-    // reaches only us. Stop the command with us — it must never run while we, stopped, cannot
-    // extend its lock — and continue it when we are continued (fg, bg).
-    const onStop = (): void => {
-      this.signal('SIGSTOP');
-      process.kill(process.pid, 'SIGSTOP');
-    };
-    const onCont = (): void => this.signal('SIGCONT');
-    process.on('SIGTSTP', onStop);
-    process.on('SIGCONT', onCont);
     void this.exited.then(() => {
       process.off('SIGTSTP', onStop);
       process.off('SIGCONT', onCont);

@@ -92,8 +92,13 @@ async function busy(redlock: Redlock, resource: string, wait: number): Promise<s
 
 async function supervise(lock: Lock, resource: string, command: string[], o: RunOptions): Promise<number> {
   const env = { ...process.env, TENURE_FENCING_TOKEN: String(lock.fencingToken), TENURE_RESOURCE: resource };
+  // Forwarding is in place before the command starts: a SIGTERM that comes as soon as it
+  // runs must reach it, not kill us and leave it running without its lock. (Handlers run on
+  // the event loop, after `child` is set.)
+  const started: { child?: Child } = {};
+  const off = onSignals((signal) => started.child?.signal(signal));
   const child = new Child(command, env);
-  const off = onSignals((signal) => child.signal(signal));
+  started.child = child;
   let lost = false;
   const onLost = (): void => {
     lost = true;
