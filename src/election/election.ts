@@ -4,10 +4,10 @@
  *
  * What it guarantees: at most one candidate believes it leads at any moment, by its own
  * account, as long as the processes' clocks advance at about the same rate. `isLeader` is
- * computed from the monotonic clock when read; a leader that cannot renew demotes itself
- * when its validity runs out (ttl − renewal time − drift), which is before the lease can
- * expire on a quorum of instances, so `demoted` fires before any other candidate can be
- * elected. What it does not: stop a leader that pauses (GC, SIGSTOP) from acting on a
+ * computed from the monotonic clock when read; a leader that cannot renew steps down a
+ * margin (ttl/20, at least 20 ms) before its validity runs out (ttl − renewal time −
+ * drift), which is before the lease can expire on a quorum of instances, so `demoted`
+ * fires before any other candidate can be elected. What it does not: stop a leader that pauses (GC, SIGSTOP) from acting on a
  * belief it formed before the pause — check `isLeader` or `signal` right before acting,
  * and pass `term` (the leadership's fencing token, strictly increasing across leaders) to
  * the storage you write, which rejects a stale term.
@@ -21,7 +21,7 @@ import { debuglog } from 'node:util';
 import type { Context } from '../core/context.js';
 import { safeEmit } from '../core/events.js';
 import { sleep } from '../core/sleep.js';
-import { LockTimeoutError } from '../errors.js';
+import { LockLostError, LockTimeoutError } from '../errors.js';
 import { electionResource, leaderChannel } from '../keys.js';
 import { acquire } from '../lock/acquire.js';
 import { inspect } from '../lock/inspect.js';
@@ -231,23 +231,47 @@ export class Election extends EventEmitter<ElectionEvents> {
     this.#announce(term.token);
     let onLost: (error: Error) => void = () => undefined;
     let onStop: () => void = () => undefined;
-    const end = await new Promise<{ reason: DemotionReason; error?: Error }>((resolve) => {
+    let watch: NodeJS.Timeout | undefined;
+    const end = await new Promise<{ reason: DemotionReason; error?: Error; early?: boolean }>((resolve) => {
       onLost = (error) => resolve({ reason: error.cause === undefined ? 'lost' : 'error', error });
       onStop = () => resolve({ reason: 'resigned' });
       lock.once('lost', onLost);
       campaign.addEventListener('abort', onStop, { once: true });
+      // A margin before the validity runs out: renewals have been failing, so step down
+      // now, while the lease is still ours on the servers, rather than at its very end —
+      // `demoted` must come before anyone else can be elected, even on a busy event loop.
+      const margin = Math.min(Math.max(20, Math.floor(this.#o.ttl / 20)), Math.floor(this.#o.ttl / 4));
+      const check = (): void => {
+        const left = lock.remaining();
+        if (left <= 0) return; // already over (a pause, a blocked loop): the lock reports it lost, as of its expiry
+        if (left > margin) {
+          watch = setTimeout(check, left - margin);
+          watch.unref();
+          return;
+        }
+        const error = new LockLostError(
+          `stepped down from ${this.name}: its lease could not be renewed, ${left} ms of validity left`,
+          lock.resources,
+          [],
+        );
+        resolve({ reason: 'error', error, early: true });
+      };
+      check();
       if (lock.lostError) onLost(lock.lostError);
       if (campaign.aborted) onStop();
     });
+    clearTimeout(watch);
     lock.off('lost', onLost);
     campaign.removeEventListener('abort', onStop);
-    const at = end.reason === 'resigned' ? Date.now() : Math.min(Date.now(), lock.expiresAt);
+    const at = end.reason === 'resigned' || end.early ? Date.now() : Math.min(Date.now(), lock.expiresAt);
     controller.abort(end.error ?? new Error(`resigned the leadership of ${this.name}`));
     this.#term = undefined;
     // Resigning: release (which wakes a waiting candidate at once) right after `demoted`; a
     // lost lock was freed already. The release happens whatever the listeners do.
     const released =
-      end.reason === 'resigned' ? lock.release().catch((error: unknown) => debug('resign %s: %s', this.name, String(error))) : undefined;
+      end.reason === 'resigned' || end.early
+        ? lock.release().catch((error: unknown) => debug('resign %s: %s', this.name, String(error)))
+        : undefined;
     safeEmit(this, 'demoted', { reason: end.reason, term: term.token, ...(end.error ? { error: end.error } : {}), at });
     this.#observe(null);
     await released;
