@@ -46,6 +46,12 @@ export class Instance {
    * and release notifications use sharded pub/sub (SPUBLISH / SSUBSCRIBE, Redis >= 7.0).
    */
   readonly cluster: boolean;
+  /**
+   * How the scripts here publish (release messages, leader announcements): SPUBLISH on a
+   * Cluster (the message stays on the channel's shard), PUBLISH elsewhere (Redis 6.2 has no
+   * SPUBLISH; the scripts fall back to PUBLISH where it is missing).
+   */
+  readonly publish: 'SPUBLISH' | 'PUBLISH';
   #everReady = false;
   #ready: Promise<void> | undefined;
 
@@ -54,6 +60,7 @@ export class Instance {
     this.client = client;
     this.owned = owned;
     this.cluster = isCluster(client);
+    this.publish = this.cluster ? 'SPUBLISH' : 'PUBLISH';
     if (owned) {
       const emitter = client as unknown as Redis;
       // An owned client must never crash the process with an unhandled 'error' event.

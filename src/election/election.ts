@@ -281,9 +281,8 @@ export class Election extends EventEmitter<ElectionEvents> {
   #announce(term: bigint): void {
     const channel = leaderChannel(this.#ctx.options.keyPrefix, this.name);
     for (const instance of this.#ctx.instances) {
-      const publish = instance.cluster ? 'SPUBLISH' : 'PUBLISH'; // sharded pub/sub on a Cluster, like releases
       instance
-        .eval(lua.announce, [channel, `${term}.${this.id}`, publish], 1)
+        .eval(lua.announce, [channel, `${term}.${this.id}`, instance.publish], 1)
         .catch((error: unknown) => debug('announce on %s: %s', instance.label, String(error)));
     }
   }

@@ -1,6 +1,6 @@
 /** inspect(): every instance's view of one lock, and the holder a quorum agrees on. */
 import type { Context } from '../core/context.js';
-import { poll } from '../core/quorum.js';
+import { fanOut } from '../core/fanout.js';
 import { decodeInspect } from '../core/replies.js';
 import { fenceKey, lockKey } from '../keys.js';
 import * as lua from '../lua/scripts.generated.js';
@@ -37,16 +37,7 @@ export interface LockInfo {
 
 export async function inspect(ctx: Context, resource: string): Promise<LockInfo> {
   const keys = [lockKey(ctx.options.keyPrefix, resource), fenceKey(ctx.options.keyPrefix, resource)];
-  const ballot = await poll({
-    instances: ctx.instances,
-    quorum: ctx.quorum,
-    yes: 'held',
-    timeout: ctx.options.commandTimeout,
-    clock: ctx.options.clock,
-    waitAll: true,
-    send: (instance) => instance.eval(lua.inspect, keys, 2),
-    decode: decodeInspect,
-  });
+  const ballot = await fanOut(ctx, { script: lua.inspect, args: keys, numKeys: 2, yes: 'held', decode: decodeInspect, waitAll: true });
   const views: InstanceView[] = ballot.outcomes.map((o, i) => {
     const seen = ballot.data[i];
     if (o.status === 'error' || o.status === 'pending' || seen === undefined) {

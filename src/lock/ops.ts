@@ -6,11 +6,11 @@
 import { debuglog } from 'node:util';
 import { type Context, validity } from '../core/context.js';
 import type { Instance } from '../core/endpoint.js';
-import { poll, type Ballot } from '../core/quorum.js';
+import { fanOut } from '../core/fanout.js';
+import type { Ballot } from '../core/quorum.js';
 import { decodeAcquire, decodeExtend, decodeFence, decodeRelease } from '../core/replies.js';
 import { RELEASE_SUFFIX, fenceKey, lockKey } from '../keys.js';
 import * as lua from '../lua/scripts.generated.js';
-import { synced } from '../core/replica.js';
 
 const debug = debuglog('tenure');
 
@@ -50,20 +50,14 @@ export async function attempt(ctx: Context, resources: readonly string[], value:
   const args: (string | number)[] = [...keys, value, ttl, fence ? '1' : '0', quarantine];
   const start = ctx.options.clock.now();
   let failed = false;
-  const ballot = await poll({
-    instances: ctx.instances,
-    quorum: ctx.quorum,
+  const ballot = await fanOut(ctx, {
+    script: lua.acquire,
+    args,
+    numKeys: keys.length,
     yes: 'acquired',
-    timeout: timeoutFor(ctx, ttl),
-    clock: ctx.options.clock,
-    send: (instance) =>
-      synced(
-        ctx,
-        instance,
-        () => instance.eval(lua.acquire, args, keys.length),
-        (r) => decodeAcquire(r).status === 'acquired',
-      ),
     decode: decodeAcquire,
+    replicated: true,
+    timeout: timeoutFor(ctx, ttl),
     onLate: (i, decoded) => {
       if (failed && decoded.status === 'acquired') undoOn(ctx, ctx.instances[i]!, resources, value);
     },
@@ -88,17 +82,8 @@ export async function attempt(ctx: Context, resources: readonly string[], value:
  */
 function undoOn(ctx: Context, instance: Instance, resources: readonly string[], value: string): void {
   const keys = lockKeys(ctx, resources);
-  const args = releaseArgs(instance, [...keys, value, '', 'PUBLISH']);
-  instance.eval(lua.release, args, keys.length).catch((e: unknown) => debug('undo on %s: %s', instance.label, String(e)));
-}
-
-/**
- * The release script's arguments for one instance, from the PUBLISH ones: a Cluster gets
- * SPUBLISH (sharded pub/sub: the message goes to the channel's shard only, not to every
- * node). Plain instances keep PUBLISH — Redis 6.2 has no SPUBLISH.
- */
-function releaseArgs(instance: Instance, args: (string | number)[]): (string | number)[] {
-  return instance.cluster ? [...args.slice(0, -1), 'SPUBLISH'] : args;
+  // No channel suffix: no message (see above).
+  instance.eval(lua.release, [...keys, value, ''], keys.length).catch((e: unknown) => debug('undo on %s: %s', instance.label, String(e)));
 }
 
 function maxToken(ballot: Ballot<string>): bigint {
@@ -116,14 +101,11 @@ function maxToken(ballot: Ballot<string>): bigint {
 /** Compare-and-delete everywhere (one round trip); publishes the release for waiters. */
 export function release(ctx: Context, resources: readonly string[], value: string): Promise<Ballot<never>> {
   const keys = lockKeys(ctx, resources);
-  const args = [...keys, value, RELEASE_SUFFIX, 'PUBLISH'];
-  return poll({
-    instances: ctx.instances,
-    quorum: ctx.quorum,
+  return fanOut(ctx, {
+    script: lua.release,
+    args: (instance) => [...keys, value, RELEASE_SUFFIX, instance.publish],
+    numKeys: keys.length,
     yes: 'released',
-    timeout: ctx.options.commandTimeout,
-    clock: ctx.options.clock,
-    send: (instance) => instance.eval(lua.release, releaseArgs(instance, args), keys.length),
     decode: decodeRelease,
   });
 }
@@ -132,20 +114,14 @@ export function release(ctx: Context, resources: readonly string[], value: strin
 export function extend(ctx: Context, resources: readonly string[], value: string, ttl: number): Promise<Ballot<never>> {
   const keys = lockKeys(ctx, resources);
   const args = [...keys, value, ttl];
-  return poll({
-    instances: ctx.instances,
-    quorum: ctx.quorum,
+  return fanOut(ctx, {
+    script: lua.extend,
+    args,
+    numKeys: keys.length,
     yes: 'extended',
-    timeout: timeoutFor(ctx, ttl),
-    clock: ctx.options.clock,
-    send: (instance) =>
-      synced(
-        ctx,
-        instance,
-        () => instance.eval(lua.extend, args, keys.length),
-        (r) => decodeExtend(r).status === 'extended',
-      ),
     decode: decodeExtend,
+    replicated: true,
+    timeout: timeoutFor(ctx, ttl),
   });
 }
 
@@ -182,20 +158,6 @@ export async function fencePhase(
 ): Promise<{ ballot: Ballot<string>; token: bigint }> {
   const keys = [...lockKeys(ctx, resources), ...fenceKeys(ctx, resources)];
   const args = [...keys, value, mode, token.toString()];
-  const ballot = await poll({
-    instances: ctx.instances,
-    quorum: ctx.quorum,
-    yes: 'fenced',
-    timeout: ctx.options.commandTimeout,
-    clock: ctx.options.clock,
-    send: (instance) =>
-      synced(
-        ctx,
-        instance,
-        () => instance.eval(lua.fence, args, keys.length),
-        (r) => decodeFence(r).status === 'fenced',
-      ),
-    decode: decodeFence,
-  });
+  const ballot = await fanOut(ctx, { script: lua.fence, args, numKeys: keys.length, yes: 'fenced', decode: decodeFence, replicated: true });
   return { ballot, token: maxToken(ballot) };
 }

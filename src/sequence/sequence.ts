@@ -19,13 +19,13 @@
  * refuses nothing; a majority must keep its data, as for locks.
  */
 import type { Context } from '../core/context.js';
-import { poll, type Ballot } from '../core/quorum.js';
+import { fanOut, requireQuorum } from '../core/fanout.js';
+import type { Ballot } from '../core/quorum.js';
 import { decodeClaim, decodeIncr } from '../core/replies.js';
 import { sleep } from '../core/sleep.js';
 import { QuorumError } from '../errors.js';
 import { sequenceKey } from '../keys.js';
 import * as lua from '../lua/scripts.generated.js';
-import { synced } from '../core/replica.js';
 
 export class Sequence {
   readonly name: string;
@@ -83,44 +83,21 @@ export class Sequence {
 
   #claim(proposal: bigint): Promise<Ballot<string>> {
     const args = [this.#key, proposal.toString()];
-    return poll({
-      instances: this.#ctx.instances,
-      quorum: this.#ctx.quorum,
-      yes: 'claimed',
-      timeout: this.#ctx.options.commandTimeout,
-      clock: this.#ctx.options.clock,
-      send: (instance) =>
-        synced(
-          this.#ctx,
-          instance,
-          () => instance.eval(lua.seqClaim, args, 1),
-          (r) => decodeClaim(r).status === 'claimed',
-        ),
-      decode: decodeClaim,
-    });
+    return fanOut(this.#ctx, { script: lua.seqClaim, args, numKeys: 1, yes: 'claimed', decode: decodeClaim, replicated: true });
   }
 
   async #incr(): Promise<bigint> {
-    const ballot = await poll({
-      instances: this.#ctx.instances,
-      quorum: 1,
+    // One instance: the quorum is 1.
+    const ballot = await fanOut(this.#ctx, {
+      script: lua.seqIncr,
+      args: [this.#key],
+      numKeys: 1,
       yes: 'claimed',
-      timeout: this.#ctx.options.commandTimeout,
-      clock: this.#ctx.options.clock,
-      send: (instance) =>
-        synced(
-          this.#ctx,
-          instance,
-          () => instance.eval(lua.seqIncr, [this.#key], 1),
-          () => true,
-        ),
       decode: decodeIncr,
+      replicated: true,
     });
-    const value = ballot.data[0];
-    if (ballot.yes < 1 || value === undefined) {
-      throw new QuorumError(`could not get the next value of the sequence ${JSON.stringify(this.name)}`, [this.name], ballot.outcomes, 1);
-    }
-    this.#seen = BigInt(value);
+    requireQuorum(this.#ctx, ballot, `get the next value of the sequence ${JSON.stringify(this.name)}`, [this.name]);
+    this.#seen = BigInt(ballot.data[0]!);
     return this.#seen;
   }
 }

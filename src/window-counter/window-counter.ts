@@ -11,7 +11,7 @@
  * exact.
  */
 import type { Context } from '../core/context.js';
-import { poll } from '../core/quorum.js';
+import { fanOut } from '../core/fanout.js';
 import { decodeWindow } from '../core/replies.js';
 import { QuorumError } from '../errors.js';
 import { windowKey } from '../keys.js';
@@ -55,15 +55,7 @@ export class WindowCounter<R = number> {
     }
     this.#ctx.assertOpen();
     const args = [this.#key, this.window, n, this.limit ?? 0];
-    const ballot = await poll({
-      instances: this.#ctx.instances,
-      quorum: this.#ctx.quorum,
-      yes: 'counted',
-      timeout: this.#ctx.options.commandTimeout,
-      clock: this.#ctx.options.clock,
-      send: (instance) => instance.eval(lua.windowAdd, args, 1),
-      decode: decodeWindow,
-    });
+    const ballot = await fanOut(this.#ctx, { script: lua.windowAdd, args, numKeys: 1, yes: 'counted', decode: decodeWindow });
     // Settled once decided: a quorum counted the add (allowed), or no quorum can (refused).
     if (ballot.yes < this.#ctx.quorum && ballot.errors > this.#ctx.instances.length - this.#ctx.quorum) {
       throw new QuorumError(`could not count in ${JSON.stringify(this.name)}`, [this.name], ballot.outcomes, this.#ctx.quorum);
