@@ -115,9 +115,7 @@ export function resolveElectionOptions(options: unknown, base: ResolvedOptions):
   const ttl = duration('options.ttl', o.ttl, 0, 30);
   const id = o.id === undefined ? base.owner : stringArg('options.id', o.id, false);
   const retryDelay = duration('options.retryDelay', o.retryDelay, Math.floor(ttl / 2), 1);
-  if (base.restartQuarantine > 0 && ttl > base.restartQuarantine) {
-    throw new RangeError(`Expected \`options.ttl\` (${ttl} ms) at most the Redlock's restartQuarantine (${base.restartQuarantine} ms)`);
-  }
+  withinQuarantine('options.ttl', ttl, base);
   if (retryDelay > ttl) throw new RangeError(`Expected \`options.retryDelay\` to be at most the ttl (${ttl} ms), got ${retryDelay}`);
   if (base.commandTimeout >= ttl / 3) {
     // Renewal runs every ttl/3; a command that may take longer than that cannot renew in time.
@@ -128,23 +126,30 @@ export function resolveElectionOptions(options: unknown, base: ResolvedOptions):
   return { ttl, id, retryDelay };
 }
 
-export function resolveScheduleOptions(options: unknown): { every: number; ttl: number } {
+export function resolveScheduleOptions(options: unknown, base: ResolvedOptions): { every: number; ttl: number } {
   if (options === undefined) throw new TypeError('Expected `options` with `every` (ms), got undefined');
   const o = plainObject('options', options);
   rejectUnknown('options', o, new Set(['every', 'ttl']));
   if (o.every === undefined) throw new TypeError('Expected `options.every` (ms): the period is required, got undefined');
   const every = duration('options.every', o.every, 0, 1);
   // Default lease: the period, within [1 s, 30 s] (a run may outlast a short period: it never overlaps the next).
-  return { every, ttl: duration('options.ttl', o.ttl, Math.min(Math.max(every, 1_000), 30_000), 3) };
+  return { every, ttl: withinQuarantine('options.ttl', duration('options.ttl', o.ttl, Math.min(Math.max(every, 1_000), 30_000), 3), base) };
 }
 
-export function resolveOnceOptions(options: unknown): { ttl: number; wait: number; signal: AbortSignal | undefined } {
+export function resolveOnceOptions(
+  options: unknown,
+  base: ResolvedOptions,
+): { ttl: number; wait: number; signal: AbortSignal | undefined } {
   const o = plainObject('options', options ?? {});
   rejectUnknown('options', o, new Set(['ttl', 'wait', 'signal']));
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) {
     throw new TypeError(`Expected \`options.signal\` to be an AbortSignal, got ${show(o.signal)}`);
   }
-  return { ttl: duration('options.ttl', o.ttl, 30_000, 3), wait: duration('options.wait', o.wait, MAX_DURATION, 0), signal: o.signal };
+  return {
+    ttl: withinQuarantine('options.ttl', duration('options.ttl', o.ttl, 30_000, 3), base),
+    wait: duration('options.wait', o.wait, MAX_DURATION, 0),
+    signal: o.signal,
+  };
 }
 
 /** Options of `redlock.windowCounter(name, options)`. */
@@ -164,7 +169,8 @@ export function resolveWindowOptions(options: unknown): { window: number; limit:
   if (o.limit === undefined) return { window, limit: undefined };
   if (typeof o.limit !== 'number' || !Number.isInteger(o.limit))
     throw new TypeError(`Expected \`options.limit\` to be an integer, got ${show(o.limit)}`);
-  if (o.limit < 1) throw new RangeError(`Expected \`options.limit\` to be a positive integer, got ${o.limit}`);
+  if (o.limit < 1 || !Number.isSafeInteger(o.limit))
+    throw new RangeError(`Expected \`options.limit\` to be a positive safe integer, got ${o.limit}`);
   return { window, limit: o.limit };
 }
 
@@ -288,7 +294,7 @@ export function resolveAcquireOptions(kind: 'try' | 'acquire' | 'using', options
     throw new TypeError(`Expected \`options.signal\` to be an AbortSignal, got ${show(signal)}`);
   }
   return {
-    ttl: duration('options.ttl', o.ttl, 0, 1),
+    ttl: withinQuarantine('options.ttl', duration('options.ttl', o.ttl, 0, 1), base),
     fence: bool('options.fence', o.fence, base.fence),
     autoExtend: kind === 'using' ? true : bool('options.autoExtend', o.autoExtend, false),
     wait: kind === 'try' ? 0 : duration('options.wait', o.wait, base.wait, 0),
@@ -296,6 +302,20 @@ export function resolveAcquireOptions(kind: 'try' | 'acquire' | 'using', options
     retryJitter: duration('options.retryJitter', o.retryJitter, base.retryJitter, 0),
     signal,
   };
+}
+
+/**
+ * A lock's ttl may not outlast the restart quarantine: a restarted server would vote again
+ * while a lock it forgot is still valid. Returns the ttl; RangeError naming `name` otherwise.
+ */
+export function withinQuarantine(name: string, ttl: number, base: ResolvedOptions): number {
+  const q = base.restartQuarantine;
+  if (q > 0 && ttl > q) {
+    throw new RangeError(
+      `Expected \`${name}\` (${ttl} ms) at most the Redlock's restartQuarantine (${q} ms): a restarted server would vote again while a lock it forgot is still valid`,
+    );
+  }
+  return ttl;
 }
 
 /** Resources: one non-empty string, or a non-empty array of distinct ones. */

@@ -162,7 +162,7 @@ export class Redlock implements AsyncDisposable {
    */
   schedule(name: string, options: ScheduleOptions, fn: ScheduledFn): Schedule {
     const n = stringArg('name', name, false);
-    const o = resolveScheduleOptions(options);
+    const o = resolveScheduleOptions(options, this.#options);
     const f = fnArg<ScheduledFn>('fn', fn);
     this.#assertOpen();
     return new Schedule(this.#ctx, n, o, f);
@@ -175,7 +175,7 @@ export class Redlock implements AsyncDisposable {
   async once<T>(name: string, fn: (signal: AbortSignal) => T | Promise<T>, options?: OnceOptions): Promise<OnceResult<T>> {
     const n = stringArg('name', name, false);
     const f = fnArg<(signal: AbortSignal) => T | Promise<T>>('fn', fn);
-    const o = resolveOnceOptions(options);
+    const o = resolveOnceOptions(options, this.#options);
     this.#assertOpen();
     return once(this.#ctx, n, f, o);
   }

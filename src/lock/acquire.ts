@@ -53,12 +53,6 @@ export async function acquire(
     const cluster = ctx.instances.find((i) => i.cluster);
     if (cluster !== undefined) assertOneSlot(resources, ops.lockKeys(ctx, resources), cluster.label);
   }
-  const quarantine = ctx.options.restartQuarantine;
-  if (quarantine > 0 && o.ttl > quarantine) {
-    throw new RangeError(
-      `Expected \`options.ttl\` (${o.ttl} ms) at most the Redlock's restartQuarantine (${quarantine} ms): a restarted server would vote again while a lock it forgot is still valid`,
-    );
-  }
   const clock = ctx.options.clock;
   const started = clock.now();
   let attempts = 0;

@@ -14,7 +14,7 @@ import { debuglog } from 'node:util';
 import { type Context, drift } from '../core/context.js';
 import { Keeper, type Lease } from '../core/keeper.js';
 import { LockLostError, QuorumError, list } from '../errors.js';
-import { duration } from '../options.js';
+import { duration, withinQuarantine } from '../options.js';
 import * as ops from './ops.js';
 
 const debug = debuglog('tenure');
@@ -133,7 +133,7 @@ export class Lock extends EventEmitter implements AsyncDisposable {
    * instances failed to answer (the lock stays valid until its current validity runs out).
    */
   async extend(ttl?: number): Promise<void> {
-    const t = duration('ttl', ttl, this.#ttl, 1);
+    const t = withinQuarantine('ttl', duration('ttl', ttl, this.#ttl, 1), this.#ctx.options);
     this.#assertHeld('extend');
     const start = this.#ctx.options.clock.now();
     const ballot = await ops.extend(this.#ctx, this.resources, this.value, t);

@@ -50,8 +50,8 @@ export class WindowCounter<R = number> {
    * (without a limit) or a WindowVerdict (with one). One round trip.
    */
   async add(n = 1): Promise<R> {
-    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) {
-      throw new RangeError(`Expected \`n\` to be a positive integer, got ${String(n)} (${typeof n})`);
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1) {
+      throw new RangeError(`Expected \`n\` to be a positive safe integer, got ${String(n)} (${typeof n})`);
     }
     this.#ctx.assertOpen();
     const args = [this.#key, this.window, n, this.limit ?? 0];

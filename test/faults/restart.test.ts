@@ -37,6 +37,7 @@ describe('servers restarted empty', () => {
     // (acquire retries while B's connections to the restarted servers come back)
     const lockB = await b.acquire('payments', { ttl: 30_000, wait: 5_000 });
     expect(lockB.isHeld).toBe(true);
+    await expect(lockB.extend(quarantine + 1)).rejects.toThrow(/restartQuarantine/); // no lease past the quarantine
     expect(lockA.isHeld).toBe(true); // both believe they hold it: the hazard is real
   });
 
@@ -97,5 +98,9 @@ describe('servers restarted empty', () => {
     const r = redlock(['redis://127.0.0.1:1'], { restartQuarantine: 10_000 });
     await expect(r.acquire('x', { ttl: 20_000 })).rejects.toThrow(/restartQuarantine/);
     expect(() => r.election('x', { ttl: 20_000 })).toThrow(/restartQuarantine/);
+    // Job defaults (30 s leases) above it, and an extension past it, are refused too.
+    expect(() => r.schedule('x', { every: 60_000 }, () => undefined)).toThrow(/restartQuarantine/);
+    await expect(r.once('x', () => undefined)).rejects.toThrow(/restartQuarantine/);
+    await expect(r.semaphore('s', { permits: 1, ttl: 20_000 }).tryAcquire()).rejects.toThrow(/restartQuarantine/);
   });
 });

@@ -82,5 +82,6 @@ describe('window counter input', () => {
     const c = r.windowCounter('w', { window: 1_000 });
     await expect(c.add(0)).rejects.toThrow(/`n`/);
     await expect(c.add(1.5)).rejects.toThrow(RangeError);
+    await expect(c.add(2 ** 60)).rejects.toThrow(/`n`/);
   });
 });
