@@ -148,6 +148,8 @@ const REDLOCK_RETRIES = Math.ceil(SETTINGS.wait / SETTINGS.retryDelay);
 /** node-redlock's jitter is ±retryJitter: centre the window on Tenure's [delay, delay + jitter). */
 const REDLOCK_DELAY = SETTINGS.retryDelay + SETTINGS.retryJitter / 2;
 const REDLOCK_JITTER = SETTINGS.retryJitter / 2;
+/** The settings both node-redlock versions get. */
+const REDLOCK_OPTIONS = { driftFactor: 0.01, retryCount: REDLOCK_RETRIES, retryDelay: REDLOCK_DELAY, retryJitter: REDLOCK_JITTER };
 
 class TenureAdapter implements Adapter {
   readonly name = 'tenure';
@@ -185,12 +187,7 @@ class Redlock5Adapter implements Adapter {
 
   constructor(urls: readonly string[]) {
     this.#clients = connect(urls);
-    this.#redlock = new Redlock5(this.#clients, {
-      driftFactor: 0.01,
-      retryCount: REDLOCK_RETRIES,
-      retryDelay: REDLOCK_DELAY,
-      retryJitter: REDLOCK_JITTER,
-    });
+    this.#redlock = new Redlock5(this.#clients, REDLOCK_OPTIONS);
   }
 
   async ready(): Promise<void> {
@@ -215,12 +212,7 @@ class Redlock4Adapter implements Adapter {
 
   constructor(urls: readonly string[]) {
     this.#clients = connect(urls);
-    this.#redlock = new Redlock4(this.#clients, {
-      driftFactor: 0.01,
-      retryCount: REDLOCK_RETRIES,
-      retryDelay: REDLOCK_DELAY,
-      retryJitter: REDLOCK_JITTER,
-    });
+    this.#redlock = new Redlock4(this.#clients, REDLOCK_OPTIONS);
   }
 
   async ready(): Promise<void> {

@@ -11,9 +11,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Redis } from 'ioredis';
 import { redisServerBinary } from '../../src/cli/launcher/launcher.js';
 import { freePort } from '../../src/cli/launcher/probe.js';
+import { withClient } from './clients.js';
 import { startRedis, type RedisProcess } from './redis-server.js';
 import { waitFor } from './wait.js';
 
@@ -35,20 +35,13 @@ process.on('exit', () => {
 
 /** `INFO replication` of a server, as key/value pairs. */
 export async function replicationInfo(port: number): Promise<Record<string, string>> {
-  const c = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  c.on('error', () => undefined);
-  try {
-    await c.connect();
-    const text = await c.info('replication');
-    return Object.fromEntries(
-      text
-        .split('\r\n')
-        .filter((l) => l.includes(':'))
-        .map((l) => l.split(':', 2) as [string, string]),
-    );
-  } finally {
-    c.disconnect();
-  }
+  const text = await withClient(port, (c) => c.info('replication'));
+  return Object.fromEntries(
+    text
+      .split('\r\n')
+      .filter((l) => l.includes(':'))
+      .map((l) => l.split(':', 2) as [string, string]),
+  );
 }
 
 export async function startReplicated(opts: { sentinel?: boolean } = {}): Promise<Replicated> {
@@ -96,18 +89,8 @@ export async function startReplicated(opts: { sentinel?: boolean } = {}): Promis
       child.once('exit', () => sentinels.delete(child));
       const port = sentinelPort;
       await waitFor(
-        async () => {
-          const c = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-          c.on('error', () => undefined);
-          try {
-            await c.connect();
-            // Ready once it knows the replica too (a failover needs one to promote).
-            const replicas = (await c.call('SENTINEL', 'REPLICAS', MASTER_NAME)) as unknown[];
-            return replicas.length > 0;
-          } finally {
-            c.disconnect();
-          }
-        },
+        // Ready once it knows the replica too (a failover needs one to promote).
+        async () => ((await withClient(port, (c) => c.call('SENTINEL', 'REPLICAS', MASTER_NAME))) as unknown[]).length > 0,
         { timeout: 15_000, interval: 50, message: 'Sentinel never saw the replica' },
       );
     }
@@ -120,13 +103,6 @@ export async function startReplicated(opts: { sentinel?: boolean } = {}): Promis
 
 /** The master's port as the Sentinel reports it. */
 export async function sentinelMasterPort(sentinelPort: number): Promise<number> {
-  const c = new Redis({ port: sentinelPort, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  c.on('error', () => undefined);
-  try {
-    await c.connect();
-    const [, port] = (await c.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', MASTER_NAME)) as [string, string];
-    return Number(port);
-  } finally {
-    c.disconnect();
-  }
+  const [, port] = (await withClient(sentinelPort, (c) => c.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', MASTER_NAME))) as [string, string];
+  return Number(port);
 }

@@ -1,24 +1,16 @@
 import { existsSync } from 'node:fs';
-import { Redis } from 'ioredis';
-import type { RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { redisServerBinary, startRedis, startRedisSet } from '../helpers/redis-server.js';
 import type { RedisProcess, RedisSet } from '../helpers/redis-server.js';
+import { strictClient } from '../helpers/clients.js';
 import { once, waitFor } from '../helpers/wait.js';
 
 const clients: Redis[] = [];
 const servers: Array<RedisProcess | RedisSet> = [];
 
-/** A client that never retries, so failures surface instead of hanging. */
 function client(url: string, extra: RedisOptions = {}): Redis {
-  const c = new Redis(url, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    enableOfflineQueue: false,
-    retryStrategy: () => null,
-    ...extra,
-  });
-  c.on('error', () => undefined); // expected in fault tests; assertions look at command results
+  const c = strictClient(url, extra);
   clients.push(c);
   return c;
 }

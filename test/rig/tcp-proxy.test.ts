@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
-import type { RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startRedis } from '../helpers/redis-server.js';
 import type { RedisProcess } from '../helpers/redis-server.js';
 import { startProxy } from '../helpers/tcp-proxy.js';
 import type { TcpProxy } from '../helpers/tcp-proxy.js';
+import { strictClient } from '../helpers/clients.js';
 import { once, waitFor } from '../helpers/wait.js';
 
 const prefix = `rig:proxy:${randomBytes(6).toString('hex')}:`;
@@ -14,14 +14,7 @@ const proxies: TcpProxy[] = [];
 let targetPort = 0;
 
 function client(url: string, extra: RedisOptions = {}): Redis {
-  const c = new Redis(url, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    enableOfflineQueue: false,
-    retryStrategy: () => null,
-    ...extra,
-  });
-  c.on('error', () => undefined);
+  const c = strictClient(url, extra);
   clients.push(c);
   return c;
 }
