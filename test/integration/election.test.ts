@@ -5,6 +5,7 @@
  */
 import { describe, expect, inject, it } from 'vitest';
 import { LockLostError, type DemotedEvent, type ElectedEvent, type Election } from '../../src/index.js';
+import { startRedis } from '../helpers/redis-server.js';
 import { defer, prefix, raw, redlock } from '../helpers/tenure.js';
 import { once, waitFor } from '../helpers/wait.js';
 
@@ -161,5 +162,35 @@ describe('election resilience', () => {
     await r.close();
     await rejected;
     expect(told).toBeInstanceOf(LockLostError);
+  });
+});
+
+describe('waiting candidates', () => {
+  it('do not hammer Redis: a few script calls per ttl, counted by the server itself', async () => {
+    const server = await startRedis();
+    defer(() => server.stop());
+    const keyPrefix = prefix();
+    const ttl = 1_500; // retryDelay ttl/2: a waiting candidate tries about twice per ttl
+    const all = Array.from({ length: 4 }, (_, i) =>
+      redlock([server.url], { keyPrefix, commandTimeout: 300 }).election('quiet', { ttl, id: `q${i}` }),
+    );
+    for (const e of all) {
+      e.start();
+      defer(() => e.stop());
+    }
+    await waitFor(() => all.some((e) => e.isLeader));
+    const [admin] = raw([server.url]);
+    await admin!.config('RESETSTAT');
+    const since = performance.now();
+    await waitFor(() => performance.now() - since >= 2 * ttl, { timeout: 10_000, interval: 50 });
+    const stats = await admin!.info('commandstats');
+    let scripts = 0;
+    for (const m of stats.matchAll(/cmdstat_(?:eval|evalsha):calls=(\d+)/g)) scripts += Number(m[1]);
+    // Over two ttls: the leader renews every ttl/3 (6 calls); 3 waiting candidates try about
+    // once per retryDelay (ttl/2), plus a look when each 2-ttl stretch of waiting starts:
+    // about 25 in all (measured). Polling every 100 ms would be about 90.
+    expect(scripts).toBeGreaterThan(0);
+    expect(scripts).toBeLessThan(50);
+    expect(all.filter((e) => e.isLeader)).toHaveLength(1);
   });
 });
