@@ -25,6 +25,7 @@ interface Report {
   reason?: string;
   ended?: number;
   leader?: string | null;
+  error?: string;
 }
 
 interface Candidate {
@@ -216,7 +217,7 @@ describe.each([
     const keyPrefix = prefix();
     const [buggy] = await candidates(urls, 1, false, ['throw'], keyPrefix);
     await waitFor(() => events(buggy!, 'elected').length > 0 && events(buggy!, 'uncaught').length > 0, { timeout: 5_000 });
-    expect(events(buggy!, 'uncaught')[0]!.ev).toBe('uncaught');
+    expect(events(buggy!, 'uncaught')[0]!.error).toBe('listener bug'); // the listener's own exception, surfaced
     const [other] = await candidates(urls, 1, false, [], keyPrefix);
     // Renewals go on: still the only leader two ttls later.
     const since = Date.now();
