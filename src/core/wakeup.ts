@@ -125,17 +125,14 @@ export class Wakeup {
     return new Promise<void>((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason as Error);
       if (since !== undefined && this.generation(channels) !== since) return resolve();
-      const waiter: Waiter = { channels, wake: () => finish() };
-      const onAbort = (): void => {
-        finish();
-        reject(signal!.reason as Error);
-      };
-      const timer = setTimeout(() => finish(), Math.max(0, Math.ceil(ms)));
-      const finish = (): void => {
+      const waiter: Waiter = { channels, wake: () => finish(resolve) };
+      const onAbort = (): void => finish(() => reject(signal!.reason as Error));
+      const timer = setTimeout(() => finish(resolve), Math.max(0, Math.ceil(ms)));
+      const finish = (settle: () => void): void => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         for (const c of channels) this.#waiters.get(c)?.delete(waiter);
-        resolve();
+        settle();
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       for (const c of channels) {
