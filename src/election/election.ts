@@ -80,7 +80,6 @@ export class Election extends EventEmitter<ElectionEvents> {
   #loop: Promise<void> | undefined;
   #term: Term | undefined;
   #leader: string | null | undefined;
-  #announcements = 0;
   /** The highest term announced so far: copies of older announcements arriving late are ignored. */
   #highestTerm = -1n;
 
@@ -177,7 +176,6 @@ export class Election extends EventEmitter<ElectionEvents> {
       const term = /^\d+$/.test(payload.slice(0, dot)) ? BigInt(payload.slice(0, dot)) : -1n;
       if (term <= this.#highestTerm) return; // another instance's copy, or a late one of an older term
       this.#highestTerm = term;
-      this.#announcements++;
       this.#observe(payload.slice(dot + 1));
     });
     try {
@@ -288,10 +286,10 @@ export class Election extends EventEmitter<ElectionEvents> {
   }
 
   async #refreshLeader(signal: AbortSignal): Promise<void> {
-    const before = this.#announcements;
+    const before = this.#highestTerm; // an announcement meanwhile is newer than what we read
     try {
       let id = await this.leader();
-      if (signal.aborted || this.#announcements !== before || this.#term !== undefined) return;
+      if (signal.aborted || this.#highestTerm !== before || this.#term !== undefined) return;
       // Our own lost lock may still be there a moment: we do not lead, whatever it says.
       if (id === this.id) id = null;
       this.#observe(id);
