@@ -32,7 +32,18 @@ export interface ScriptCall<T> {
 
 /** Runs `call.script` on every instance in parallel; settles once the outcome is decided. */
 export function fanOut<T>(ctx: Context, call: ScriptCall<T>): Promise<Ballot<T>> {
-  const isYes = (reply: unknown): boolean => call.decode(reply).status === call.yes;
+  const { script, numKeys, args } = call;
+  // The hot path (acquire, release, extend) allocates nothing here it does not use.
+  let send: (instance: Instance) => Promise<unknown>;
+  if (call.replicated === true && ctx.options.replicaSync > 0) {
+    const isYes = (reply: unknown): boolean => call.decode(reply).status === call.yes;
+    send = (instance) =>
+      synced(ctx, instance, () => instance.eval(script, typeof args === 'function' ? args(instance) : args, numKeys), isYes);
+  } else if (typeof args === 'function') {
+    send = (instance) => instance.eval(script, args(instance), numKeys);
+  } else {
+    send = (instance) => instance.eval(script, args, numKeys);
+  }
   return poll({
     instances: ctx.instances,
     quorum: ctx.quorum,
@@ -40,11 +51,7 @@ export function fanOut<T>(ctx: Context, call: ScriptCall<T>): Promise<Ballot<T>>
     timeout: call.timeout ?? ctx.options.commandTimeout,
     clock: ctx.options.clock,
     waitAll: call.waitAll,
-    send: (instance) => {
-      const args = typeof call.args === 'function' ? call.args(instance) : call.args;
-      const send = (): Promise<unknown> => instance.eval(call.script, args, call.numKeys);
-      return call.replicated ? synced(ctx, instance, send, isYes) : send();
-    },
+    send,
     decode: call.decode,
     onLate: call.onLate,
   });

@@ -10,7 +10,7 @@ import type { Context } from './context.js';
 import type { Instance } from './endpoint.js';
 
 /**
- * Sends `send()` to `instance`; with replicaSync on and a reply that `isYes`, then waits for
+ * Sends `send()` to `instance`; for a reply that `isYes`, then waits for
  * one replica's acknowledgement (one more round trip), or rejects with ReplicaSyncError.
  */
 export function synced(
@@ -19,8 +19,7 @@ export function synced(
   send: () => Promise<unknown>,
   isYes: (reply: unknown) => boolean,
 ): Promise<unknown> {
-  const ms = ctx.options.replicaSync;
-  if (ms === 0) return send();
+  const ms = ctx.options.replicaSync; // > 0: fanOut calls this only when replicaSync is on
   return send().then(async (reply) => {
     if (!yes(isYes, reply)) return reply;
     const acked = await (instance.client as unknown as Redis).wait(1, ms);
