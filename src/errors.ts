@@ -9,6 +9,8 @@ export type InstanceStatus =
   | 'held' // acquire: another value holds the lock here
   | 'quarantined' // acquire: this instance restarted empty recently and may not vote yet (restartQuarantine)
   | 'extended' // extend: the ttl was renewed here
+  | 'retaken' // extend: the key was missing here (data lost, or expired early) and was set again; not a vote
+  | 'suspect' // answered yes, but does not count as a vote now: its clock misbehaves, or it may evict keys (strict)
   | 'released' // release: the key was deleted here
   | 'fenced' // fence: the token's counter was moved here
   | 'not-held' // extend / release / fence: this lock's value is no longer here
@@ -73,6 +75,24 @@ export class UnexpectedReplyError extends TenureError {
   override name = 'UnexpectedReplyError';
   constructor(script: string, reply: unknown) {
     super(`unexpected reply from the ${script} script: ${describe(reply)}`, 'ERR_TENURE_UNEXPECTED_REPLY');
+  }
+}
+
+/**
+ * Two endpoints turned out to be one Redis server (the same `run_id`: two host names for one
+ * address, two database numbers): counting it twice would hand out a lock on one server's
+ * say. The Redlock refuses to grant anything once it knows.
+ */
+export class DuplicateServerError extends TenureError {
+  override name = 'DuplicateServerError';
+  /** The two endpoints' labels. */
+  readonly instances: readonly [string, string];
+  constructor(first: string, second: string) {
+    super(
+      `${first} and ${second} are the same Redis server (one run_id): each server may be one vote only; list it once`,
+      'ERR_TENURE_DUPLICATE_SERVER',
+    );
+    this.instances = [first, second];
   }
 }
 
@@ -156,7 +176,9 @@ function summarize(outcomes: readonly InstanceOutcome[]): string {
       case 'held':
         return `${o.instance}: held by another${o.remaining !== undefined && o.remaining >= 0 ? ` (${o.remaining} ms left)` : ''}`;
       case 'quarantined':
-        return `${o.instance}: restarted empty, in quarantine${o.remaining !== undefined ? ` (${o.remaining} ms left)` : ''}`;
+        return `${o.instance}: may have lost its data, in quarantine${o.remaining !== undefined ? ` (${o.remaining} ms left)` : ''}`;
+      case 'suspect':
+        return `${o.instance}: said yes, not counted (suspect server)`;
       case 'error':
         return `${o.instance}: error: ${o.error?.message ?? 'unknown'}`;
       default:

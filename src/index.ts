@@ -1,4 +1,5 @@
-export { Redlock } from './redlock.js';
+export { Redlock, type RedlockEvents } from './redlock.js';
+export type { ServerSuspect, ServerTrusted, SuspectReason } from './core/monitor.js';
 export { Lock } from './lock/lock.js';
 export { Election, type ElectionEvents, type ElectedEvent, type DemotedEvent, type DemotionReason } from './election/election.js';
 export { Schedule, type ScheduleEvents, type ScheduledFn, type ScheduledRun, type RunEvent } from './jobs/schedule.js';
@@ -18,6 +19,7 @@ export {
   ReplicaSyncError,
   ConnectionError,
   UnexpectedReplyError,
+  DuplicateServerError,
   type InstanceOutcome,
   type InstanceStatus,
 } from './errors.js';
@@ -36,4 +38,4 @@ export {
 } from './options.js';
 export { fencedSet, fencedGet, type FencedWrite } from './fencing/fenced.js';
 // Key and channel names, for operators and tools (ACLs, monitoring, `tenure status`).
-export { lockKey, fenceKey, releaseChannel, resourceOf, isLockResource } from './keys.js';
+export { lockKey, fenceKey, markerKey, releaseChannel, resourceOf, isLockResource } from './keys.js';

@@ -11,6 +11,14 @@ export function fenceKey(prefix: string, resource: string): string {
   return `${prefix}{${resource}}:fence`;
 }
 
+/**
+ * The server's marker (restartQuarantine): when the data here became complete. Outside
+ * every `{…}` hash tag, so no resource name can reach it.
+ */
+export function markerKey(prefix: string): string {
+  return `${prefix}server`;
+}
+
 /** Suffix of a lock key that names its release channel (the release script appends it). */
 export const RELEASE_SUFFIX = ':released';
 

@@ -34,13 +34,21 @@ export interface RedlockOptions {
    */
   replicaSync?: number;
   /**
-   * Restart safety: a server that restarted may have forgotten (or reloaded an old copy of)
-   * a lock that another client still holds. With this set (ms, at least your longest lock
-   * ttl — longer ttls are refused), a server does not vote until it has been up this long,
-   * as its own uptime says (read inside the acquire script: no extra round trip). A freshly
-   * started server waits this long too. 0 turns it off. @default 0
+   * Data-loss safety: a server that lost its data — restarted empty, flushed, resynced from
+   * an empty master, evicted keys — may have forgotten a lock another client still holds.
+   * With this set (ms, at least your longest lock ttl — longer ttls are refused), a server
+   * does not vote until its data has been complete this long: each server carries a marker
+   * key (no expiry) read by the acquire script in the same round trip, so a missing or young
+   * marker holds it out, and so does an uptime below the quarantine (a restart that reloaded
+   * an old copy). A new server waits this long too, unless declared fresh
+   * (`redlock.markFresh()`). 0 turns it off. @default 0
    */
   restartQuarantine?: number;
+  /**
+   * Servers that may lose lock keys by design — `maxmemory` with an evicting policy — do not
+   * vote (without it they are warned about, once). @default false
+   */
+  strict?: boolean;
   /** Monotonic clock; tests inject one. @default performance.now() */
   clock?: Clock;
 }
@@ -213,6 +221,7 @@ export const DEFAULTS = Object.freeze({
   autoPipelining: false,
   replicaSync: 0,
   restartQuarantine: 0,
+  strict: false,
 });
 
 export interface ResolvedOptions {
@@ -227,6 +236,7 @@ export interface ResolvedOptions {
   readonly autoPipelining: boolean;
   readonly replicaSync: number;
   readonly restartQuarantine: number;
+  readonly strict: boolean;
   readonly clock: Clock;
 }
 
@@ -242,6 +252,7 @@ const REDLOCK_KEYS = new Set([
   'autoPipelining',
   'replicaSync',
   'restartQuarantine',
+  'strict',
   'clock',
 ]);
 const TRY_KEYS = new Set(['ttl', 'fence', 'autoExtend']);
@@ -270,6 +281,7 @@ export function resolveRedlockOptions(options: RedlockOptions | undefined): Reso
     autoPipelining: bool('options.autoPipelining', o.autoPipelining, DEFAULTS.autoPipelining),
     replicaSync: replicaSyncArg(o.replicaSync, o.commandTimeout),
     restartQuarantine: duration('options.restartQuarantine', o.restartQuarantine, DEFAULTS.restartQuarantine, 0),
+    strict: bool('options.strict', o.strict, DEFAULTS.strict),
   });
 }
 

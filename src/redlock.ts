@@ -9,9 +9,16 @@
  * the storage you protect. An instance that restarts empty may vote for a second holder
  * within one ttl; run instances with persistence, or keep a restarted one out for a ttl.
  */
+import { EventEmitter } from 'node:events';
 import type { Context } from './core/context.js';
 import { createInstances, type EndpointInput, type Instance } from './core/endpoint.js';
+import { fanOut } from './core/fanout.js';
+import { Monitor, type MonitorEvents } from './core/monitor.js';
 import { quorumOf } from './core/quorum.js';
+import { decodeMark } from './core/replies.js';
+import { QuorumError } from './errors.js';
+import { markerKey } from './keys.js';
+import * as lua from './lua/scripts.generated.js';
 import { Wakeup } from './core/wakeup.js';
 import { Election } from './election/election.js';
 import { once, type OnceResult } from './jobs/once.js';
@@ -46,7 +53,17 @@ import {
   type UsingOptions,
 } from './options.js';
 
+/** Events of a Redlock. */
+export type RedlockEvents = MonitorEvents;
+
+/**
+ * Events are subscribed with `on` / `off` (`redlock.once` is the run-once job, not an event
+ * method): `serverSuspect` when a server stops counting as a vote or is warned about (its
+ * clock misbehaves, it may evict keys, two endpoints are one server), `serverTrusted` when a
+ * suspect clock behaves again.
+ */
 export class Redlock implements AsyncDisposable {
+  readonly #events = new EventEmitter();
   readonly #instances: Instance[];
   readonly #options: ResolvedOptions;
   readonly #ctx: Context;
@@ -62,7 +79,18 @@ export class Redlock implements AsyncDisposable {
     // Validate everything before opening a single connection.
     const resolved = resolveRedlockOptions(options);
     this.#options = resolved;
-    this.#instances = createInstances(endpoints, { commandTimeout: resolved.commandTimeout, autoPipelining: resolved.autoPipelining });
+    const monitor = new Monitor({
+      strict: resolved.strict,
+      driftFactor: resolved.driftFactor,
+      // A suspect server is news, not an error: nobody need listen.
+      emit: (event, ...args) => void this.#events.emit(event, ...args),
+    });
+    this.#instances = createInstances(endpoints, {
+      commandTimeout: resolved.commandTimeout,
+      autoPipelining: resolved.autoPipelining,
+      clock: resolved.clock,
+      monitor,
+    });
     const cluster = this.#instances.find((i) => i.cluster);
     const noWait = this.#instances.find((i) => typeof (i.client as { wait?: unknown }).wait !== 'function');
     if (resolved.replicaSync > 0 && noWait && !cluster) {
@@ -79,11 +107,24 @@ export class Redlock implements AsyncDisposable {
       instances: this.#instances,
       quorum: quorumOf(this.#instances.length),
       options: resolved,
+      monitor,
       wakeup: new Wakeup(this.#instances, resolved.commandTimeout),
       live: new Set(),
       services: new Set(),
       assertOpen: () => this.#assertOpen(),
     };
+  }
+
+  /** Adds an event listener (see the class doc for the events). */
+  on<K extends keyof RedlockEvents>(event: K, listener: (...args: RedlockEvents[K]) => void): this {
+    this.#events.on(event, listener as (...args: unknown[]) => void);
+    return this;
+  }
+
+  /** Removes an event listener. */
+  off<K extends keyof RedlockEvents>(event: K, listener: (...args: RedlockEvents[K]) => void): this {
+    this.#events.off(event, listener as (...args: unknown[]) => void);
+    return this;
   }
 
   /** Votes needed: N/2+1. */
@@ -217,6 +258,33 @@ export class Redlock implements AsyncDisposable {
     let seq = this.#sequences.get(n);
     if (seq === undefined) this.#sequences.set(n, (seq = new Sequence(this.#ctx, n)));
     return seq;
+  }
+
+  /**
+   * Declares every server's data complete now — a deliberate fresh start (a new deployment,
+   * a test suite) — so that `restartQuarantine` does not hold a new server out. Only for
+   * servers that hold no lock anyone relies on: it tells the quarantine that nothing was
+   * lost. A later restart, flush or eviction is noticed again as usual. Resolves the labels
+   * marked; throws QuorumError when a server could not be marked (Cluster endpoints keep
+   * their uptime check and are left out).
+   */
+  async markFresh(): Promise<readonly string[]> {
+    this.#assertOpen();
+    const q = this.#options.restartQuarantine;
+    const plain = this.#instances.filter((i) => !i.cluster);
+    const ballot = await fanOut(
+      { ...this.#ctx, instances: plain, quorum: plain.length },
+      {
+        script: lua.markFresh,
+        args: [markerKey(this.#options.keyPrefix), q],
+        numKeys: 1,
+        yes: 'marked',
+        decode: decodeMark,
+        waitAll: true,
+      },
+    );
+    if (ballot.yes < plain.length) throw new QuorumError('could not mark every server fresh', [], ballot.outcomes, plain.length);
+    return plain.map((i) => i.label);
   }
 
   /**

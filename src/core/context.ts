@@ -1,6 +1,7 @@
 /** What every primitive of one Redlock shares: its instances, quorum and options. */
 import type { ResolvedOptions } from '../options.js';
 import type { Instance } from './endpoint.js';
+import type { Monitor } from './monitor.js';
 import type { Wakeup } from './wakeup.js';
 
 export interface Context {
@@ -8,6 +9,8 @@ export interface Context {
   /** N/2+1. */
   readonly quorum: number;
   readonly options: ResolvedOptions;
+  /** Each server's standing: duplicates, eviction, clock. */
+  readonly monitor: Monitor;
   /** Release notifications for waiters. */
   readonly wakeup: Wakeup;
   /** Locks alive now, released by close(). */

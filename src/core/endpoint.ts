@@ -3,18 +3,12 @@
  * turned into Instances, each one vote. Tenure owns and closes the connections it opens;
  * it borrows the clients it is given and never closes, reconfigures or patches them.
  */
-import { debuglog } from 'node:util';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import { ConnectionError } from '../errors.js';
-import { show } from '../options.js';
-import { forgetScripts, runScript, type LuaScript, type ScriptClient } from './scripts.js';
+import { show, type Clock } from '../options.js';
+import { Instance, type RedisLike } from './instance.js';
+import type { Monitor } from './monitor.js';
 
-const debug = debuglog('tenure');
-
-/** A connected client Tenure can use: ioredis `Redis` or `Cluster` (or a compatible one). */
-export interface RedisLike extends ScriptClient {
-  readonly status: string;
-}
+export { Instance, isCluster, type RedisLike } from './instance.js';
 
 /** One vote, described in full. Exactly one of `url`, `client`, `sentinels`, `cluster`. */
 export interface Endpoint {
@@ -36,99 +30,12 @@ export interface Endpoint {
 
 export type EndpointInput = string | RedisLike | Endpoint;
 
-/** One voting instance: a client, its label, and whether Tenure owns it. */
-export class Instance {
-  readonly label: string;
-  readonly client: RedisLike;
-  readonly owned: boolean;
-  /**
-   * A Redis Cluster (one vote for the whole cluster): a lock's keys must share a hash slot,
-   * and release notifications use sharded pub/sub (SPUBLISH / SSUBSCRIBE, Redis >= 7.0).
-   */
-  readonly cluster: boolean;
-  /**
-   * How the scripts here publish (release messages, leader announcements): SPUBLISH on a
-   * Cluster (the message stays on the channel's shard), PUBLISH elsewhere (Redis 6.2 has no
-   * SPUBLISH; the scripts fall back to PUBLISH where it is missing).
-   */
-  readonly publish: 'SPUBLISH' | 'PUBLISH';
-  #everReady = false;
-  #ready: Promise<void> | undefined;
-
-  constructor(label: string, client: RedisLike, owned: boolean) {
-    this.label = label;
-    this.client = client;
-    this.owned = owned;
-    this.cluster = isCluster(client);
-    this.publish = this.cluster ? 'SPUBLISH' : 'PUBLISH';
-    if (owned) {
-      const emitter = client as unknown as Redis;
-      // An owned client must never crash the process with an unhandled 'error' event.
-      emitter.on('error', (error: Error) => debug('%s: %s', label, error.message));
-      emitter.on('ready', () => {
-        if (this.#everReady) forgetScripts(client); // a restarted server has no scripts
-        this.#everReady = true;
-      });
-    }
-  }
-
-  /**
-   * Runs a script here. An owned connection that is down fails fast (no offline queue);
-   * one still making its first connection is waited for, bounded by the connect timeout.
-   */
-  eval(script: LuaScript, keysAndArgs: (string | number)[], numKeys: number): Promise<unknown> {
-    const status = this.client.status;
-    if (status === 'ready' || !this.owned) return runScript(this.client, script, keysAndArgs, numKeys);
-    if (!this.#everReady && (status === 'connecting' || status === 'connect' || status === 'wait')) {
-      return this.#firstReady().then(() => runScript(this.client, script, keysAndArgs, numKeys));
-    }
-    return Promise.reject(new ConnectionError(this.label, status));
-  }
-
-  #firstReady(): Promise<void> {
-    this.#ready ??= new Promise<void>((resolve, reject) => {
-      const emitter = this.client as unknown as Redis;
-      const done = (error?: Error): void => {
-        emitter.off('ready', onReady);
-        emitter.off('close', onClose);
-        this.#ready = undefined;
-        if (error) reject(error);
-        else resolve();
-      };
-      const onReady = (): void => done();
-      const onClose = (): void => done(new ConnectionError(this.label, 'connection failed'));
-      emitter.on('ready', onReady);
-      emitter.on('close', onClose);
-    });
-    return this.#ready;
-  }
-
-  /**
-   * A command here got no answer in time. An owned connection is reset: its queue may hold
-   * commands that will never be answered, and a reply arriving later must not be paired with
-   * the wrong command. A borrowed client is the user's to manage.
-   */
-  timedOut(): void {
-    if (!this.owned || this.client.status !== 'ready') return;
-    debug('%s: command timed out; reconnecting', this.label);
-    (this.client as unknown as Redis).disconnect(true);
-  }
-
-  /** Closes the connection if Tenure opened it; a borrowed client is left alone. */
-  async close(): Promise<void> {
-    if (!this.owned) return;
-    const client = this.client as unknown as Redis;
-    if (client.status === 'ready') {
-      await Promise.race([client.quit().catch(() => undefined), new Promise((r) => setTimeout(r, 500).unref())]);
-    }
-    client.disconnect();
-  }
-}
-
 export interface ConnectOptions {
   readonly commandTimeout: number;
   /** ioredis `enableAutoPipelining` on the connections Tenure opens (never on borrowed clients). */
   readonly autoPipelining: boolean;
+  readonly clock: Clock;
+  readonly monitor: Monitor;
 }
 
 /** Validates every endpoint (no network) and opens the connections Tenure owns. */
@@ -144,6 +51,7 @@ export function createInstances(endpoints: unknown, options: ConnectOptions): In
     if (labels.has(spec.label)) throw new RangeError(`Expected distinct endpoints, got ${spec.label} twice (endpoints[${i}])`);
     labels.add(spec.label);
   }
+  options.monitor.servers = specs.length;
   return specs.map((spec) => connect(spec, options));
 }
 
@@ -251,11 +159,6 @@ function hostPorts(list: unknown, name: string): Array<{ host: string; port: num
   });
 }
 
-/** An ioredis (or iovalkey) `Cluster`: it says so in `isCluster`. */
-export function isCluster(client: object): boolean {
-  return (client as { isCluster?: unknown }).isCluster === true;
-}
-
 function isClient(value: unknown): value is RedisLike {
   const c = value as Partial<RedisLike> | null;
   return (
@@ -270,13 +173,19 @@ function clientLabel(client: RedisLike, name: string): string {
 }
 
 function connect(spec: ValidSpec, options: ConnectOptions): Instance {
-  if (spec.client) return new Instance(spec.label, spec.client, false);
+  const instance = (client: RedisLike, owned: boolean): Instance =>
+    new Instance(spec.label, client, owned, {
+      commandTimeout: options.commandTimeout,
+      clock: options.clock,
+      health: options.monitor.health(spec.label),
+    });
+  if (spec.client) return instance(spec.client, false);
   const base: RedisOptions = {
     enableOfflineQueue: false, // a down instance fails fast; it never queues an acquire
     autoResendUnfulfilledCommands: false, // a command lost with its connection is not re-sent later
     maxRetriesPerRequest: 0,
-    // No per-command timer: each operation has one timer (core/quorum.ts) that also resets
-    // a connection whose command timed out.
+    // No per-command timer: each operation has one timer (core/quorum.ts); a connection is
+    // reset only after repeated timeouts (core/instance.ts).
     connectTimeout: Math.max(options.commandTimeout, 1000),
     retryStrategy: (times: number) => Math.min(50 * times, 500), // back within half a second
     enableReadyCheck: true,
@@ -284,5 +193,5 @@ function connect(spec: ValidSpec, options: ConnectOptions): Instance {
     // with many concurrent locks. The user's own clients keep their own setting.
     enableAutoPipelining: options.autoPipelining,
   };
-  return new Instance(spec.label, spec.make!(base), true);
+  return instance(spec.make!(base), true);
 }

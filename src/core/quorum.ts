@@ -4,8 +4,12 @@
  * yes, or too many no/error for a quorum to remain possible. A slow or dead minority costs
  * a decided operation nothing; its late answers go to `onLate` (an acquire uses it to
  * undo a yes that came after the attempt failed). Every answer is bounded by the timeout:
- * one timer per operation, and a connection that let a command time out is reset, so a
- * stuck connection never accumulates commands or pairs a late reply with the wrong one.
+ * one timer per operation; a timed-out command's answer may still come, late, and goes to
+ * `onLate` too (core/instance.ts decides when a silent connection is reset).
+ *
+ * For an operation that grants (`grants`), a yes counts as a vote only from a server in good
+ * standing (core/monitor.ts): a suspect server's yes is recorded as `suspect`, a duplicate
+ * endpoint's as an error. Every lock script's server TIME goes to the server's clock watch.
  */
 import { CommandTimeoutError, ConnectionError, type InstanceOutcome, type InstanceStatus } from '../errors.js';
 import type { Clock } from '../options.js';
@@ -16,6 +20,8 @@ export interface Decoded<T> {
   readonly status: InstanceStatus;
   readonly remaining?: number;
   readonly data?: T;
+  /** The server's clock in µs, from the lock scripts: fed to the instance's clock watch. */
+  readonly time?: number;
 }
 
 export interface Ballot<T> {
@@ -40,10 +46,15 @@ export interface PollSpec<T> {
   send(instance: Instance): Promise<unknown>;
   /** Turns a reply into a status; throws (UnexpectedReplyError) on anything unknown. */
   decode(reply: unknown): Decoded<T>;
+  /** A write that grants or keeps something: only servers in good standing vote. */
+  readonly grants?: boolean;
   /** Wait for every instance instead of settling at the decision. */
   readonly waitAll?: boolean;
-  /** An answer that came after the decision (never called for errors). */
-  onLate?(index: number, decoded: Decoded<T>): void;
+  /**
+   * An answer that came after the decision, or after its own timeout: `decoded`, or
+   * `error` when the command failed late (a reset connection: it may or may not have run).
+   */
+  onLate?(index: number, decoded: Decoded<T> | undefined, error?: Error): void;
 }
 
 const PENDING = 'pending';
@@ -103,10 +114,15 @@ class Poll<T> {
   }
 
   #record(i: number, decoded: Decoded<T> | undefined, error: Error | undefined): void {
+    const spec = this.#spec;
+    const instance = spec.instances[i]!;
+    const now = spec.clock.now();
+    if (decoded !== undefined || isReplyError(error)) instance.answered();
+    if (decoded?.time !== undefined) instance.health.time(this.#start, now, decoded.time);
     const state = this.#state[i];
     if (state !== WAITING) {
-      // Answered after the timeout claimed it: still worth knowing about a late yes.
-      if (state === TIMED_OUT && decoded !== undefined) this.#spec.onLate?.(i, decoded);
+      // Answered after the timeout claimed it: a late yes must still be dealt with.
+      if (state === TIMED_OUT) spec.onLate?.(i, decoded, error);
       return;
     }
     this.#state[i] = ANSWERED;
@@ -114,21 +130,26 @@ class Poll<T> {
     const n = this.#state.length;
     if (this.#answered === n) this.#stop();
     if (this.#settled) {
-      if (decoded !== undefined) this.#spec.onLate?.(i, decoded);
+      spec.onLate?.(i, decoded, error);
       return;
     }
-    const instance = this.#spec.instances[i]!.label;
-    const elapsed = this.#spec.clock.now() - this.#start;
+    const elapsed = now - this.#start;
+    if (decoded !== undefined && decoded.status === spec.yes && spec.grants === true && !instance.health.votes) {
+      // Said yes, but its vote does not count now.
+      const duplicate = instance.health.duplicate;
+      if (duplicate === undefined) decoded = { ...decoded, status: 'suspect' };
+      else error = duplicate;
+    }
     if (error !== undefined) {
-      this.outcomes[i] = { instance, status: 'error', error, elapsed };
+      this.outcomes[i] = { instance: instance.label, status: 'error', error, elapsed };
       this.errors++;
     } else {
-      this.outcomes[i] = { instance, status: decoded!.status, remaining: decoded!.remaining, elapsed };
+      this.outcomes[i] = { instance: instance.label, status: decoded!.status, remaining: decoded!.remaining, elapsed };
       this.data[i] = decoded!.data;
-      if (decoded!.status === this.#spec.yes) this.yes++;
+      if (decoded!.status === spec.yes) this.yes++;
       else this.no++;
     }
-    if (this.#answered === n || (!this.#spec.waitAll && (this.yes >= this.#spec.quorum || n - this.no - this.errors < this.#spec.quorum))) {
+    if (this.#answered === n || (!spec.waitAll && (this.yes >= spec.quorum || n - this.no - this.errors < spec.quorum))) {
       this.#settle();
     }
   }
@@ -160,6 +181,11 @@ class Poll<T> {
       this.#state[i] = TIMED_OUT;
     }
   }
+}
+
+/** A reply error from Redis itself (WRONGTYPE, OOM, a script error): the server answered. */
+export function isReplyError(error: Error | undefined): boolean {
+  return error !== undefined && error.name === 'ReplyError';
 }
 
 export function poll<T>(spec: PollSpec<T>): Promise<Ballot<T>> {

@@ -6,33 +6,45 @@ import { UnexpectedReplyError } from '../errors.js';
 import type { Decoded } from './quorum.js';
 
 /** Status codes the scripts return (first element of their reply, or the reply itself). */
-export const Code = Object.freeze({ No: 0, Yes: 1, Quarantined: 2 } as const);
+export const Code = Object.freeze({ No: 0, Yes: 1, Quarantined: 2, Retaken: 3 } as const);
 
 function int(v: unknown): number | undefined {
   if (typeof v === 'number' && Number.isInteger(v)) return v;
   return undefined;
 }
 
-const ACQUIRED: Decoded<string> = Object.freeze({ status: 'acquired' });
+/** The server's clock in µs, as the lock scripts return it (a positive integer). */
+function serverTime(v: unknown): number | undefined {
+  const t = int(v);
+  return t !== undefined && t > 0 ? t : undefined;
+}
 
-/** acquire.lua: 1 | {1, token} | {0, pttl} | {2, quarantine left}. `data` is the token text, when fenced. */
+/**
+ * acquire.lua: {1, token or '', time} | {0, pttl, time} | {2, quarantine left, time, why}.
+ * `data` is the token text, when fenced; `time` the server's clock in µs.
+ */
 export function decodeAcquire(reply: unknown): Decoded<string> {
-  if (reply === Code.Yes) return ACQUIRED;
-  if (Array.isArray(reply) && reply.length === 2) {
+  if (Array.isArray(reply) && (reply.length === 3 || reply.length === 4)) {
     const code = int(reply[0]);
-    if (code === Code.Yes && typeof reply[1] === 'string' && /^\d+$/.test(reply[1])) {
-      return { status: 'acquired', data: reply[1] };
+    const time = serverTime(reply[2]);
+    if (time !== undefined) {
+      if (code === Code.Yes && reply.length === 3 && typeof reply[1] === 'string') {
+        if (reply[1] === '') return { status: 'acquired', time };
+        if (/^\d+$/.test(reply[1])) return { status: 'acquired', data: reply[1], time };
+      }
+      const n = int(reply[1]);
+      if (code === Code.No && reply.length === 3 && n !== undefined) return { status: 'held', remaining: n, time };
+      const why: unknown = reply[3];
+      if (code === Code.Quarantined && n !== undefined && n > 0 && (why === 'marker' || why === 'uptime')) {
+        return { status: 'quarantined', remaining: n, time, data: why };
+      }
     }
-    const pttl = int(reply[1]);
-    if (code === Code.No && pttl !== undefined) return { status: 'held', remaining: pttl };
-    if (code === Code.Quarantined && pttl !== undefined && pttl > 0) return { status: 'quarantined', remaining: pttl };
   }
   throw new UnexpectedReplyError('acquire', reply);
 }
 
 const RELEASED: Decoded<never> = Object.freeze({ status: 'released' });
 const NOT_HELD: Decoded<never> = Object.freeze({ status: 'not-held' });
-const EXTENDED: Decoded<never> = Object.freeze({ status: 'extended' });
 
 /** release.lua: 1 (all keys deleted) | 0. */
 export function decodeRelease(reply: unknown): Decoded<never> {
@@ -41,10 +53,17 @@ export function decodeRelease(reply: unknown): Decoded<never> {
   throw new UnexpectedReplyError('release', reply);
 }
 
-/** extend.lua: 1 | 0. */
+/** extend.lua: {1, time} extended | {3, time} re-taken (a missing key set again) | {0, time}. */
 export function decodeExtend(reply: unknown): Decoded<never> {
-  if (reply === Code.Yes) return EXTENDED;
-  if (reply === Code.No) return NOT_HELD;
+  if (Array.isArray(reply) && reply.length === 2) {
+    const code = int(reply[0]);
+    const time = serverTime(reply[1]);
+    if (time !== undefined) {
+      if (code === Code.Yes) return { status: 'extended', time };
+      if (code === Code.Retaken) return { status: 'retaken', time };
+      if (code === Code.No) return { status: 'not-held', time };
+    }
+  }
   throw new UnexpectedReplyError('extend', reply);
 }
 

@@ -29,7 +29,7 @@ export async function writeMark(ctx: Context, resource: string, mark: number, px
     numKeys: 1,
     yes: 'marked',
     decode: decodeMark,
-    replicated: true,
+    grants: true,
   });
   requireQuorum(ctx, ballot, `record that ${resource} is done`, [resource]);
 }

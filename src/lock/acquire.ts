@@ -9,10 +9,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { type Context, drift } from '../core/context.js';
+import { isReplyError } from '../core/quorum.js';
 import { assertOneSlot } from '../core/slot.js';
 import { LockTimeoutError, QuorumError, list, type InstanceOutcome } from '../errors.js';
 import { releaseChannel } from '../keys.js';
 import type { ResolvedAcquire } from '../options.js';
+import { Coverage } from './coverage.js';
 import { Lock } from './lock.js';
 import * as ops from './ops.js';
 
@@ -67,9 +69,11 @@ export async function acquire(
       // the keys of a later attempt that succeeded.
       const value = lockValue(owner);
       const since = channels === undefined ? undefined : ctx.wakeup.generation(channels);
-      const a = await ops.attempt(ctx, resources, value, o.ttl, o.fence);
+      // Servers a won attempt does not hold are covered in the background (lock/coverage.ts).
+      const coverage = ctx.instances.length > 1 ? new Coverage(ctx, resources, value) : undefined;
+      const a = await ops.attempt(ctx, resources, value, o.ttl, o.fence, coverage);
       if (a.ok) {
-        const lock = await made(ctx, resources, value, owner, o, a);
+        const lock = await made(ctx, resources, value, owner, o, a, coverage);
         if (lock) return lock;
         // Publishing the token took the whole validity: it was released; go round again.
         if (nullWhenHeld || clock.now() - started >= o.wait) {
@@ -83,6 +87,8 @@ export async function acquire(
         continue;
       }
 
+      // Two endpoints turned out to be one server: refuse, naming both.
+      if (ctx.monitor.refused !== undefined) throw ctx.monitor.refused;
       const failure = classify(ctx, resources, a);
       if (failure.error && (failure.permanent || nullWhenHeld)) throw failure.error;
       const waited = clock.now() - started;
@@ -114,6 +120,7 @@ async function made(
   owner: string,
   o: ResolvedAcquire,
   a: ops.Attempt,
+  coverage: Coverage | undefined,
 ): Promise<Lock | null> {
   const token = a.token;
   if (token !== undefined && ctx.instances.length > 1) {
@@ -122,7 +129,7 @@ async function made(
     // starts above the token: no timing assumption.
     const phase2 = await ops.fencePhase(ctx, resources, value, 'raise', token);
     if (phase2.ballot.yes < ctx.quorum) {
-      await ops.release(ctx, resources, value).catch(() => undefined);
+      await ops.release(ctx, resources, value, o.ttl).catch(() => undefined);
       throw new QuorumError(
         `acquired ${list(resources)} but could not publish its fencing token`,
         resources,
@@ -133,7 +140,7 @@ async function made(
   }
   const validUntil = a.start + o.ttl - drift(ctx, o.ttl); // = end of attempt + validity
   if (validUntil <= ctx.options.clock.now()) {
-    await ops.release(ctx, resources, value).catch(() => undefined);
+    await ops.release(ctx, resources, value, o.ttl).catch(() => undefined);
     return null;
   }
   const lock = new Lock(ctx, {
@@ -144,7 +151,9 @@ async function made(
     validUntil,
     token,
     autoExtend: o.autoExtend,
+    coverage,
   });
+  coverage?.attach(lock);
   ctx.live.add(lock);
   return lock;
 }
@@ -165,18 +174,15 @@ function classify(ctx: Context, resources: readonly string[], a: ops.Attempt): F
     const message = `acquired ${list(resources)} on a quorum too slowly: no validity left (raise the ttl)`;
     return { error: new QuorumError(message, resources, ballot.outcomes, ctx.quorum), permanent: false };
   }
-  if (ballot.errors > n - ctx.quorum) {
+  // A suspect server's yes is not a vote, but it is no contention either.
+  const suspect = ballot.outcomes.filter((o) => o.status === 'suspect').length;
+  if (ballot.errors + suspect > n - ctx.quorum) {
     const replyErrors = ballot.outcomes.filter((o) => o.status === 'error' && isReplyError(o.error)).length;
     const permanent = replyErrors > n - ctx.quorum; // retrying cannot reach a quorum
     const message = `could not reach a quorum (${ctx.quorum} of ${n}) for ${list(resources)}`;
     return { error: new QuorumError(message, resources, ballot.outcomes, ctx.quorum), permanent };
   }
   return { permanent: false };
-}
-
-/** A reply error from Redis itself (WRONGTYPE, OOM, a script error), as opposed to a network fault. */
-function isReplyError(error: Error | undefined): boolean {
-  return error !== undefined && error.name === 'ReplyError';
 }
 
 /**

@@ -15,6 +15,7 @@ import { type Context, drift } from '../core/context.js';
 import { Keeper, type Lease } from '../core/keeper.js';
 import { LockLostError, QuorumError, list } from '../errors.js';
 import { duration, withinQuarantine } from '../options.js';
+import type { Coverage } from './coverage.js';
 import * as ops from './ops.js';
 
 const debug = debuglog('tenure');
@@ -28,6 +29,8 @@ export interface LockInit {
   readonly validUntil: number;
   readonly token: bigint | undefined;
   readonly autoExtend: boolean;
+  /** Keeps trying the servers that do not hold the lock yet (N > 1). */
+  readonly coverage?: Coverage;
 }
 
 type State = 'held' | 'released' | 'lost';
@@ -50,6 +53,7 @@ export class Lock extends EventEmitter implements AsyncDisposable {
   #keeper: Keeper | undefined;
   #keeperRenews = false;
   #lostError: LockLostError | undefined;
+  readonly #coverage: Coverage | undefined;
 
   /** @internal Locks are made by Redlock.acquire / tryAcquire / using. */
   constructor(ctx: Context, init: LockInit) {
@@ -62,6 +66,7 @@ export class Lock extends EventEmitter implements AsyncDisposable {
     this.#validUntil = init.validUntil;
     this.#expiresAt = Date.now() + (init.validUntil - ctx.options.clock.now());
     this.#token = init.token;
+    this.#coverage = init.coverage;
     if (init.autoExtend) this.#keep(Math.max(1, Math.floor(init.ttl / 3)));
   }
 
@@ -138,6 +143,11 @@ export class Lock extends EventEmitter implements AsyncDisposable {
     const start = this.#ctx.options.clock.now();
     const ballot = await ops.extend(this.#ctx, this.resources, this.value, t);
     this.#checkQuorum(ballot, 'extend');
+    // A server where another value sits now (our key was lost there, and a contender's vote
+    // took its place) is covered again once that value goes.
+    ballot.outcomes.forEach((o, i) => {
+      if (o.status === 'not-held') this.#coverage?.miss(i);
+    });
     const validUntil = start + t - drift(this.#ctx, t);
     if (this.#state !== 'held' || validUntil <= this.#ctx.options.clock.now()) {
       throw this.#lose('expired', ballot.outcomes);
@@ -159,7 +169,7 @@ export class Lock extends EventEmitter implements AsyncDisposable {
     this.#state = 'released';
     this.#keeper?.stop();
     this.#ctx.live.delete(this);
-    const ballot = await ops.release(this.#ctx, this.resources, this.value);
+    const ballot = await ops.release(this.#ctx, this.resources, this.value, this.#ttl);
     if (ballot.yes >= this.#ctx.quorum) return wasHeld;
     if (ballot.errors > this.#ctx.instances.length - this.#ctx.quorum) {
       throw new QuorumError(`could not confirm the release of ${list(this.resources)}`, this.resources, ballot.outcomes, this.#ctx.quorum);
@@ -238,7 +248,7 @@ export class Lock extends EventEmitter implements AsyncDisposable {
     this.#controller?.abort(error);
     debug('lost %s: %s', list(this.resources), why);
     // Free whatever is left of it so that the next holder need not wait for the ttl.
-    ops.release(this.#ctx, this.resources, this.value).catch(() => undefined);
+    ops.release(this.#ctx, this.resources, this.value, this.#ttl).catch(() => undefined);
     this.emit('lost', error);
     return error;
   }

@@ -3,16 +3,14 @@
  * (through core/quorum.ts): one acquire attempt, release, extend, and the two phases of a
  * fencing token. Callers decide what an outcome means; nothing here waits or retries.
  */
-import { debuglog } from 'node:util';
 import { type Context, validity } from '../core/context.js';
 import type { Instance } from '../core/endpoint.js';
 import { fanOut } from '../core/fanout.js';
-import type { Ballot } from '../core/quorum.js';
+import { isReplyError, poll, type Ballot } from '../core/quorum.js';
 import { decodeAcquire, decodeExtend, decodeFence, decodeRelease } from '../core/replies.js';
-import { RELEASE_SUFFIX, fenceKey, lockKey } from '../keys.js';
+import { CommandTimeoutError } from '../errors.js';
+import { RELEASE_SUFFIX, fenceKey, lockKey, markerKey } from '../keys.js';
 import * as lua from '../lua/scripts.generated.js';
-
-const debug = debuglog('tenure');
 
 export interface Attempt {
   readonly ok: boolean;
@@ -39,51 +37,79 @@ function timeoutFor(ctx: Context, ttl: number): number {
 }
 
 /**
- * One attempt: the acquire script on every instance (one round trip). On failure, every
- * instance that said yes or failed is released at once (the release follows the attempt
- * on the same connection), and an instance that says yes after the decision is released
- * when its answer comes.
+ * What a won attempt learns after it is decided: the servers that did not take its value
+ * (held by another — usually a contender's partial vote about to be undone — quarantined,
+ * failed, or answered late with a no). The lock keeps trying them (lock/coverage.ts).
  */
-export async function attempt(ctx: Context, resources: readonly string[], value: string, ttl: number, fence: boolean): Promise<Attempt> {
+export interface Uncovered {
+  miss(index: number): void;
+}
+
+/**
+ * One attempt: the acquire script on every instance (one round trip). On failure, every
+ * instance that said yes, or may have (an error, a timeout), is swept at once — the
+ * compare-and-delete follows the attempt on the same connection, or waits for it to come
+ * back — and an instance that says yes after the decision is swept when its answer comes.
+ * On success, the servers that did not take the value are handed to `uncovered`.
+ */
+export async function attempt(
+  ctx: Context,
+  resources: readonly string[],
+  value: string,
+  ttl: number,
+  fence: boolean,
+  uncovered?: Uncovered,
+): Promise<Attempt> {
   const keys = fence ? [...lockKeys(ctx, resources), ...fenceKeys(ctx, resources)] : lockKeys(ctx, resources);
   const quarantine = ctx.options.restartQuarantine;
-  const args: (string | number)[] = [...keys, value, ttl, fence ? '1' : '0', quarantine];
+  const flags = [value, ttl, fence ? '1' : '0', quarantine];
+  let args: (string | number)[] | ((instance: Instance) => (string | number)[]) = [...keys, ...flags, '0'];
+  let numKeys: number | ((instance: Instance) => number) = keys.length;
+  if (quarantine > 0) {
+    // The server's marker key is read in the same script (not on a Cluster: one slot per script).
+    const plain = args;
+    const marked = [...keys, markerKey(ctx.options.keyPrefix), ...flags, '1'];
+    args = (instance) => (instance.cluster ? plain : marked);
+    numKeys = (instance) => (instance.cluster ? keys.length : keys.length + 1);
+  }
   const start = ctx.options.clock.now();
-  let failed = false;
+  let state: 'open' | 'won' | 'lost' = 'open';
+  const swept = new Set<number>();
+  const undo = (i: number): void => {
+    if (swept.has(i)) return;
+    swept.add(i);
+    ctx.instances[i]!.sweep(lockKeys(ctx, resources), value, ttl, '');
+  };
   const ballot = await fanOut(ctx, {
     script: lua.acquire,
     args,
-    numKeys: keys.length,
+    numKeys,
     yes: 'acquired',
     decode: decodeAcquire,
-    replicated: true,
+    grants: true,
     timeout: timeoutFor(ctx, ttl),
-    onLate: (i, decoded) => {
-      if (failed && decoded.status === 'acquired') undoOn(ctx, ctx.instances[i]!, resources, value);
+    onLate: (i, decoded, error) => {
+      const took = decoded?.status === 'acquired';
+      if (state === 'lost' && (took || (error !== undefined && !isReplyError(error)))) undo(i);
+      else if (state === 'won' && !took) uncovered?.miss(i);
     },
   });
   const left = validity(ctx, ttl, start);
   const ok = ballot.yes >= ctx.quorum && left > 0;
   if (!ok) {
-    failed = true;
+    state = 'lost';
     ballot.outcomes.forEach((o, i) => {
-      if (o.status === 'acquired' || o.status === 'error') undoOn(ctx, ctx.instances[i]!, resources, value);
+      if (o.status === 'acquired' || o.status === 'suspect' || (o.status === 'error' && !isReplyError(o.error))) undo(i);
     });
     return { ok, ballot, start, validity: left, token: undefined };
   }
+  state = 'won';
+  if (uncovered !== undefined) {
+    ballot.outcomes.forEach((o, i) => {
+      if (o.status === 'held' || o.status === 'quarantined' || o.status === 'error') uncovered.miss(i);
+    });
+  }
   return { ok, ballot, start, validity: left, token: fence ? maxToken(ballot) : undefined };
-}
-
-/**
- * Releases a failed attempt's vote on one instance, without a release message: with several
- * processes, each undo waking a waiter per process fed a storm of attempts that split again
- * (bench, 4 processes: 282 → 75 Redis calls per critical section). Split-vote contenders
- * re-roll on their own short random pause instead.
- */
-function undoOn(ctx: Context, instance: Instance, resources: readonly string[], value: string): void {
-  const keys = lockKeys(ctx, resources);
-  // No channel suffix: no message (see above).
-  instance.eval(lua.release, [...keys, value, ''], keys.length).catch((e: unknown) => debug('undo on %s: %s', instance.label, String(e)));
 }
 
 function maxToken(ballot: Ballot<string>): bigint {
@@ -98,19 +124,35 @@ function maxToken(ballot: Ballot<string>): bigint {
   return max;
 }
 
-/** Compare-and-delete everywhere (one round trip); publishes the release for waiters. */
-export function release(ctx: Context, resources: readonly string[], value: string): Promise<Ballot<never>> {
+/**
+ * Compare-and-delete everywhere (one round trip); publishes the release for waiters. A server
+ * that failed to answer, or answered with an error after the decision, is swept: the release
+ * is sent again when its connection is back, for up to `ttl`.
+ */
+export async function release(ctx: Context, resources: readonly string[], value: string, ttl: number): Promise<Ballot<never>> {
   const keys = lockKeys(ctx, resources);
-  return fanOut(ctx, {
+  const sweep = (i: number): void => ctx.instances[i]!.sweep(keys, value, ttl, RELEASE_SUFFIX);
+  const ballot = await fanOut(ctx, {
     script: lua.release,
     args: (instance) => [...keys, value, RELEASE_SUFFIX, instance.publish],
     numKeys: keys.length,
     yes: 'released',
     decode: decodeRelease,
+    onLate: (i, _decoded, error) => {
+      if (error !== undefined && !isReplyError(error)) sweep(i);
+    },
   });
+  ballot.outcomes.forEach((o, i) => {
+    // (A timed-out command is still on its way: its late answer says whether to sweep.)
+    if (o.status === 'error' && !isReplyError(o.error) && !(o.error instanceof CommandTimeoutError)) sweep(i);
+  });
+  return ballot;
 }
 
-/** Compare-and-pexpire everywhere (one round trip). */
+/**
+ * Extend everywhere (one round trip): compare-and-pexpire, and a server that lost the key
+ * (nobody else holds it there) takes it again — a re-take, not a vote (see extend.lua).
+ */
 export function extend(ctx: Context, resources: readonly string[], value: string, ttl: number): Promise<Ballot<never>> {
   const keys = lockKeys(ctx, resources);
   const args = [...keys, value, ttl];
@@ -120,9 +162,24 @@ export function extend(ctx: Context, resources: readonly string[], value: string
     numKeys: keys.length,
     yes: 'extended',
     decode: decodeExtend,
-    replicated: true,
+    grants: true,
     timeout: timeoutFor(ctx, ttl),
   });
+}
+
+/** Extend (or re-take) on one server only: coverage of a server a lock does not hold yet. */
+export async function cover(ctx: Context, index: number, resources: readonly string[], value: string, ttl: number): Promise<string> {
+  const keys = lockKeys(ctx, resources);
+  const ballot = await poll({
+    instances: [ctx.instances[index]!],
+    quorum: 1,
+    yes: 'extended',
+    timeout: timeoutFor(ctx, ttl),
+    clock: ctx.options.clock,
+    send: (instance) => instance.eval(lua.extend, [...keys, value, ttl], keys.length),
+    decode: decodeExtend,
+  });
+  return ballot.outcomes[0]!.status;
 }
 
 /**
@@ -158,6 +215,6 @@ export async function fencePhase(
 ): Promise<{ ballot: Ballot<string>; token: bigint }> {
   const keys = [...lockKeys(ctx, resources), ...fenceKeys(ctx, resources)];
   const args = [...keys, value, mode, token.toString()];
-  const ballot = await fanOut(ctx, { script: lua.fence, args, numKeys: keys.length, yes: 'fenced', decode: decodeFence, replicated: true });
+  const ballot = await fanOut(ctx, { script: lua.fence, args, numKeys: keys.length, yes: 'fenced', decode: decodeFence, grants: true });
   return { ballot, token: maxToken(ballot) };
 }

@@ -1,23 +1,38 @@
 -- acquire: take every key of a lock, or none; optionally issue a fencing token.
 -- KEYS[1..n]     lock keys, one per resource
 -- KEYS[n+1..2n]  fence counter keys, same order (only when ARGV[3] == '1')
+-- KEYS[last]     this server's marker key (only when ARGV[4] > 0 and ARGV[5] == '1')
 -- ARGV[1]        lock value (>= 128 random bits, then the owner label)
 -- ARGV[2]        ttl in milliseconds
 -- ARGV[3]        '1' to issue a fencing token, '0' not to
 -- ARGV[4]        restart quarantine in ms, '0' for none
--- Returns:
---   1             acquired, without a fencing token
---   {1, token}    acquired; token = the fencing token as a decimal string
---   {0, pttl}     held by another value; pttl = when the last held key here frees, in ms
---                 (-1 when a held key has no expiry)
---   {2, left}     free, but this server started less than the quarantine ago (a restart
---                 may have lost a lock): it must not vote for `left` more ms
--- Every read, and so every error (WRONGTYPE, a foreign counter), comes before the first write.
+-- ARGV[5]        '1' when the last key is the marker (not on a Cluster: one node per slot)
+-- Returns {code, data, time}; time = the server's clock in µs (see lib/time.lua):
+--   {1, '', time}       acquired, without a fencing token
+--   {1, token, time}    acquired; token = the fencing token as a decimal string
+--   {0, pttl, time}     held by another value; pttl = when the last held key here frees, in ms
+--                       (-1 when a held key has no expiry)
+--   {2, left, time, why}  free, but this server may have lost data (why: 'marker' — the
+--                       marker is missing or young: flushed, restarted empty, evicted — or
+--                       'uptime' — restarted less than the quarantine ago): it must not vote
+--                       for `left` more ms
+-- Every read, and so every error (WRONGTYPE, a foreign counter), comes before the first write
+-- (the marker aside: creating it is what starts a quarantine).
+-- @include lib/time.lua
 -- @include lib/fence.lua
+-- @include lib/quarantine.lua
 local fence = ARGV[3] == '1'
 local quarantine = tonumber(ARGV[4] or '0')
-local n = fence and (#KEYS / 2) or #KEYS
+local marked = ARGV[5] == '1'
+local n = #KEYS
+if marked then
+  n = n - 1
+end
+if fence then
+  n = n / 2
+end
 local value = ARGV[1]
+local now = server_us()
 
 local heldPttl = nil
 for i = 1, n do
@@ -30,16 +45,26 @@ for i = 1, n do
   end
 end
 if heldPttl ~= nil then
-  return {0, heldPttl}
+  return {0, heldPttl, now}
 end
 
 if quarantine > 0 then
-  -- A server that (re)started less than the quarantine ago may have forgotten (or reloaded
-  -- an old copy of) a lock another client still holds: it does not vote yet. Its uptime
-  -- says so whatever it reloaded, on every client alike.
-  local up = tonumber(string.match(redis.call('INFO', 'server'), 'uptime_in_seconds:(%d+)'))
-  if up and up * 1000 < quarantine then
-    return {2, quarantine - up * 1000}
+  local left, why
+  if marked then
+    left, why = quarantine_left(KEYS[#KEYS], quarantine, now)
+    if not left then
+      return why
+    end
+  else
+    -- No marker here (a Cluster node): the uptime alone.
+    local up = tonumber(string.match(redis.call('INFO', 'server'), 'uptime_in_seconds:(%d+)'))
+    left, why = 0, 'uptime'
+    if up and up * 1000 < quarantine then
+      left = quarantine - up * 1000
+    end
+  end
+  if left > 0 then
+    return {2, left, now, why}
   end
 end
 
@@ -56,6 +81,6 @@ for i = 1, n do
   redis.call('SET', KEYS[i], value, 'PX', ARGV[2])
 end
 if not fence then
-  return 1
+  return {1, '', now}
 end
-return {1, set_counters(n + 1, 2 * n, token)}
+return {1, set_counters(n + 1, 2 * n, token), now}

@@ -83,7 +83,7 @@ export class Sequence {
 
   #claim(proposal: bigint): Promise<Ballot<string>> {
     const args = [this.#key, proposal.toString()];
-    return fanOut(this.#ctx, { script: lua.seqClaim, args, numKeys: 1, yes: 'claimed', decode: decodeClaim, replicated: true });
+    return fanOut(this.#ctx, { script: lua.seqClaim, args, numKeys: 1, yes: 'claimed', decode: decodeClaim, grants: true });
   }
 
   async #incr(): Promise<bigint> {
@@ -94,7 +94,7 @@ export class Sequence {
       numKeys: 1,
       yes: 'claimed',
       decode: decodeIncr,
-      replicated: true,
+      grants: true,
     });
     requireQuorum(this.#ctx, ballot, `get the next value of the sequence ${JSON.stringify(this.name)}`, [this.name]);
     this.#seen = BigInt(ballot.data[0]!);

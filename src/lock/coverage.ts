@@ -1,0 +1,92 @@
+/**
+ * Full coverage: a lock holds every server it can reach, not a bare majority.
+ *
+ * Why: under contention a winner often has a bare majority — a contender's partial vote sits
+ * on the remaining server for a round trip until it is undone. If one of the winner's
+ * servers then loses the key (restarted empty, flushed, evicted, expired early by a fast
+ * clock), the contender's next attempt finds a majority free. Holding the rest too closes
+ * that: at N=3, one server losing its data can then never give anyone a majority.
+ *
+ * How: after a win that was not unanimous, each server that did not take the value (held by
+ * another, quarantined, failed, or a late no) is tried again in the background — extend.lua
+ * on that one server, which sets the key only where it is absent, never over another value —
+ * after a short pause that doubles, until it holds the value or the lock is released, lost
+ * or out of validity. Renewals re-take lost keys the same way (extend.lua), and hand a
+ * server that refused back here. The acquire path pays no round trip for any of it.
+ */
+import type { Context } from '../core/context.js';
+import * as ops from './ops.js';
+
+/** What coverage needs of the lock it covers. */
+export interface Covered {
+  /** Milliseconds of validity left (0 once released or lost). */
+  remaining(): number;
+}
+
+/** First pause before trying a server again: about the time a contender takes to undo. */
+const FIRST_PAUSE = 3;
+/** Longest pause while a server holds another value, or fails. */
+const MAX_PAUSE = { held: 100, error: 1_000 } as const;
+
+export class Coverage implements ops.Uncovered {
+  readonly #ctx: Context;
+  readonly #resources: readonly string[];
+  readonly #value: string;
+  #lock: Covered | undefined;
+  /** Servers to cover once the lock exists (misses reported while it was being made). */
+  #early: number[] | undefined;
+  #trying: Set<number> | undefined;
+
+  constructor(ctx: Context, resources: readonly string[], value: string) {
+    this.#ctx = ctx;
+    this.#resources = resources;
+    this.#value = value;
+  }
+
+  /** The lock now exists: cover what was missed meanwhile. */
+  attach(lock: Covered): void {
+    this.#lock = lock;
+    const early = this.#early;
+    this.#early = undefined;
+    if (early !== undefined) for (const i of early) this.miss(i);
+  }
+
+  /** Server `index` does not hold the value: keep trying it. */
+  miss(index: number): void {
+    if (this.#lock === undefined) {
+      (this.#early ??= []).push(index);
+      return;
+    }
+    this.#trying ??= new Set();
+    if (this.#trying.has(index)) return;
+    this.#trying.add(index);
+    void this.#cover(index, this.#lock).finally(() => this.#trying!.delete(index));
+  }
+
+  /** How many servers are being tried now (for tests and inspection). */
+  get pending(): number {
+    return (this.#trying?.size ?? 0) + (this.#early?.length ?? 0);
+  }
+
+  async #cover(index: number, lock: Covered): Promise<void> {
+    let pause = FIRST_PAUSE;
+    for (;;) {
+      await delay(pause * (0.5 + Math.random()));
+      const ttl = lock.remaining();
+      if (ttl <= 0) return;
+      let status: string;
+      try {
+        status = await ops.cover(this.#ctx, index, this.#resources, this.#value, ttl);
+      } catch {
+        status = 'error';
+      }
+      if (status === 'extended' || status === 'retaken') return;
+      pause = Math.min(pause * 2, status === 'error' ? MAX_PAUSE.error : MAX_PAUSE.held);
+    }
+  }
+}
+
+/** A pause that never holds the process open. */
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

@@ -1,0 +1,111 @@
+/**
+ * Full coverage: a lock holds every server it can reach, not a bare majority. A contender's
+ * partial vote on the third server is covered as soon as it goes, and each extension re-takes
+ * a server that lost the key — so one server losing its data cannot hand anyone a majority.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { LockLostError, lockKey } from '../../src/index.js';
+import { startRedisSet, type RedisSet } from '../helpers/redis-server.js';
+import { prefix, raw, redlock } from '../helpers/tenure.js';
+import { waitFor } from '../helpers/wait.js';
+
+let set: RedisSet | undefined;
+afterEach(async () => {
+  await set?.stop();
+  set = undefined;
+});
+
+async function three(): Promise<{ urls: string[]; keyPrefix: string; servers: ReturnType<typeof raw> }> {
+  set = await startRedisSet(3);
+  return { urls: set.urls, keyPrefix: prefix(), servers: raw(set.urls) };
+}
+
+describe('full coverage on 3 servers', () => {
+  it('a win on a bare majority takes the third server once the contender lets go; a flush of one server then gives nobody a majority', async () => {
+    const { urls, keyPrefix, servers } = await three();
+    const [s0, , s2] = servers as [(typeof servers)[0], (typeof servers)[0], (typeof servers)[0]];
+    const a = redlock(urls, { keyPrefix });
+    const b = redlock(urls, { keyPrefix });
+    const key = lockKey(keyPrefix, 'orders');
+    await s2.set(key, 'a-contender-vote', 'PX', 5_000); // a partial vote, about to be undone
+    const lock = await a.acquire('orders', { ttl: 10_000 });
+    expect(await s2.get(key)).toBe('a-contender-vote');
+    await s2.del(key); // the contender undoes its vote
+    await waitFor(async () => (await s2.get(key)) === lock.value, { timeout: 2_000, message: 'the third server was never covered' });
+    expect(await s2.pttl(key)).toBeGreaterThan(8_000);
+
+    await s0.flushall(); // one server loses everything
+    expect(await b.tryAcquire('orders', { ttl: 10_000 })).toBeNull();
+    expect(lock.isHeld).toBe(true);
+  });
+
+  it('a server that answered after the decision (paused) holds the lock too: its late yes is kept', async () => {
+    const { urls, keyPrefix, servers } = await three();
+    const a = redlock(urls, { keyPrefix, commandTimeout: 300 });
+    const key = lockKey(keyPrefix, 'orders');
+    set!.servers[2]!.pause();
+    const lock = await a.acquire('orders', { ttl: 10_000 });
+    set!.servers[2]!.resume();
+    await waitFor(async () => (await servers[2]!.get(key)) === lock.value, { timeout: 3_000 });
+  });
+
+  it('an extension re-takes a server that lost the key, never over another value, and the re-take is no vote', async () => {
+    const { urls, keyPrefix, servers } = await three();
+    const [s0, s1, s2] = servers as [(typeof servers)[0], (typeof servers)[0], (typeof servers)[0]];
+    const a = redlock(urls, { keyPrefix });
+    const key = lockKey(keyPrefix, 'orders');
+    const lock = await a.acquire('orders', { ttl: 10_000 });
+    await waitFor(async () => (await s2.get(key)) === lock.value);
+
+    await s0.flushall();
+    await lock.extend();
+    expect(await s0.get(key)).toBe(lock.value); // re-taken
+    expect(await s0.pttl(key)).toBeGreaterThan(9_000);
+
+    await s1.set(key, 'someone-else', 'PX', 60_000); // (as if s1 lost it and another took it there)
+    await lock.extend();
+    expect(await s1.get(key)).toBe('someone-else'); // never written over
+    // ...and covered once the other value goes
+    await s1.del(key);
+    await waitFor(async () => (await s1.get(key)) === lock.value, { timeout: 2_000 });
+
+    // Two servers lose it: re-taking them is no majority. The lock is lost, and freed everywhere.
+    await s0.flushall();
+    await s1.flushall();
+    await expect(lock.extend()).rejects.toBeInstanceOf(LockLostError);
+    expect(lock.isHeld).toBe(false);
+    await waitFor(async () => (await Promise.all(servers.map((s) => s.get(key)))).every((v) => v === null), { timeout: 2_000 });
+  });
+
+  it('renewals of an auto-extended lock keep one server that keeps losing the key from handing out the lock', async () => {
+    const { urls, keyPrefix, servers } = await three();
+    const a = redlock(urls, { keyPrefix });
+    const b = redlock(urls, { keyPrefix });
+    const key = lockKey(keyPrefix, 'orders');
+    const lock = await a.acquire('orders', { ttl: 600, autoExtend: true });
+    for (let i = 0; i < 4; i++) {
+      await servers[i % 3]!.flushall();
+      // The next renewal (every 200 ms) puts it back.
+      await waitFor(async () => (await servers[i % 3]!.get(key)) === lock.value, { timeout: 1_000 });
+      expect(await b.tryAcquire('orders', { ttl: 600 })).toBeNull();
+    }
+    expect(lock.isHeld).toBe(true);
+    await lock.release();
+  });
+
+  it('an election leader covers the servers too', async () => {
+    const { urls, keyPrefix, servers } = await three();
+    const a = redlock(urls, { keyPrefix, commandTimeout: 200 });
+    const election = a.election('primary', { ttl: 900 });
+    election.start();
+    await waitFor(() => election.isLeader, { timeout: 3_000 });
+    const keys = (await servers[0]!.keys(`${keyPrefix}*`)).filter((k) => k.endsWith('}'));
+    expect(keys).toHaveLength(1);
+    const value = await servers[0]!.get(keys[0]!);
+    await servers[2]!.flushall();
+    // Its next renewal (every ttl/3) re-takes the key there.
+    await waitFor(async () => (await servers[2]!.get(keys[0]!)) === value, { timeout: 1_500 });
+    expect(election.isLeader).toBe(true);
+    await election.stop();
+  });
+});
