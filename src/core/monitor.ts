@@ -45,7 +45,7 @@ export interface MonitorOptions {
 }
 
 /** Longest time between two looks at a server's INFO while it is in use. */
-export const INFO_EVERY = 10_000;
+export const INFO_EVERY = 5_000;
 
 export class Monitor {
   readonly #options: MonitorOptions;
