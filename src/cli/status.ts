@@ -4,11 +4,10 @@
  * and whether the servers agree. A table for people, `--json` for scripts.
  */
 import type { Command } from 'commander';
-import type { Redis } from 'ioredis';
 import { isLockResource, lockKey, resourceOf, type InstanceView, type LockInfo, type Redlock } from '../index.js';
 import { act, subcommand, withConnection, type ConnectionOptions } from './command.js';
 import { EXIT, human, say } from './common.js';
-import { closeAll, connectAll, failures, openRedlock, requireReachable } from './redis.js';
+import { closeAll, connectAll, failures, openRedlock, requireReachable, scanKeys, type Client } from './redis.js';
 import { json, table } from './table.js';
 
 interface StatusOptions extends ConnectionOptions {
@@ -47,18 +46,14 @@ async function status(pattern: string, o: StatusOptions): Promise<number> {
 }
 
 /** Resources of the lock keys matching `pattern` on one server (SCAN, never KEYS). */
-async function scan(client: Redis, prefix: string, pattern: string): Promise<string[]> {
-  const match = lockKey(escapeGlob(prefix), pattern);
+async function scan(client: Client, prefix: string, pattern: string): Promise<string[]> {
   const out: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = await client.scan(cursor, 'MATCH', match, 'COUNT', 1000);
-    cursor = next;
+  for await (const keys of scanKeys(client, lockKey(escapeGlob(prefix), pattern))) {
     for (const key of keys) {
       const resource = resourceOf(prefix, key);
       if (resource !== undefined && isLockResource(resource)) out.push(resource); // not sequences' or counters' keys
     }
-  } while (cursor !== '0');
+  }
   return out;
 }
 
