@@ -4,6 +4,7 @@ import pkg from '../../package.json' with { type: 'json' };
 import { errorsAs } from './command.js';
 import { registerDemo } from './demo/demo.js';
 import { registerLeader } from './leader.js';
+import { registerObserve } from './observe.js';
 import { registerRelease } from './release.js';
 import { registerRun } from './run.js';
 import { registerStatus } from './status.js';
@@ -31,6 +32,7 @@ Exit status: 64 bad usage; 69 Redis unreachable; 75 run: lock busy; 76 run: lock
   registerStatus(root);
   registerRelease(root);
   registerLeader(root);
+  registerObserve(root);
   registerDemo(root);
   return root;
 }
