@@ -103,7 +103,7 @@ describe('tenure run, flock-style', () => {
     await r.acquire('job', { ttl: 30_000 });
     // script(1) gives the CLI a terminal; its output is what the terminal showed.
     const line = [process.execPath, cliEntry, 'run', 'job', '-w', '1.2', ...conn(p), 'true'].map((a) => `'${a}'`).join(' ');
-    let out = '';
+    let out: string;
     try {
       out = execFileSync('script', ['-qec', line, '/dev/null'], {
         cwd: projectRoot,
@@ -113,7 +113,9 @@ describe('tenure run, flock-style', () => {
     } catch (error) {
       out = (error as { stdout: string }).stdout; // exit 75
     }
-    expect(out).toMatch(/\r\x1b\[2Ktenure run: waiting for "job" \(\d+ ms\): held by holder-8 \(\d+\.\d s left\)/);
+    const clear = '\r\u001b[2K';
+    expect(out).toContain(`${clear}tenure run: waiting for "job" (`);
+    expect(out).toMatch(/waiting for "job" \(\d+ ms\): held by holder-8 \(\d+\.\d s left\)/);
     expect(out).toContain('not acquired within 1.2 s');
   });
 
