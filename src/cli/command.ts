@@ -56,7 +56,10 @@ export function runnerSubcommand(program: Command, name: string): Command {
 
 /** Writes commander's errors as `tenure <name>: …`, one line. */
 export function errorsAs(cmd: Command, name: string): Command {
-  return cmd.configureOutput({ outputError: (text, write) => write(`${name}: ${oneLine(text.replace(/^error: /, ''))}\n`) });
+  // Commander quotes a bad option value as given: take any password out of it.
+  const clean = (text: string): string =>
+    oneLine(text.replace(/^error: /, '')).replace(/([a-z][a-z0-9+.-]*:\/\/[^:@/\s']*:)[^@\s']*@/gi, '$1***@');
+  return cmd.configureOutput({ outputError: (text, write) => write(`${name}: ${clean(text)}\n`) });
 }
 
 /** Creates a subcommand whose parse errors read `tenure <name>: …`. */
