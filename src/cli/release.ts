@@ -20,7 +20,7 @@ export function registerRelease(program: Command): void {
     .option('--force', 'really delete it: its holder may still be running')
     .addHelpText(
       'after',
-      '\nExit status: 0 done (also when there was no lock); 64 without --force or bad usage; 69 a server did not answer.\n',
+      '\nExit status: 0 done (also when there was no lock); 64 bad usage (also: no --force); 69 a server did not answer.\n',
     )
     .action(act('release', release));
 }

@@ -48,15 +48,21 @@ describe('tenure: usage errors exit 64 with one line', () => {
     expect(oneLine(refused.stderr)).toMatch(/refusing to delete the lock on "job" without --force/);
   });
 
-  it('has --help on every command', async () => {
-    for (const command of [[], ['run'], ['status'], ['release'], ['leader'], ['demo']]) {
+  it('has --help on every command, each with its exit status', async () => {
+    for (const command of [['run'], ['status'], ['release'], ['leader'], ['observe'], ['demo']]) {
       const e = await tenure([...command, '--help']);
       expect(e.code).toBe(0);
       expect(e.stdout).toMatch(/^Usage: tenure/);
+      expect(e.stdout, command[0]).toMatch(/Exit status: .*64 bad usage/s);
     }
     const top = await tenure(['--help']);
-    for (const name of ['run', 'status', 'release', 'leader', 'demo']) expect(top.stdout).toContain(name);
+    expect(top.stdout).toMatch(/Exit status: 64 bad usage; 69 Redis unreachable; 75 run: lock busy; 76 run: lock lost/);
+    for (const name of ['run', 'status', 'release', 'leader', 'observe', 'demo']) expect(top.stdout).toContain(name);
     expect(top.stdout).not.toContain('demo-worker'); // internal
+    const run = await tenure(['run', '--help']);
+    for (const flag of ['-n, --nonblock', '-w, --wait', '-E, --conflict-exit-code', '-c, --command', '-v, --verbose', '--limit']) {
+      expect(run.stdout).toContain(flag);
+    }
   });
 });
 

@@ -40,7 +40,7 @@ export function registerDemo(program: Command): void {
     .option('--json', 'no timeline: print a JSON summary for scripts')
     .addHelpText(
       'after',
-      '\nExit status: 0 no overlap found; 1 an overlap found, or the script could not play out; 69 no redis-server; 130 Ctrl-C.\n',
+      '\nExit status: 0 no overlap found; 1 an overlap found, or the script could not play out; 64 bad usage; 69 no redis-server (or --redis / TENURE_REDIS unreachable); 130 Ctrl-C.\n',
     )
     .action(act('demo', demo));
 
