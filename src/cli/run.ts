@@ -1,8 +1,8 @@
 /**
- * `tenure run <resource> -- <command...>`: flock(1) across machines. Takes the lock with a
- * fencing token, runs the command with the token in TENURE_FENCING_TOKEN while the lock is
- * auto-extended, stops the command if the lock is lost, releases the lock when it exits and
- * exits with its status.
+ * `tenure run <resource> <command...>`: flock(1) across machines. Takes the lock (or one of
+ * --limit permits) with a fencing token, runs the command with the token in
+ * TENURE_FENCING_TOKEN while the lock is auto-extended, stops the command if the lock is
+ * lost, releases the lock when it exits and exits with its status.
  */
 import { Option, type Command } from 'commander';
 import type { Lock } from '../index.js';
