@@ -16,8 +16,40 @@ export interface ChildExit {
   readonly error?: NodeJS.ErrnoException;
 }
 
-/** Signals `tenure` passes on to the command. */
-export const FORWARDED: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
+const known = (list: readonly NodeJS.Signals[]): readonly NodeJS.Signals[] => list.filter((s) => constants.signals[s] !== undefined);
+
+/**
+ * Signals that end `tenure`: passed on to the command while it runs (tenure ends when it
+ * does); with no command running, tenure gives up cleanly (the lock released) with 128+n.
+ */
+export const ENDING: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
+
+/**
+ * Every other catchable signal whose default would kill us (or start Node's inspector, for
+ * SIGUSR1), and SIGWINCH: passed on to the command while it runs, ignored otherwise — never
+ * fatal to tenure alone, which would leave the command running without its lock.
+ */
+export const PASSED: readonly NodeJS.Signals[] = known([
+  'SIGUSR1',
+  'SIGUSR2',
+  'SIGALRM',
+  'SIGVTALRM',
+  'SIGPROF',
+  'SIGXCPU',
+  'SIGXFSZ',
+  'SIGPWR',
+  'SIGIO',
+  'SIGSYS',
+  'SIGTRAP',
+  'SIGABRT',
+  'SIGSTKFLT',
+  'SIGWINCH',
+]);
+
+/** Ignores the PASSED signals for the whole process: only a command's supervisor passes them on. */
+export function ignorePassedSignals(): void {
+  for (const s of PASSED) process.on(s, () => debug('%s: ignored (no command runs)', s));
+}
 
 export class Child {
   readonly #child: ChildProcess;
@@ -121,11 +153,11 @@ export function signalStatus(signal: NodeJS.Signals): number {
   return 128 + (constants.signals[signal] ?? 0);
 }
 
-/** Calls `handler` for each forwarded signal `tenure` receives, until the returned function is called. */
-export function onSignals(handler: (signal: NodeJS.Signals) => void): () => void {
-  for (const s of FORWARDED) process.on(s, handler);
+/** Calls `handler` for each of `signals` (ENDING by default) `tenure` receives, until the returned function is called. */
+export function onSignals(handler: (signal: NodeJS.Signals) => void, signals: readonly NodeJS.Signals[] = ENDING): () => void {
+  for (const s of signals) process.on(s, handler);
   return () => {
-    for (const s of FORWARDED) process.off(s, handler);
+    for (const s of signals) process.off(s, handler);
   };
 }
 

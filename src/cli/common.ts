@@ -63,14 +63,14 @@ const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 
 const MAX_DURATION = 2_147_483_647;
 
 /**
- * `5000`, `500ms`, `5s`, `1.5s`, `2m`, `1h` → integer milliseconds. Throws commander's
- * InvalidArgumentError, which commander reports naming the option and the value.
+ * `10` (seconds, as in flock, timeout(1) and sleep(1)), `0.5`, `500ms`, `1.5s`, `2m`, `1h`
+ * → integer milliseconds (rounded). Throws commander's InvalidArgumentError, which
+ * commander reports naming the option and the value.
  */
 export function parseDuration(text: string, min = 0): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  if (m === null) throw new InvalidArgumentError('Expected a duration like 5000, 500ms, 5s or 2m.');
-  const ms = Number(m[1]) * UNITS[m[2] ?? 'ms']!;
-  if (!Number.isInteger(ms)) throw new InvalidArgumentError('Expected a whole number of milliseconds.');
+  const m = /^(\d+(?:\.\d*)?|\.\d+)(ms|s|m|h)?$/.exec(text.trim());
+  if (m === null) throw new InvalidArgumentError('Expected a duration like 10 (seconds), 0.5, 500ms, 2m or 1h.');
+  const ms = Math.round(Number(m[1]) * UNITS[m[2] ?? 's']!);
   if (ms < min || ms > MAX_DURATION) {
     throw new InvalidArgumentError(`Expected ${min === 0 ? 'at least 0' : `at least ${min} ms`} and at most ${MAX_DURATION} ms.`);
   }
@@ -79,8 +79,20 @@ export function parseDuration(text: string, min = 0): number {
 
 /** A positive duration (a ttl). */
 export const positiveDuration = (text: string): number => parseDuration(text, 1);
-/** A duration that may be 0 (a wait). */
+/** A duration that may be 0 (a grace time). */
 export const anyDuration = (text: string): number => parseDuration(text, 0);
+
+const FOREVER = new Set(['forever', 'inf', 'infinity']);
+
+/** A wait: a duration, or `forever` / `inf` / `infinity` (Infinity: no limit). */
+export function parseWait(text: string): number {
+  if (FOREVER.has(text.trim().toLowerCase())) return Infinity;
+  try {
+    return parseDuration(text, 0);
+  } catch {
+    throw new InvalidArgumentError('Expected a duration like 10 (seconds), 0.5, 500ms or 2m, or "forever".');
+  }
+}
 
 export function positiveInt(text: string): number {
   if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 1000)
@@ -88,39 +100,30 @@ export function positiveInt(text: string): number {
   return Number(text);
 }
 
-export const DEFAULT_REDIS = 'redis://127.0.0.1:6379';
-
-/** `--redis` / TENURE_REDIS: comma-separated redis:// or rediss:// URLs, checked here. */
-export function parseEndpoints(text: string): string[] {
-  const urls = text
-    .split(',')
-    .map((u) => u.trim())
-    .filter((u) => u !== '');
-  if (urls.length === 0) throw new InvalidArgumentError('Expected one or more redis:// URLs, comma-separated.');
-  for (const url of urls) {
-    let u: URL;
-    try {
-      u = new URL(url);
-    } catch {
-      throw new InvalidArgumentError(`${JSON.stringify(redact(url))} is not a URL; expected redis://host:port or rediss://host:port.`);
-    }
-    if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') {
-      throw new InvalidArgumentError(`${JSON.stringify(redact(url))} is not a redis:// or rediss:// URL.`);
-    }
-    if (u.hostname === '') throw new InvalidArgumentError(`${JSON.stringify(redact(url))} names no host.`);
-  }
-  return urls;
-}
-
-/** A URL without its password, for messages. */
-export function redact(url: string): string {
-  return url.replace(/^([a-z]+:\/\/[^:@/]*:)[^@/]*@/i, '$1***@');
+/** An exit status, 0 to 255. */
+export function exitStatus(text: string): number {
+  if (!/^\d+$/.test(text) || Number(text) > 255) throw new InvalidArgumentError('Expected an exit status from 0 to 255.');
+  return Number(text);
 }
 
 /** Milliseconds as people read them: `850 ms`, `4.2 s`, `3 m 20 s`. */
 export function human(ms: number): string {
+  if (ms === Infinity) return 'no limit';
   if (ms < 0) return 'no expiry';
   if (ms < 1000) return `${Math.round(ms)} ms`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
   return `${Math.floor(ms / 60_000)} m ${Math.round((ms % 60_000) / 1000)} s`;
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts (never rejects). */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }

@@ -6,24 +6,29 @@
  * process. The command ends by itself: resigns and exits with its status. SIGINT / SIGTERM
  * / SIGHUP / SIGQUIT: passed on to the command if it runs (SIGKILL after --grace), then resigns and exits.
  */
-import type { Command } from 'commander';
-import type { DemotedEvent, ElectedEvent, Election } from '../index.js';
-import { Child, onSignals, signalStatus, statusOf } from './child.js';
-import { act, durationOption, subcommand, withConnection, type ConnectionOptions } from './command.js';
+import { Option, type Command } from 'commander';
+import type { DemotedEvent, ElectedEvent, Election, Redlock } from '../index.js';
+import { Child, PASSED, onSignals, signalStatus, statusOf } from './child.js';
+import { act, durationOption, runnerSubcommand, withConnection, type ConnectionOptions } from './command.js';
 import { CliError, EXIT, debug, human, oneLine, say } from './common.js';
+import { LeaderHttp, parseListen, type Listen } from './leader-http.js';
+import { LeaderState } from './leader-state.js';
 import { openRedlock, preflight } from './redis.js';
 
 interface LeaderOptions extends ConnectionOptions {
   ttl: number;
   grace: number;
   id?: string;
+  http?: Listen;
+  healthTolerance: number;
 }
 
 export function registerLeader(program: Command): void {
-  withConnection(subcommand(program, 'leader'))
-    .description('run a command only while this process is the leader of an election')
+  withConnection(runnerSubcommand(program, 'leader'))
+    .description('campaign in an election; run a command only while this process leads, and/or serve its state over HTTP')
+    .usage('[options] <name> [command...]')
     .argument('<name>', 'the election')
-    .argument('<command...>', 'the command and its arguments, after --')
+    .argument('[command...]', 'the command and its arguments: everything after the name (or after --); none: only campaign')
     .addOption(
       durationOption(
         '--ttl <duration>',
@@ -35,19 +40,43 @@ export function registerLeader(program: Command): void {
     )
     .addOption(durationOption('--grace <duration>', 'on demotion: time between SIGTERM and SIGKILL', 5_000, '5s', 0))
     .option('--id <label>', "this candidate's id, shown by `tenure status` (default: host/pid)")
+    .addOption(
+      new Option('--http <host:port>', 'serve /leader, /healthz, /readyz and /events here (port 0: any free port)').argParser(parseListen),
+    )
+    .addOption(
+      durationOption(
+        '--health-tolerance <duration>',
+        '/healthz fails once it believes it leads this long after its lease ran out',
+        2_000,
+        '2s',
+        0,
+      ),
+    )
     .addHelpText(
       'after',
       `
 While it leads, the command runs with TENURE_FENCING_TOKEN set to the leadership's term (it
 grows with every leader: pass it to the storage you write) and TENURE_ELECTION. Demoted
 (the lease was lost), the command is stopped and the process campaigns again. When the
-command ends by itself, tenure resigns and exits with its status. Lines about elections go
-to stderr. SIGINT, SIGTERM, SIGHUP and SIGQUIT are passed on to the command (SIGKILL after --grace),
-then tenure resigns and exits.
+command ends by itself, tenure resigns and exits with its status. Without a command it
+only campaigns (and serves --http) until stopped. Lines about elections go to stderr.
+SIGINT, SIGTERM, SIGHUP and SIGQUIT are passed on to the command (SIGKILL after --grace),
+then tenure resigns and exits; SIGUSR1, SIGUSR2, SIGALRM, SIGWINCH and the other signals
+that would kill tenure are passed on to the command, or ignored when none runs.
+
+With --http (a sidecar for Kubernetes): GET /leader (JSON: id, term, since, leading,
+candidate), /healthz (200 while the campaign is healthy; 503 when it believes it leads
+more than --health-tolerance after its lease ran out: a liveness probe), /readyz (200 only
+while this process leads: a readiness probe routes a Service to the leader), /events
+(server-sent events, \`event: leader\`, on every change). The address goes to stderr.
 
 Exit status: the command's own (128+n if signal n ended it); 128+n when signal n stopped
-tenure while it did not lead; 64 bad usage; 69 Redis unreachable; 126/127 the command
-could not be run.
+tenure while no command ran; 64 bad usage (also: cannot listen on --http); 69 Redis
+unreachable; 126/127 the command could not be run.
+
+Examples:
+  tenure leader indexer --ttl 10s ./indexer --full
+  tenure leader indexer --http :8080          # campaign and serve only
 `,
     )
     .action(act('leader', leader));
@@ -65,10 +94,40 @@ async function leader(name: string, command: string[], o: LeaderOptions): Promis
     } catch (error) {
       throw new CliError(error instanceof Error ? error.message : String(error), EXIT.usage, { cause: error });
     }
-    return await new Sidecar(election, command, o).done;
+    const sidecar = new Sidecar(election, command, o);
+    const http = o.http === undefined ? undefined : await serve(election, redlock, sidecar, o.http, o.healthTolerance);
+    try {
+      sidecar.start();
+      return await sidecar.done;
+    } finally {
+      await http?.close();
+    }
   } finally {
     await redlock.close().catch((error: unknown) => debug('close: %s', String(error)));
   }
+}
+
+/** Starts the HTTP side; a bad or busy address is a usage error. */
+async function serve(
+  election: Election,
+  redlock: Redlock,
+  sidecar: Sidecar,
+  at: Listen,
+  tolerance: number,
+): Promise<{ close(): Promise<void> }> {
+  const state = new LeaderState(election, redlock, tolerance, () => sidecar.campaignOk);
+  const http = new LeaderHttp(state);
+  try {
+    say('leader', `serving ${await http.listen(at)} (/leader, /healthz, /readyz, /events)`);
+  } catch (error) {
+    state.close();
+    throw new CliError(
+      `cannot serve HTTP on ${at.host}:${at.port}: ${error instanceof Error ? error.message : String(error)}`,
+      EXIT.usage,
+      { cause: error },
+    );
+  }
+  return { close: async () => (state.close(), await http.close()) };
 }
 
 class Sidecar {
@@ -82,7 +141,7 @@ class Sidecar {
   #retiring: Promise<void> | undefined;
   #lastError = '';
   #finish: (code: number) => void = () => undefined;
-  readonly #offSignals: () => void;
+  #offSignals: () => void = () => undefined;
 
   constructor(election: Election, command: string[], o: LeaderOptions) {
     this.#election = election;
@@ -92,15 +151,27 @@ class Sidecar {
     election.on('elected', (e) => this.#elected(e));
     election.on('demoted', (e) => this.#demoted(e));
     election.on('campaignError', (error) => this.#campaignError(error));
-    this.#offSignals = onSignals((signal) => void this.#interrupted(signal));
-    say('leader', `campaigning for ${JSON.stringify(election.name)} as ${election.id}`);
-    election.start();
+  }
+
+  /** Campaigning, or not on purpose (stopping a lost term's command, exiting). */
+  get campaignOk(): boolean {
+    return this.#election.campaigning || this.#retiring !== undefined || this.#exiting;
+  }
+
+  start(): void {
+    const ending = onSignals((signal) => void this.#interrupted(signal));
+    const passed = onSignals((signal) => this.#child?.signal(signal), PASSED);
+    this.#offSignals = () => (ending(), passed());
+    say('leader', `campaigning for ${JSON.stringify(this.#election.name)} as ${this.#election.id}`);
+    this.#election.start();
   }
 
   #elected(e: ElectedEvent): void {
     if (this.#exiting) return;
     this.#lastError = '';
-    say('leader', `elected leader of ${JSON.stringify(this.#election.name)} (term ${e.term}); starting the command`);
+    const what = this.#command.length === 0 ? '' : '; starting the command';
+    say('leader', `elected leader of ${JSON.stringify(this.#election.name)} (term ${e.term})${what}`);
+    if (this.#command.length === 0) return;
     const env = { ...process.env, TENURE_FENCING_TOKEN: String(e.term), TENURE_ELECTION: this.#election.name };
     const child = new Child(this.#command, env);
     this.#child = child;
@@ -119,7 +190,11 @@ class Sidecar {
 
   #demoted(e: DemotedEvent): void {
     const child = this.#child;
-    if (e.reason === 'resigned' || child === undefined) return;
+    if (e.reason === 'resigned') return;
+    if (child === undefined) {
+      if (this.#command.length === 0) say('leader', `lost the leadership (${oneLine(e.error?.message ?? e.reason)}); campaigning again`);
+      return;
+    }
     this.#child = undefined;
     const why = oneLine(e.error?.message ?? e.reason);
     say('leader', `lost the leadership (${why}); stopping the command (SIGTERM, SIGKILL after ${human(this.#o.grace)})`);

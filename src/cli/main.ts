@@ -4,6 +4,7 @@
  * library imports the CLI; the build bundles it as `dist/cli.js`.
  */
 import { CommanderError } from 'commander';
+import { ignorePassedSignals } from './child.js';
 import { EXIT, debug, report } from './common.js';
 import { lastExitCode } from './command.js';
 import { program } from './program.js';
@@ -27,6 +28,7 @@ const crash = (error: unknown): void => {
 };
 process.on('uncaughtException', crash);
 process.on('unhandledRejection', crash);
+ignorePassedSignals();
 
 main().then(
   (code) => process.exit(code),

@@ -3,44 +3,69 @@
  * commands the CLI needs (a reachability check that says *why* a server is unreachable,
  * SCAN for `status`, GETDEL for `release --force`) use plain ioredis connections opened here.
  */
-import { Redis } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { Redlock, type RedlockOptions } from '../index.js';
 import { CliError, EXIT, debug, oneLine } from './common.js';
+import type { Target } from './endpoints.js';
+
+/** A plain connection: one server, a Sentinel-managed master, or a whole Cluster. */
+export type Client = Redis | Cluster;
 
 export interface Server {
-  /** The URL as given. */
-  readonly url: string;
+  readonly target: Target;
   /** The label Tenure uses for it (the URL without its password). */
   readonly label: string;
   /** Connected, or null when it could not be reached. */
-  readonly client: Redis | null;
+  readonly client: Client | null;
   /** Why it could not be reached. */
   readonly error: string | null;
 }
 
-/** Opens a Redlock on `urls`; a bad URL or option becomes a usage error. */
-export function openRedlock(urls: readonly string[], options: RedlockOptions): Redlock {
+/** Opens a Redlock on `targets`; a bad URL or option becomes a usage error. */
+export function openRedlock(targets: readonly Target[], options: RedlockOptions): Redlock {
   try {
-    return new Redlock(urls, options);
+    return new Redlock(
+      targets.map((t) => t.input),
+      options,
+    );
   } catch (error) {
     throw new CliError(error instanceof Error ? error.message : String(error), EXIT.usage, { cause: error });
   }
 }
 
-/** Connects to every server at once and PINGs it; never throws. */
-export async function connectAll(urls: readonly string[], labels: readonly string[], timeout = 2_000): Promise<Server[]> {
-  return Promise.all(urls.map((url, i) => connectOne(url, labels[i] ?? url, timeout)));
+/** Connects to every endpoint at once and PINGs it; never throws. `labels`: the Redlock's, in order. */
+export async function connectAll(targets: readonly Target[], labels: readonly string[] = [], timeout = 2_000): Promise<Server[]> {
+  return Promise.all(targets.map((t, i) => connectOne(t, labels[i] ?? t.label, timeout)));
 }
 
-async function connectOne(url: string, label: string, timeout: number): Promise<Server> {
-  const client = new Redis(url, {
+/** A plain client for `target` that makes one connection attempt (connect it with `.connect()`). */
+export function plainClient(target: Target, timeout = 2_000): Client {
+  const auth = {
+    ...(target.username === undefined ? {} : { username: target.username }),
+    ...(target.password === undefined ? {} : { password: target.password }),
+  };
+  const base: RedisOptions = {
     lazyConnect: true,
     connectTimeout: timeout,
     maxRetriesPerRequest: 0,
     enableOfflineQueue: false,
     commandTimeout: timeout, // a server that stops answering after the PING must not hang the CLI
     retryStrategy: () => null, // one attempt: the CLI reports, it does not wait
+  };
+  if (target.kind === 'server') return new Redis(target.url, base);
+  if (target.kind === 'sentinel') {
+    return new Redis({ ...base, ...auth, sentinels: [...target.hosts], name: target.master!, sentinelRetryStrategy: () => null });
+  }
+  return new Cluster([...target.hosts], {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    clusterRetryStrategy: () => null,
+    redisOptions: { connectTimeout: timeout, commandTimeout: timeout, maxRetriesPerRequest: 0, ...auth },
   });
+}
+
+async function connectOne(target: Target, label: string, timeout: number): Promise<Server> {
+  const client = plainClient(target, timeout);
   let reason: string | null = null;
   client.on('error', (error: Error) => (reason ??= error.message));
   let timer: NodeJS.Timeout | undefined;
@@ -49,12 +74,12 @@ async function connectOne(url: string, label: string, timeout: number): Promise<
       timer = setTimeout(() => reject(new Error(`no answer within ${timeout} ms`)), timeout);
     });
     await Promise.race([client.connect().then(() => client.ping()), deadline]);
-    return { url, label, client, error: null };
+    return { target, label, client, error: null };
   } catch (error) {
     client.disconnect();
     const why = reason ?? (error instanceof Error ? error.message : String(error));
     debug('%s: %s', label, why);
-    return { url, label, client: null, error: oneLine(why) };
+    return { target, label, client: null, error: oneLine(why) };
   } finally {
     clearTimeout(timer);
   }
@@ -87,8 +112,21 @@ export function requireReachable(servers: readonly Server[], needed = Math.floor
 }
 
 /** Checks that a quorum of the Redlock's servers answers, then closes the check connections. */
-export async function preflight(urls: readonly string[], redlock: Redlock): Promise<void> {
-  const servers = await connectAll(urls, redlock.instances);
+export async function preflight(targets: readonly Target[], redlock: Redlock): Promise<void> {
+  const servers = await connectAll(targets, redlock.instances);
   closeAll(servers);
   requireReachable(servers);
+}
+
+/** The keys matching `match`, in batches: SCAN (never KEYS) on the server, or on every master of a Cluster. */
+export async function* scanKeys(client: Client, match: string): AsyncGenerator<string[], void, undefined> {
+  const nodes = client instanceof Cluster ? client.nodes('master') : [client];
+  for (const node of nodes) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', match, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) yield keys;
+    } while (cursor !== '0');
+  }
 }

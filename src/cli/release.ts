@@ -4,11 +4,10 @@
  * counter stays: tokens keep growing, so a holder that still runs cannot write over the next.
  */
 import type { Command } from 'commander';
-import type { Redis } from 'ioredis';
 import { isLockResource, lockKey, releaseChannel, type LockInfo } from '../index.js';
 import { act, subcommand, withConnection, type ConnectionOptions } from './command.js';
 import { CliError, EXIT, debug, human, oneLine, say } from './common.js';
-import { closeAll, connectAll, openRedlock, requireReachable, type Server } from './redis.js';
+import { closeAll, connectAll, openRedlock, requireReachable, type Client, type Server } from './redis.js';
 
 interface ReleaseOptions extends ConnectionOptions {
   force?: boolean;
@@ -21,7 +20,7 @@ export function registerRelease(program: Command): void {
     .option('--force', 'really delete it: its holder may still be running')
     .addHelpText(
       'after',
-      '\nExit status: 0 done (also when there was no lock); 64 without --force or bad usage; 69 a server did not answer.\n',
+      '\nExit status: 0 done (also when there was no lock); 64 bad usage (also: no --force); 69 a server did not answer.\n',
     )
     .action(act('release', release));
 }
@@ -68,7 +67,10 @@ async function removeOn(server: Server, prefix: string, resource: string, before
     const value = await getdel(server.client, lockKey(prefix, resource));
     if (value === null) return { text: `${server.label}: no lock there`, removed: false, failed: false };
     // Wake the waiters, as the release script does: the message tells the N copies apart.
-    await server.client.publish(releaseChannel(prefix, resource), value.slice(0, 8));
+    // (SPUBLISH on a Cluster, as the library's scripts do: the message stays on the key's shard.)
+    const channel = releaseChannel(prefix, resource);
+    if (server.target.kind === 'cluster') await server.client.spublish(channel, value.slice(0, 8));
+    else await server.client.publish(channel, value.slice(0, 8));
     const seen = before?.instances.find((v) => v.instance === server.label && v.value === value);
     const whose = seen?.owner ? `the lock of ${seen.owner}` : 'the lock';
     const left = seen?.remaining === undefined ? '' : ` (${human(seen.remaining)} left)`;
@@ -84,6 +86,6 @@ async function removeOn(server: Server, prefix: string, resource: string, before
 }
 
 /** GETDEL (Redis ≥ 6.2): the value it deleted, or null. */
-function getdel(client: Redis, key: string): Promise<string | null> {
+function getdel(client: Client, key: string): Promise<string | null> {
   return client.getdel(key);
 }

@@ -4,16 +4,18 @@
  * and whether the servers agree. A table for people, `--json` for scripts.
  */
 import type { Command } from 'commander';
-import type { Redis } from 'ioredis';
 import { isLockResource, lockKey, resourceOf, type InstanceView, type LockInfo, type Redlock } from '../index.js';
-import { act, subcommand, withConnection, type ConnectionOptions } from './command.js';
+import { act, durationOption, subcommand, withConnection, type ConnectionOptions } from './command.js';
 import { EXIT, human, say } from './common.js';
-import { closeAll, connectAll, failures, openRedlock, requireReachable } from './redis.js';
+import { closeAll, connectAll, failures, openRedlock, requireReachable, scanKeys, type Client, type Server } from './redis.js';
+import { watch } from './status-watch.js';
 import { json, table } from './table.js';
 
-interface StatusOptions extends ConnectionOptions {
+export interface StatusOptions extends ConnectionOptions {
   json?: boolean;
   instances?: boolean;
+  watch?: boolean;
+  interval: number;
 }
 
 export function registerStatus(program: Command): void {
@@ -22,7 +24,21 @@ export function registerStatus(program: Command): void {
     .argument('[pattern]', 'glob on resource names (* ? [abc]); quote it in the shell', '*')
     .option('--json', 'print JSON for scripts')
     .option('--instances', "show every server's view, not only where the servers disagree")
-    .addHelpText('after', '\nExit status: 0; 64 bad usage; 69 fewer than a quorum of servers answered.\n')
+    .option(
+      '-w, --watch',
+      'a live view: redrawn every --interval on a terminal, what changed highlighted; elsewhere a new table on each change',
+    )
+    .addOption(durationOption('--interval <duration>', 'with --watch: how often to look', 1_000, '1s', 1))
+    .addHelpText(
+      'after',
+      `
+With --watch it runs until SIGINT or SIGTERM (then exits 0). Off a terminal (or with
+--json) it prints the table (JSON: one array a line) each time a holder, token or the
+servers' agreement changes, not when only the time left does.
+
+Exit status: 0; 64 bad usage; 69 fewer than a quorum of servers answered (--watch: at start).
+`,
+    )
     .action(act('status', status));
 }
 
@@ -31,9 +47,8 @@ async function status(pattern: string, o: StatusOptions): Promise<number> {
   const servers = await connectAll(o.redis, redlock.instances);
   try {
     requireReachable(servers, 1);
-    const found = await Promise.all(servers.map((s) => (s.client === null ? Promise.resolve([]) : scan(s.client, o.prefix, pattern))));
-    const resources = [...new Set(found.flat())].sort();
-    const infos = await inspectAll(redlock, resources);
+    if (o.watch) return await watch(() => collect(servers, redlock, pattern, o.prefix), pattern, o);
+    const infos = await collect(servers, redlock, pattern, o.prefix);
     process.stdout.write(o.json ? json(infos.map(forJson)) : render(infos, pattern, o));
     if (servers.some((s) => s.client === null)) {
       requireReachable(servers); // below a quorum: exit 69, naming each failed server
@@ -46,19 +61,21 @@ async function status(pattern: string, o: StatusOptions): Promise<number> {
   }
 }
 
+/** Every lock matching `pattern`, found on any server, read with `redlock.inspect`. */
+async function collect(servers: readonly Server[], redlock: Redlock, pattern: string, prefix: string): Promise<LockInfo[]> {
+  const found = await Promise.all(servers.map((s) => (s.client === null ? Promise.resolve([]) : scan(s.client, prefix, pattern))));
+  return inspectAll(redlock, [...new Set(found.flat())].sort());
+}
+
 /** Resources of the lock keys matching `pattern` on one server (SCAN, never KEYS). */
-async function scan(client: Redis, prefix: string, pattern: string): Promise<string[]> {
-  const match = lockKey(escapeGlob(prefix), pattern);
+async function scan(client: Client, prefix: string, pattern: string): Promise<string[]> {
   const out: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = await client.scan(cursor, 'MATCH', match, 'COUNT', 1000);
-    cursor = next;
+  for await (const keys of scanKeys(client, lockKey(escapeGlob(prefix), pattern))) {
     for (const key of keys) {
       const resource = resourceOf(prefix, key);
       if (resource !== undefined && isLockResource(resource)) out.push(resource); // not sequences' or counters' keys
     }
-  } while (cursor !== '0');
+  }
   return out;
 }
 
@@ -74,21 +91,27 @@ async function inspectAll(redlock: Redlock, resources: readonly string[]): Promi
   return out;
 }
 
-function forJson(info: LockInfo): object {
+export function forJson(info: LockInfo): object {
   const { value: _value, instances, ...rest } = info;
   return { ...rest, instances: instances.map(({ value: _v, ...view }) => view) };
 }
 
-function render(infos: readonly LockInfo[], pattern: string, o: StatusOptions): string {
+/** One row per lock: resource, owner, time left, token, the servers' agreement. */
+export function rowsOf(infos: readonly LockInfo[]): string[][] {
+  return infos.map((i) => [i.resource, i.owner ?? '-', i.held ? human(i.remaining) : '-', i.fencingToken?.toString() ?? '-', agreement(i)]);
+}
+
+export const HEADER = ['RESOURCE', 'OWNER', 'REMAINING', 'TOKEN', 'SERVERS'];
+
+/** The table, then each server's view where it matters. `mark`: cells to highlight. */
+export function render(
+  infos: readonly LockInfo[],
+  pattern: string,
+  o: StatusOptions,
+  mark?: (row: number, column: number) => boolean,
+): string {
   if (infos.length === 0) return `no locks match ${JSON.stringify(pattern)} (prefix ${JSON.stringify(o.prefix)})\n`;
-  const rows = infos.map((i) => [
-    i.resource,
-    i.owner ?? '-',
-    i.held ? human(i.remaining) : '-',
-    i.fencingToken?.toString() ?? '-',
-    agreement(i),
-  ]);
-  let text = table(['RESOURCE', 'OWNER', 'REMAINING', 'TOKEN', 'SERVERS'], rows);
+  let text = table(HEADER, rowsOf(infos), mark);
   for (const info of infos) {
     if (!detailed(info, o)) continue;
     text += `\n${info.resource}:\n` + info.instances.map((v) => `  ${v.instance}  ${view(v)}\n`).join('');

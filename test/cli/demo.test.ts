@@ -1,7 +1,8 @@
 /** `tenure demo`, end to end: its own redis-servers and workers, a killed leader, a paused worker. */
 import { readdirSync, readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { alive, start } from '../helpers/cli.js';
+import { prefix, raw } from '../helpers/tenure.js';
 import { waitFor } from '../helpers/wait.js';
 
 interface Summary {
@@ -54,6 +55,26 @@ describe('tenure demo', () => {
     expect(stale).toBeDefined();
     expect(BigInt(stale!.token)).toBeLessThan(BigInt(stale!.highest));
     expect(s.jobTurns).toBeGreaterThan(5);
+  });
+
+  it('honours TENURE_REDIS and --prefix: its keys under the prefix, removed after', { timeout: 60_000 }, async () => {
+    const servers = inject('redis3');
+    const p = prefix();
+    const [client] = raw(servers);
+    const seen = new Set<string>();
+    const demo = start(['demo', '--quick', '--json', '--prefix', p], { TENURE_REDIS: servers.join(',') });
+    while (demo.child.exitCode === null && seen.size === 0) {
+      for (const key of await client!.keys(`${p}*`)) seen.add(key);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const e = await demo.exit;
+    expect(e.code, e.stderr).toBe(0);
+    const s = JSON.parse(e.stdout) as Summary;
+    expect(s.servers).toEqual(servers); // no redis-servers of its own
+    expect(s.overlaps).toBe(0);
+    expect([...seen].every((k) => k.startsWith(`${p}demo:`))).toBe(true);
+    expect(seen.size).toBeGreaterThan(0);
+    expect(await client!.keys(`${p}*`)).toEqual([]); // cleaned up
   });
 
   it('stops every process it started on Ctrl-C (SIGINT) and exits 130', { timeout: 60_000 }, async () => {

@@ -17,11 +17,11 @@ describe('tenure: usage errors exit 64 with one line', () => {
   it('names the option and the value of a bad duration', async () => {
     const e = await tenure(['run', 'job', '--redis', redis(), '--ttl', '5parsecs', '--', 'true']);
     expect(e.code).toBe(64);
-    expect(oneLine(e.stderr)).toMatch(/^tenure run: .*--ttl.*'5parsecs'.*duration like 5000, 500ms, 5s or 2m/);
+    expect(oneLine(e.stderr)).toMatch(/^tenure run: .*--ttl.*'5parsecs'.*duration like 10 \(seconds\), 0\.5, 500ms, 2m or 1h/);
   });
 
-  it('accepts 5000, 500ms, 5s and 2m', async () => {
-    for (const ttl of ['5000', '500ms', '5s', '2m']) {
+  it('accepts 10 (seconds), 0.5, 500ms, 5s and 2m', async () => {
+    for (const ttl of ['10', '0.5', '500ms', '5s', '2m']) {
       const e = await tenure(['run', 'job', '--redis', redis(), '--prefix', prefix(), '--ttl', ttl, '--', 'true']);
       expect(e.code, `${ttl}: ${e.stderr}`).toBe(0);
     }
@@ -33,7 +33,7 @@ describe('tenure: usage errors exit 64 with one line', () => {
     expect(oneLine(a.stderr)).toMatch(/--redis.*"localhost" is not a URL/);
     const b = await tenure(['status'], { TENURE_REDIS: 'http://127.0.0.1:6379' });
     expect(b.code).toBe(64);
-    expect(oneLine(b.stderr)).toMatch(/not a redis:\/\/ or rediss:\/\/ URL/);
+    expect(oneLine(b.stderr)).toMatch(/not a redis:\/\/, rediss:\/\/, redis\+sentinel:\/\/ or redis\+cluster:\/\/ URL/);
   });
 
   it('rejects an unknown option, a missing command, and release without --force', async () => {
@@ -42,21 +42,27 @@ describe('tenure: usage errors exit 64 with one line', () => {
     expect(oneLine(unknown.stderr)).toMatch(/unknown option '--bogus'/);
     const missing = await tenure(['run', 'job']);
     expect(missing.code).toBe(64);
-    expect(oneLine(missing.stderr)).toMatch(/missing required argument 'command'/);
+    expect(oneLine(missing.stderr)).toMatch(/missing the command: tenure run <resource> <command\.\.\.>/);
     const refused = await tenure(['release', 'job', '--redis', redis()]);
     expect(refused.code).toBe(64);
     expect(oneLine(refused.stderr)).toMatch(/refusing to delete the lock on "job" without --force/);
   });
 
-  it('has --help on every command', async () => {
-    for (const command of [[], ['run'], ['status'], ['release'], ['leader'], ['demo']]) {
+  it('has --help on every command, each with its exit status', async () => {
+    for (const command of [['run'], ['status'], ['release'], ['leader'], ['observe'], ['demo']]) {
       const e = await tenure([...command, '--help']);
       expect(e.code).toBe(0);
       expect(e.stdout).toMatch(/^Usage: tenure/);
+      expect(e.stdout, command[0]).toMatch(/Exit status: .*64 bad usage/s);
     }
     const top = await tenure(['--help']);
-    for (const name of ['run', 'status', 'release', 'leader', 'demo']) expect(top.stdout).toContain(name);
+    expect(top.stdout).toMatch(/Exit status: 64 bad usage; 69 Redis unreachable; 75 run: lock busy; 76 run: lock lost/);
+    for (const name of ['run', 'status', 'release', 'leader', 'observe', 'demo']) expect(top.stdout).toContain(name);
     expect(top.stdout).not.toContain('demo-worker'); // internal
+    const run = await tenure(['run', '--help']);
+    for (const flag of ['-n, --nonblock', '-w, --wait', '-E, --conflict-exit-code', '-c, --command', '-v, --verbose', '--limit']) {
+      expect(run.stdout).toContain(flag);
+    }
   });
 });
 

@@ -9,9 +9,10 @@ import { randomBytes } from 'node:crypto';
 import { Option, type Command } from 'commander';
 import { onSignals, signalStatus } from '../child.js';
 import { act, subcommand } from '../command.js';
-import { CliError, EXIT, debug, oneLine, parseEndpoints, positiveDuration, redact, say } from '../common.js';
+import { CliError, EXIT, debug, oneLine, positiveDuration, say } from '../common.js';
+import { accumulateTargets, parseTargets, type Target } from '../endpoints.js';
 import { startRedisSet, type RedisSet } from '../launcher/launcher.js';
-import { closeAll, connectAll } from '../redis.js';
+import { closeAll, connectAll, scanKeys } from '../redis.js';
 import { json } from '../table.js';
 import { Fleet } from './fleet.js';
 import { PLANS, follow, play, type Story } from './scenario.js';
@@ -20,7 +21,8 @@ import { Timeline } from './timeline.js';
 import { worker, type WorkerOptions } from './worker.js';
 
 interface DemoOptions {
-  redis?: string[];
+  redis?: Target[];
+  prefix: string;
   quick?: boolean;
   json?: boolean;
 }
@@ -29,21 +31,22 @@ export function registerDemo(program: Command): void {
   subcommand(program, 'demo')
     .description('watch it work: redis-servers, 5 workers electing a leader and sharing a fenced job; the leader killed, a worker paused')
     .addOption(
-      new Option('--redis <urls>', 'use these servers (test ones: the demo writes keys) instead of starting 3 local ones').argParser(
-        parseEndpoints,
-      ),
+      new Option('--redis <urls>', 'use these endpoints (test ones: the demo writes keys) instead of starting 3 local servers')
+        .env('TENURE_REDIS')
+        .argParser(accumulateTargets),
     )
+    .option('--prefix <prefix>', 'key prefix: the demo writes under <prefix>demo:<random>: and removes its keys after', 'tenure:')
     .option('--quick', 'a shorter run (about 10 s instead of 20 s)')
     .option('--json', 'no timeline: print a JSON summary for scripts')
     .addHelpText(
       'after',
-      '\nExit status: 0 no overlap found; 1 an overlap found, or the script could not play out; 69 no redis-server; 130 Ctrl-C.\n',
+      '\nExit status: 0 no overlap found; 1 an overlap found, or the script could not play out; 64 bad usage; 69 no redis-server (or --redis / TENURE_REDIS unreachable); 130 Ctrl-C.\n',
     )
     .action(act('demo', demo));
 
   subcommand(program, 'demo-worker', { hidden: true })
     .requiredOption('--name <name>', 'worker name')
-    .requiredOption('--redis <urls>', 'servers', parseEndpoints)
+    .addOption(new Option('--redis <urls>', 'servers').env('TENURE_REDIS').argParser(parseTargets).makeOptionMandatory())
     .requiredOption('--prefix <prefix>', 'key prefix')
     .requiredOption('--ttl <duration>', 'job lock ttl', positiveDuration)
     .requiredOption('--election-ttl <duration>', 'election ttl', positiveDuration)
@@ -66,19 +69,20 @@ async function demo(o: DemoOptions): Promise<number> {
   let timeline: Timeline | undefined;
   try {
     servers = o.redis === undefined ? await startServers() : undefined;
-    const urls = servers?.urls ?? o.redis!;
-    if (servers === undefined) await reachable(urls);
+    const targets = servers ? parseTargets(servers.urls.join(',')) : o.redis!;
+    const urls = targets.map((t) => t.url);
+    if (servers === undefined) await reachable(targets);
     interrupt.signal.throwIfAborted();
     const live = !o.json && process.stdout.isTTY;
     const out = o.json ? { write: () => true } : process.stdout;
     const where = servers
       ? `3 local redis-servers (ports ${servers.servers.map((s) => s.port).join(', ')})`
-      : `${urls.length} redis-servers`;
+      : `${urls.length} Redis endpoints`;
     const header = `Tenure demo: ${where}, ${plan.workers} workers; election "demo" (ttl ${plan.electionTtl} ms), fenced job lock (ttl ${plan.ttl} ms)`;
     const names = Array.from({ length: plan.workers }, (_, i) => `worker-${i + 1}`);
     timeline = new Timeline(names, { out, live, color: live && process.env['NO_COLOR'] === undefined, slice: o.quick ? 200 : 300, header });
     const { leader } = follow(fleet, timeline, live);
-    const prefix = `tenure-demo:${randomBytes(4).toString('hex')}:`;
+    const prefix = `${o.prefix}demo:${randomBytes(4).toString('hex')}:`;
     for (const name of names) fleet.spawn(name, { redis: urls, prefix, ttl: plan.ttl, electionTtl: plan.electionTtl, work: plan.work });
     const started = Date.now();
     timeline.start();
@@ -97,8 +101,8 @@ async function demo(o: DemoOptions): Promise<number> {
     timeline.stop();
     timeline = undefined;
     if (servers) await servers.stop();
-    else await forget(urls, prefix);
-    const summary = summarize(record, story, { servers: urls, plan, started, stopping, problem });
+    else await forget(targets, prefix);
+    const summary = summarize(record, story, { servers: targets.map((t) => t.label), plan, started, stopping, problem });
     const cleaned = `\nStopped the ${plan.workers} workers${servers ? ' and the 3 redis-servers, and removed their temporary directories' : ''}.\n`;
     process.stdout.write(o.json ? json(summary) : render(summary, plan) + cleaned);
     return summary.overlaps === 0 && problem === null ? EXIT.ok : 1;
@@ -127,8 +131,8 @@ async function startServers(): Promise<RedisSet> {
 }
 
 /** With --redis, every server must answer: the demo needs them all to show anything. */
-async function reachable(urls: readonly string[]): Promise<void> {
-  const servers = await connectAll(urls, urls.map(redact));
+async function reachable(targets: readonly Target[]): Promise<void> {
+  const servers = await connectAll(targets);
   closeAll(servers);
   const down = servers.filter((s) => s.client === null);
   if (down.length > 0)
@@ -136,18 +140,16 @@ async function reachable(urls: readonly string[]): Promise<void> {
 }
 
 /** With --redis: deletes every key the demo wrote (they all start with its random prefix). */
-async function forget(urls: readonly string[], prefix: string): Promise<void> {
-  const servers = await connectAll(urls, urls.map(redact));
+async function forget(targets: readonly Target[], prefix: string): Promise<void> {
+  const servers = await connectAll(targets);
   try {
     await Promise.all(
       servers.map(async ({ client }) => {
         if (client === null) return;
-        let cursor = '0';
-        do {
-          const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-          cursor = next;
-          if (keys.length > 0) await client.del(...keys);
-        } while (cursor !== '0');
+        for await (const keys of scanKeys(client, `${prefix}*`)) {
+          // One key at a time on a Cluster: the keys of several locks are in several slots.
+          for (const key of keys) await client.del(key);
+        }
       }),
     );
   } catch (error) {

@@ -52,9 +52,11 @@ export class Fleet {
 
   spawn(name: string, spec: WorkerSpec): void {
     const self = fileURLToPath(import.meta.url); // dist/cli.js: the CLI bundle
-    const args = [self, 'demo-worker', '--name', name, '--redis', spec.redis.join(','), '--prefix', spec.prefix];
-    args.push('--ttl', String(spec.ttl), '--election-ttl', String(spec.electionTtl), '--work', String(spec.work));
-    const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const args = [self, 'demo-worker', '--name', name, '--prefix', spec.prefix];
+    args.push('--ttl', `${spec.ttl}ms`, '--election-ttl', `${spec.electionTtl}ms`, '--work', `${spec.work}ms`);
+    // The endpoints go in the environment, not the arguments: `ps` must not show a password.
+    const env = { ...process.env, TENURE_REDIS: spec.redis.join(',') };
+    const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'], env });
     const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
     child.on('error', () => undefined);
     child.stdin?.on('error', () => undefined);

@@ -3,12 +3,13 @@
  * "demo" and, in a loop, takes the fenced job lock, works, writes its result to a fenced
  * store with the lock's token, and lets go. It reports each step as a JSON line on stdout.
  */
-import { Redis } from 'ioredis';
 import { Redlock, fencedSet } from '../../index.js';
+import type { Target } from '../endpoints.js';
+import { plainClient, type Client } from '../redis.js';
 import { encode, type WorkerEvent } from './events.js';
 
 export interface WorkerOptions {
-  redis: string[];
+  redis: Target[];
   prefix: string;
   name: string;
   /** The job lock's ttl, ms. */
@@ -43,9 +44,13 @@ export async function worker(o: WorkerOptions): Promise<number> {
   // The demo holds our stdin open: when it goes away, so do we.
   process.stdin.on('end', () => stop.abort()).resume();
   // Short command timeouts: the election's ttl must exceed three of them.
-  const redlock = new Redlock(o.redis, { keyPrefix: o.prefix, owner: o.name, commandTimeout: Math.floor(o.electionTtl / 5) });
-  const store = new Redis(o.redis[0]!, { maxRetriesPerRequest: 1 }); // the storage the job protects
+  const redlock = new Redlock(
+    o.redis.map((t) => t.input),
+    { keyPrefix: o.prefix, owner: o.name, commandTimeout: Math.floor(o.electionTtl / 5) },
+  );
+  const store = plainClient(o.redis[0]!); // the storage the job protects
   store.on('error', () => undefined);
+  await store.connect().catch((error: unknown) => emit({ t: 'trouble', message: `store: ${String(error)}` }));
   const election = redlock.election('demo', { ttl: o.electionTtl, id: o.name });
   election.on('elected', (e) => emit({ t: 'elected', term: String(e.term) }));
   election.on('demoted', (e) => emit({ t: 'demoted', at: e.at, term: String(e.term), reason: e.reason }));
@@ -60,7 +65,7 @@ export async function worker(o: WorkerOptions): Promise<number> {
 }
 
 /** One turn at the job: take the lock, work, write with the token, let go. */
-async function turn(redlock: Redlock, store: Redis, o: WorkerOptions, signal: AbortSignal): Promise<void> {
+async function turn(redlock: Redlock, store: Client, o: WorkerOptions, signal: AbortSignal): Promise<void> {
   let lock;
   try {
     lock = await redlock.acquire('job', { ttl: o.ttl, wait: 2 * o.ttl, fence: true, signal });
