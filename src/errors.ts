@@ -70,11 +70,37 @@ export class ConnectionError extends TenureError {
   }
 }
 
+/**
+ * Redis answered a command with an error (WRONGTYPE, OOM, NOPERM, a script error). Carries
+ * the server's message and the server — never the command's arguments (the script's source,
+ * the lock value that proves ownership), which the client library's error would carry.
+ */
+export class ServerError extends TenureError {
+  override name = 'ServerError';
+  /** The server's label. */
+  readonly instance: string;
+  constructor(instance: string, message: string) {
+    super(message, 'ERR_TENURE_SERVER');
+    this.instance = instance;
+  }
+}
+
 /** A script answered something Tenure does not understand: never taken as a success. */
 export class UnexpectedReplyError extends TenureError {
   override name = 'UnexpectedReplyError';
   constructor(script: string, reply: unknown) {
     super(`unexpected reply from the ${script} script: ${describe(reply)}`, 'ERR_TENURE_UNEXPECTED_REPLY');
+  }
+}
+
+/**
+ * The Redlock was closed: nothing more is taken through it. Waits in progress when `close()`
+ * was called reject with this at once; an attempt in flight hands out no lock.
+ */
+export class ClosedError extends TenureError {
+  override name = 'ClosedError';
+  constructor() {
+    super('this Redlock was closed: create a new one to take more locks', 'ERR_TENURE_CLOSED');
   }
 }
 
@@ -190,7 +216,10 @@ function summarize(outcomes: readonly InstanceOutcome[]): string {
 
 function describe(reply: unknown): string {
   try {
-    const s = JSON.stringify(reply, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+    // Long strings (a lock value is the proof of ownership) are shown by their length only.
+    const s = JSON.stringify(reply, (_k, v: unknown) =>
+      typeof v === 'bigint' ? v.toString() : typeof v === 'string' && v.length > 16 ? `<${v.length} characters>` : v,
+    );
     return s === undefined ? String(reply) : s.slice(0, 200);
   } catch {
     return String(reply);

@@ -20,6 +20,8 @@ export {
   ConnectionError,
   UnexpectedReplyError,
   DuplicateServerError,
+  ClosedError,
+  ServerError,
   type InstanceOutcome,
   type InstanceStatus,
 } from './errors.js';

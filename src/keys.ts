@@ -74,6 +74,37 @@ export function windowKey(prefix: string, name: string): string {
 }
 
 /**
+ * Resource names Tenure's own primitives use under `${prefix}{…}`. A lock may not be taken on
+ * one of them directly (it would share keys with an election, a job, a semaphore's slot, a
+ * sequence or a counter); `inspect` may read them.
+ */
+export const RESERVED_PREFIXES = Object.freeze(['election:', 'schedule:', 'once:', 'semaphore:', 'sequence:', 'window:']);
+
+/**
+ * Why `resource` cannot name a lock's keys, or undefined when it can: a reserved name, or
+ * one that starts with `}` — the hash tag `{}` would be empty, and Redis Cluster would then
+ * hash each of the lock's keys (lock, fence counter, release channel) to its own slot.
+ */
+export function unfitResource(resource: string, reserved: boolean): string | undefined {
+  if (resource.startsWith('}')) return 'it may not start with "}" (the lock\'s keys would land in different Cluster slots)';
+  if (reserved) {
+    const taken = RESERVED_PREFIXES.find((p) => resource.startsWith(p));
+    if (taken !== undefined) return `names starting with ${JSON.stringify(taken)} are Tenure's own (use redlock.${taken.slice(0, -1)}…)`;
+  }
+  return undefined;
+}
+
+/**
+ * Why a key prefix would split a lock's keys across Cluster slots, or undefined: its first
+ * `{` directly followed by `}` is an empty hash tag (every key is then hashed whole).
+ */
+export function unfitPrefix(prefix: string): string | undefined {
+  const open = prefix.indexOf('{');
+  if (open >= 0 && prefix[open + 1] === '}') return 'its first "{" is directly followed by "}": an empty hash tag';
+  return undefined;
+}
+
+/**
  * Whether a name under `${prefix}{…}` is a lock's resource. Sequences (`sequence:…`) and
  * window counters (`window:…`) keep counters there, not locks: tools must leave them alone.
  */

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { unfitPrefix, unfitResource } from './keys.js';
 
 /** A monotonic clock in milliseconds. Injectable for deterministic tests. */
 export interface Clock {
@@ -265,6 +266,9 @@ export function resolveRedlockOptions(options: RedlockOptions | undefined): Reso
   const o = plainObject('options', options ?? {});
   rejectUnknown('options', o, REDLOCK_KEYS);
   const keyPrefix = o.keyPrefix === undefined ? DEFAULTS.keyPrefix : stringArg('options.keyPrefix', o.keyPrefix, true);
+  const unfit = unfitPrefix(keyPrefix);
+  if (unfit !== undefined)
+    throw new RangeError(`Expected \`options.keyPrefix\` to keep a lock's keys in one Cluster slot, got ${show(keyPrefix)}: ${unfit}`);
   const owner = o.owner === undefined ? `${hostname()}/${process.pid}` : stringArg('options.owner', o.owner, false);
   const driftFactor = o.driftFactor === undefined ? DEFAULTS.driftFactor : fraction('options.driftFactor', o.driftFactor);
   const clock = o.clock === undefined ? monotonic : clockArg(o.clock);
@@ -330,8 +334,11 @@ export function withinQuarantine(name: string, ttl: number, base: ResolvedOption
   return ttl;
 }
 
-/** Resources: one non-empty string, or a non-empty array of distinct ones. */
-export function resolveResources(resource: unknown): readonly string[] {
+/**
+ * Resources: one non-empty string, or a non-empty array of distinct ones. `reserved` refuses
+ * the names Tenure's own primitives use (taking a lock); reading (inspect) may name them.
+ */
+export function resolveResources(resource: unknown, reserved = true): readonly string[] {
   const list = Array.isArray(resource) ? (resource as unknown[]) : [resource];
   if (list.length === 0) throw new RangeError('Expected `resource` to name at least one resource, got an empty array');
   const seen = new Set<string>();
@@ -339,6 +346,8 @@ export function resolveResources(resource: unknown): readonly string[] {
     if (typeof r !== 'string') throw new TypeError(`Expected \`resource\` to be a string or an array of strings, got ${show(r)}`);
     if (r.length === 0) throw new RangeError('Expected `resource` to be a non-empty string, got an empty string');
     if (seen.has(r)) throw new RangeError(`Expected \`resource\` to list distinct resources, got ${JSON.stringify(r)} twice`);
+    const unfit = unfitResource(r, reserved);
+    if (unfit !== undefined) throw new RangeError(`Expected \`resource\` to be usable as a lock name, got ${show(r)}: ${unfit}`);
     seen.add(r);
   }
   return Object.freeze([...seen]);

@@ -16,7 +16,7 @@ import { fanOut } from './core/fanout.js';
 import { Monitor, type MonitorEvents } from './core/monitor.js';
 import { quorumOf } from './core/quorum.js';
 import { decodeMark } from './core/replies.js';
-import { QuorumError } from './errors.js';
+import { ClosedError, QuorumError } from './errors.js';
 import { markerKey } from './keys.js';
 import * as lua from './lua/scripts.generated.js';
 import { Wakeup } from './core/wakeup.js';
@@ -112,6 +112,7 @@ export class Redlock implements AsyncDisposable {
       live: new Set(),
       services: new Set(),
       assertOpen: () => this.#assertOpen(),
+      inflight: new Set(),
     };
   }
 
@@ -179,7 +180,7 @@ export class Redlock implements AsyncDisposable {
 
   /** Each instance's view of a lock: holder, remaining ttl, fencing token. Changes nothing. */
   async inspect(resource: string): Promise<LockInfo> {
-    const [r] = resolveResources(resource);
+    const [r] = resolveResources(resource, false);
     if (Array.isArray(resource)) throw new TypeError('Expected `resource` to be a string: inspect reads one lock');
     this.#assertOpen();
     return inspect(this.#ctx, r!);
@@ -297,7 +298,12 @@ export class Redlock implements AsyncDisposable {
   }
 
   async #close(): Promise<void> {
-    // Elections resign and schedules stop first (a run in progress finishes under its lock);
+    // From here nothing is handed out: waits reject at once (ClosedError), and an attempt in
+    // flight releases what it won — it is let finish (each is bounded by commandTimeout)
+    // before anything else, so that no lock is left behind for its ttl.
+    this.#ctx.wakeup.interrupt(new ClosedError());
+    await Promise.allSettled([...this.#ctx.inflight]);
+    // Elections resign and schedules stop (a run in progress is told through its signal);
     // then the locks still held are released.
     await Promise.allSettled([...this.#ctx.services].map((service) => service.stop()));
     await Promise.allSettled([...this.#ctx.live].map((lock) => lock.revoke('the Redlock was closed')));
@@ -310,6 +316,6 @@ export class Redlock implements AsyncDisposable {
   }
 
   #assertOpen(): void {
-    if (this.#closed) throw new TypeError('This Redlock was closed: create a new one to take more locks');
+    if (this.#closed) throw new ClosedError();
   }
 }

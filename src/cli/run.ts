@@ -121,5 +121,11 @@ async function supervise(lock: Lock, resource: string, command: string[], o: Run
     const why = exit.error.code === 'ENOENT' ? 'command not found' : exit.error.message;
     say('run', `cannot run ${JSON.stringify(command[0])}: ${why}`);
   }
+  if (!lost && lock.lostError) {
+    // Taken between renewals (a forced release, a failover, a server restarted empty): the
+    // command's last moments ran beside the next holder.
+    say('run', `${lock.lostError.message}; the command had finished (status ${statusOf(exit)}), but not under the lock`);
+    return EXIT.lost;
+  }
   return lost ? EXIT.lost : statusOf(exit);
 }

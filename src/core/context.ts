@@ -17,8 +17,10 @@ export interface Context {
   readonly live: Set<{ revoke(why: string): Promise<boolean> }>;
   /** Elections and schedules running now, stopped by close() before any lock is released. */
   readonly services: Set<{ stop(): Promise<void> }>;
-  /** Throws when the Redlock was closed. */
+  /** Throws ClosedError when the Redlock was closed (or is closing). */
   assertOpen(): void;
+  /** Acquisitions in flight: close() lets them finish (and release what they won) first. */
+  readonly inflight: Set<Promise<unknown>>;
 }
 
 /** Validity left after an operation that started at `start`: ttl − elapsed − drift. */

@@ -119,10 +119,14 @@ function validate(e: unknown, name: string): ValidSpec {
 
 function fromUrl(url: string, name: string, label: string | undefined, extra: RedisOptions | undefined): ValidSpec {
   const parsed = parseUrl(url, name);
-  return { label: label ?? parsed.label, make: (base) => new Redis(url, { ...base, ...extra }) };
+  // The scheme is read here, case-insensitively, and TLS set explicitly: `REDISS://` must never
+  // fall back to plaintext. The server name (SNI, and the name the certificate is checked
+  // against) is the URL's host unless the caller's TLS options say otherwise.
+  const tls = parsed.tls ? { tls: { servername: parsed.node.host, ...extra?.tls } } : {};
+  return { label: label ?? parsed.label, make: (base) => new Redis(parsed.href, { ...base, ...extra, ...tls }) };
 }
 
-function parseUrl(url: string, name: string): { label: string; node: { host: string; port: number } } {
+function parseUrl(url: string, name: string): { label: string; href: string; tls: boolean; node: { host: string; port: number } } {
   let u: URL;
   try {
     u = new URL(url);
@@ -137,7 +141,8 @@ function parseUrl(url: string, name: string): { label: string; node: { host: str
   if (db !== '' && !/^\d{1,5}$/.test(db))
     throw new TypeError(`Expected \`${name}\` to end in a database number, got ${JSON.stringify('/' + db)}`);
   const port = u.port === '' ? 6379 : Number(u.port);
-  return { label: redact(u), node: { host: u.hostname.replace(/^\[|\]$/g, ''), port } };
+  // (WHATWG URL parsing lowercases the scheme: `REDISS://` is `rediss:` from here on.)
+  return { label: redact(u), href: u.href, tls: u.protocol === 'rediss:', node: { host: u.hostname.replace(/^\[|\]$/g, ''), port } };
 }
 
 /** The URL without its password (never shown in errors or `inspect`). */

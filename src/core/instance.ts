@@ -2,12 +2,16 @@
  * One voting instance: a client, its label, whether Tenure owns it, and what Tenure knows
  * of the server behind it (core/monitor.ts).
  *
- * Stalls: a command that times out does not reset the connection — its late answer still
- * comes on it, in order, and is dealt with (a late yes of a failed attempt is undone). Only
- * a connection that has answered nothing for a while, across several timeouts, is reset,
- * once. What a reset (or any failure) leaves undone — the compare-and-delete of a failed
- * attempt, a release — is swept: kept per server and sent again when the connection is back,
- * until it is answered or the lock's ttl has passed with the server reachable.
+ * Stalls: a command that times out does not reset the connection — a stalled server's late
+ * answers still come on it, in order, and are dealt with (a late yes of a failed attempt is
+ * undone). But a connection whose bytes were lost (a proxy that drops them) would pair every
+ * later reply with the wrong command, so a timeout makes an owned connection suspect: no new
+ * command goes on it until a probe (ECHO of a nonce) comes back as sent. A stalled server
+ * answers it once it wakes, and the connection is trusted again; no answer within the grace
+ * (2 × commandTimeout, at least 1 s), or a wrong one, resets the connection, once.
+ * What a reset (or any failure) leaves undone — the compare-and-delete of a failed attempt, a
+ * release — is swept: kept per server and sent again when the connection is back, until it is
+ * answered or the lock's ttl has passed with the server reachable.
  */
 import { debuglog } from 'node:util';
 import type { Redis } from 'ioredis';
@@ -30,8 +34,6 @@ export interface InstanceOptions {
   readonly health: Health;
 }
 
-/** Timeouts in a row, with no answer between, before a connection is reset. */
-const RESET_AFTER_TIMEOUTS = 3;
 /** Most sweeps kept per server (the oldest go first). */
 const MAX_SWEEPS = 10_000;
 
@@ -64,10 +66,14 @@ export class Instance {
   readonly publish: 'SPUBLISH' | 'PUBLISH';
   readonly #options: InstanceOptions;
   #everReady = false;
+  /** The connection's last error (refused, TLS, WRONGPASS...), until it is ready again. */
+  #lastError: Error | undefined;
   #ready: Promise<void> | undefined;
   /** When INFO was last asked for (0: ask before the next command). */
   #infoAt = 0;
-  #timeouts = 0;
+  /** Set while a timed-out connection waits for its probe: nothing new is sent on it. */
+  #probing = false;
+  #probes = 0;
   #resetAt = -Infinity;
   readonly #sweeps = new Set<Sweep>();
 
@@ -82,12 +88,16 @@ export class Instance {
     if (owned) {
       const emitter = client as unknown as Redis;
       // An owned client must never crash the process with an unhandled 'error' event.
-      emitter.on('error', (error: Error) => debug('%s: %s', label, error.message));
+      emitter.on('error', (error: Error) => {
+        this.#lastError = error;
+        debug('%s: %s', label, error.message);
+      });
       emitter.on('ready', () => {
         if (this.#everReady) forgetScripts(client); // a restarted server has no scripts
         this.#everReady = true;
+        this.#lastError = undefined;
         this.#infoAt = 0; // who is it now? (a restart has a new run_id)
-        this.#timeouts = 0;
+        this.#probing = false;
         this.#resume();
       });
     }
@@ -99,6 +109,7 @@ export class Instance {
    */
   eval(script: LuaScript, keysAndArgs: (string | number)[], numKeys: number): Promise<unknown> {
     const status = this.client.status;
+    if (this.#probing) return Promise.reject(new ConnectionError(this.label, 'stalled: no answer since a command timed out'));
     if (status === 'ready' || !this.owned) {
       this.#look();
       return runScript(this.client, script, keysAndArgs, numKeys);
@@ -106,7 +117,8 @@ export class Instance {
     if (!this.#everReady && (status === 'connecting' || status === 'connect' || status === 'wait')) {
       return this.#firstReady().then(() => this.eval(script, keysAndArgs, numKeys));
     }
-    return Promise.reject(new ConnectionError(this.label, status));
+    const cause = this.#lastError;
+    return Promise.reject(new ConnectionError(this.label, cause ? `${status}: ${cause.message}` : status, { cause }));
   }
 
   /**
@@ -140,33 +152,51 @@ export class Instance {
         else resolve();
       };
       const onReady = (): void => done();
-      const onClose = (): void => done(new ConnectionError(this.label, 'connection failed'));
+      // The cause (a refused connection, a failed TLS handshake, WRONGPASS) is in the message.
+      const onClose = (): void =>
+        done(
+          new ConnectionError(this.label, `connection failed${this.#lastError ? `: ${this.#lastError.message}` : ''}`, {
+            cause: this.#lastError,
+          }),
+        );
       emitter.on('ready', onReady);
       emitter.on('close', onClose);
     });
     return this.#ready;
   }
 
-  /** An answer came (a reply or a Redis error): the connection works. */
-  answered(): void {
-    this.#timeouts = 0;
-  }
-
   /**
-   * A command here got no answer in time. Its answer may still come, in order, on this
-   * connection: it is left open. Only after several timeouts in a row with no answer between
-   * (and at least two command timeouts of silence) is an owned connection reset, once: its
-   * queue may hold commands that will never be answered. A borrowed client is the user's.
+   * A command here got no answer in time. An owned connection becomes suspect (see the
+   * module doc): a probe goes out behind everything in flight; until it comes back as sent,
+   * nothing new goes on this connection. A borrowed client is the user's to manage.
    */
   timedOut(): void {
-    this.#timeouts++;
-    if (!this.owned || this.client.status !== 'ready' || this.#timeouts < RESET_AFTER_TIMEOUTS) return;
-    const now = this.#options.clock.now();
-    if (now - this.#resetAt < 2 * this.#options.commandTimeout) return;
-    debug('%s: %d commands timed out in a row; reconnecting', this.label, this.#timeouts);
-    this.#resetAt = now;
-    this.#timeouts = 0;
-    (this.client as unknown as Redis).disconnect(true);
+    if (!this.owned || this.cluster || this.#probing || this.client.status !== 'ready') return;
+    this.#probing = true;
+    const client = this.client as unknown as Redis;
+    const nonce = `tenure-probe-${process.pid}-${++this.#probes}`;
+    const grace = Math.max(2 * this.#options.commandTimeout, 1_000);
+    let settled = false;
+    const settle = (trusted: boolean): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (!this.#probing) return; // reconnected meanwhile
+      this.#probing = false;
+      if (trusted) {
+        this.#resume();
+        return;
+      }
+      debug('%s: no answer to a probe within %d ms; reconnecting', this.label, grace);
+      this.#resetAt = this.#options.clock.now();
+      client.disconnect(true);
+    };
+    const timer = setTimeout(() => settle(false), grace);
+    timer.unref();
+    client.echo(nonce).then(
+      (reply) => settle(reply === nonce),
+      () => settle(false),
+    );
   }
 
   /**
@@ -206,12 +236,11 @@ export class Instance {
       this.#sweeps.delete(entry);
       return;
     }
-    if (this.owned && this.client.status !== 'ready') return; // sent again on 'ready'
+    if (this.owned && (this.client.status !== 'ready' || this.#probing)) return; // sent again on 'ready' (or once trusted)
     entry.sending = true;
     runScript(this.client, lua.release, entry.keysAndArgs, entry.numKeys).then(
       () => {
         entry.sending = false;
-        this.answered();
         // Right after a reset, a command of the old connection may still run after this one
         // (the server reads both sockets when it wakes): once more, a little later.
         if (!entry.confirmed && this.#options.clock.now() - this.#resetAt < 2_000) {

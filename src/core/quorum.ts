@@ -11,7 +11,7 @@
  * standing (core/monitor.ts): a suspect server's yes is recorded as `suspect`, a duplicate
  * endpoint's as an error. Every lock script's server TIME goes to the server's clock watch.
  */
-import { CommandTimeoutError, ConnectionError, type InstanceOutcome, type InstanceStatus } from '../errors.js';
+import { CommandTimeoutError, ConnectionError, ServerError, type InstanceOutcome, type InstanceStatus } from '../errors.js';
 import type { Clock } from '../options.js';
 import type { Instance } from './endpoint.js';
 
@@ -117,7 +117,6 @@ class Poll<T> {
     const spec = this.#spec;
     const instance = spec.instances[i]!;
     const now = spec.clock.now();
-    if (decoded !== undefined || isReplyError(error)) instance.answered();
     if (decoded?.time !== undefined) instance.health.time(this.#start, now, decoded.time);
     const state = this.#state[i];
     if (state !== WAITING) {
@@ -185,7 +184,7 @@ class Poll<T> {
 
 /** A reply error from Redis itself (WRONGTYPE, OOM, a script error): the server answered. */
 export function isReplyError(error: Error | undefined): boolean {
-  return error !== undefined && error.name === 'ReplyError';
+  return error instanceof ServerError || error?.name === 'ReplyError';
 }
 
 export function poll<T>(spec: PollSpec<T>): Promise<Ballot<T>> {
@@ -199,6 +198,8 @@ function normalize(instance: Instance, error: unknown, timeout: number): Error {
   if (error.name === 'MaxRetriesPerRequestError' || /Stream isn't writeable|Connection is closed|enableOfflineQueue/.test(error.message)) {
     return new ConnectionError(instance.label, instance.client.status, { cause: error });
   }
+  // A Redis reply error: its message only (ioredis's carries the command's arguments).
+  if (error.name === 'ReplyError') return new ServerError(instance.label, error.message);
   return error;
 }
 

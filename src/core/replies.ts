@@ -98,9 +98,10 @@ export function decodeInspect(reply: unknown): Decoded<Seen> {
 
 const MARKED: Decoded<never> = Object.freeze({ status: 'marked' });
 
-/** mark.lua: 1. */
+/** mark.lua: 1 | 0 (the lock does not hold the run's value here). mark-fresh.lua: 1. */
 export function decodeMark(reply: unknown): Decoded<never> {
   if (reply === Code.Yes) return MARKED;
+  if (reply === Code.No) return NOT_HELD;
   throw new UnexpectedReplyError('mark', reply);
 }
 

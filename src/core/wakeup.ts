@@ -18,6 +18,7 @@ const debug = debuglog('tenure');
 interface Waiter {
   readonly channels: readonly string[];
   wake(): void;
+  interrupt(reason: Error): void;
 }
 
 export class Wakeup {
@@ -32,6 +33,9 @@ export class Wakeup {
   /** Listeners that want every message of a channel (an election's leader announcements). */
   readonly #listeners = new Map<string, Set<(payload: string) => void>>();
   #closed = false;
+  #interrupted: Error | undefined;
+  /** Every wait in progress, with or without channels. */
+  readonly #all = new Set<Waiter>();
 
   constructor(instances: readonly Instance[], timeout: number) {
     this.#instances = instances;
@@ -124,23 +128,32 @@ export class Wakeup {
   wait(channels: readonly string[], ms: number, signal: AbortSignal | undefined, since?: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason as Error);
+      if (this.#interrupted) return reject(this.#interrupted);
       if (since !== undefined && this.generation(channels) !== since) return resolve();
-      const waiter: Waiter = { channels, wake: () => finish(resolve) };
+      const waiter: Waiter = { channels, wake: () => finish(resolve), interrupt: (reason) => finish(() => reject(reason)) };
       const onAbort = (): void => finish(() => reject(signal!.reason as Error));
       const timer = setTimeout(() => finish(resolve), Math.max(0, Math.ceil(ms)));
       const finish = (settle: () => void): void => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         for (const c of channels) this.#waiters.get(c)?.delete(waiter);
+        this.#all.delete(waiter);
         settle();
       };
       signal?.addEventListener('abort', onAbort, { once: true });
+      this.#all.add(waiter);
       for (const c of channels) {
         let set = this.#waiters.get(c);
         if (set === undefined) this.#waiters.set(c, (set = new Set()));
         set.add(waiter);
       }
     });
+  }
+
+  /** Rejects every wait in progress, and every later one, with `reason` (the Redlock is closing). */
+  interrupt(reason: Error): void {
+    this.#interrupted = reason;
+    for (const w of [...this.#all]) w.interrupt(reason);
   }
 
   /** Closes every subscriber connection (they are always Tenure's own). */

@@ -21,8 +21,8 @@ import { debuglog } from 'node:util';
 import type { Context } from '../core/context.js';
 import { safeEmit } from '../core/events.js';
 import { sleep } from '../core/sleep.js';
-import { LockLostError, LockTimeoutError } from '../errors.js';
-import { electionResource, leaderChannel } from '../keys.js';
+import { ClosedError, LockLostError, LockTimeoutError } from '../errors.js';
+import { electionResource, leaderChannel, releaseChannel } from '../keys.js';
 import { acquire } from '../lock/acquire.js';
 import { inspect } from '../lock/inspect.js';
 import type { Lock } from '../lock/lock.js';
@@ -153,17 +153,48 @@ export class Election extends EventEmitter<ElectionEvents> {
     return info.held ? info.owner : null;
   }
 
-  /** Leader changes as they are observed, starting with the current leader. Ends when `signal` aborts. */
+  /**
+   * Leader changes as they are observed, starting with the current leader. Ends when `signal`
+   * aborts. Works without campaigning too: it then follows the announcements of new leaders,
+   * the election lock's release messages, and looks every retryDelay (a leader that crashed
+   * announces nothing).
+   */
   async *observe(signal?: AbortSignal): AsyncGenerator<string | null, void, undefined> {
     const changes = on(this, 'leader', { signal });
+    const stopWatching = this.#campaign === undefined ? await this.#watch() : undefined;
     try {
       yield this.#leader ?? (await this.leader());
       for await (const [id] of changes) yield id as string | null;
     } catch (error) {
       if (!signal?.aborted) throw error;
     } finally {
+      stopWatching?.();
       await changes.return?.(); // a consumer that stops early must not leave the listener queueing
     }
+  }
+
+  /** Follows the leader without campaigning (for observe()); returns the function that stops it. */
+  async #watch(): Promise<() => void> {
+    const prefix = this.#ctx.options.keyPrefix;
+    const refresh = (): void => {
+      if (this.#campaign !== undefined) return; // the campaign follows it itself
+      this.leader().then(
+        (id) => this.#observe(id),
+        (error: unknown) => debug('election %s: observe: %s', this.name, String(error)),
+      );
+    };
+    const unlisten = await this.#ctx.wakeup.listen(leaderChannel(prefix, this.name), (payload) => {
+      const dot = payload.indexOf('.');
+      if (this.#campaign === undefined && dot > 0) this.#observe(payload.slice(dot + 1));
+    });
+    const unlistenRelease = await this.#ctx.wakeup.listen(releaseChannel(prefix, this.#resource), refresh);
+    const timer = setInterval(refresh, this.#o.retryDelay);
+    timer.unref();
+    return () => {
+      clearInterval(timer);
+      unlisten();
+      unlistenRelease();
+    };
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -212,6 +243,11 @@ export class Election extends EventEmitter<ElectionEvents> {
       return (await acquire(this.#ctx, [this.#resource], options, false, o.id))!;
     } catch (error) {
       if (signal.aborted) return undefined;
+      if (error instanceof ClosedError) {
+        // The Redlock is closing: it stops this campaign next; wait for that, without spinning.
+        await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+        return undefined;
+      }
       if (error instanceof LockTimeoutError && error.cause === undefined) return undefined; // another leads: wait on
       safeEmit(this, 'campaignError', error as Error);
       await sleep(o.retryDelay, signal).catch(() => undefined);

@@ -6,7 +6,8 @@
 import type { Context } from '../core/context.js';
 import { fanOut, requireQuorum } from '../core/fanout.js';
 import { decodeMark, decodeReadMark } from '../core/replies.js';
-import { markKey } from '../keys.js';
+import { LockLostError, list } from '../errors.js';
+import { lockKey, markKey } from '../keys.js';
 import * as lua from '../lua/scripts.generated.js';
 
 /** The highest mark a quorum reports (0 when none). One round trip. */
@@ -20,16 +21,23 @@ export async function readMark(ctx: Context, resource: string): Promise<number> 
   return mark;
 }
 
-/** Raises the mark to `mark` on a quorum (expiring after `px` ms; 0: never). One round trip. */
-export async function writeMark(ctx: Context, resource: string, mark: number, px: number): Promise<void> {
+/**
+ * Raises the mark to `mark` on a quorum (expiring after `px` ms; 0: never), only where the
+ * run's lock still holds `value`. One round trip. Throws LockLostError when a quorum says the
+ * lock is gone (the run was not alone to the end: not recorded), QuorumError on errors.
+ */
+export async function writeMark(ctx: Context, resource: string, mark: number, px: number, value: string): Promise<void> {
   const key = markKey(ctx.options.keyPrefix, resource);
   const ballot = await fanOut(ctx, {
     script: lua.mark,
-    args: [key, mark, px],
-    numKeys: 1,
+    args: [key, lockKey(ctx.options.keyPrefix, resource), mark, px, value],
+    numKeys: 2,
     yes: 'marked',
     decode: decodeMark,
     grants: true,
   });
+  if (ballot.no > ctx.instances.length - ctx.quorum) {
+    throw new LockLostError(`lost the lock on ${list([resource])} before its run could be recorded as done`, [resource], ballot.outcomes);
+  }
   requireQuorum(ctx, ballot, `record that ${resource} is done`, [resource]);
 }

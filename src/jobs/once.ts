@@ -6,7 +6,8 @@
  *
  * What it guarantees: after `once` resolved `{ ran: true }` anywhere, every later call
  * resolves `{ ran: false }`, and no two runs overlap while each holder keeps its lock
- * (auto-extended). A holder that crashes mid-run leaves the task undone; the next caller
+ * (auto-extended). A run whose lock was lost before the end (even between renewals) is not
+ * recorded and rejects with LockLostError: the next caller runs it again. A holder that crashes mid-run leaves the task undone; the next caller
  * takes over once its lease runs out. What it does not: make `fn` itself atomic — a run
  * that crashed halfway is run again from the start, so write `fn` to be re-runnable.
  */
@@ -14,6 +15,7 @@ import { debuglog } from 'node:util';
 import type { Context } from '../core/context.js';
 import { onceResource } from '../keys.js';
 import { acquire } from '../lock/acquire.js';
+import { withRoutineError } from '../lock/using.js';
 import { readMark, writeMark } from './marker.js';
 
 const debug = debuglog('tenure');
@@ -49,13 +51,22 @@ export async function once<T>(
     },
     false,
   ))!;
+  let outcome: { value: T } | { error: unknown };
   try {
     if ((await readMark(ctx, resource)) >= 1) return { ran: false }; // another caller ran it while we waited
-    const value = await fn(lock.signal);
-    await writeMark(ctx, resource, 1, 0);
-    if (lock.lostError) throw lock.lostError; // it ran, and is recorded; but not alone
-    return { ran: true, value };
+    try {
+      outcome = { value: await fn(lock.signal) };
+    } catch (error) {
+      outcome = { error };
+    }
+    // Recorded only where the lock still holds this run's value: a run that was not alone to
+    // the end is not recorded (the next caller runs it again) and rejects with LockLostError.
+    if ('value' in outcome && !lock.lostError) await writeMark(ctx, resource, 1, 0, lock.value);
   } finally {
     await lock.release().catch((error: unknown) => debug('once %s: release: %s', name, String(error)));
   }
+  const lost = lock.lostError;
+  if ('error' in outcome) throw lost ? withRoutineError(lost, outcome.error) : outcome.error;
+  if (lost) throw lost;
+  return { ran: true, value: outcome.value };
 }

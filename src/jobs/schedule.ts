@@ -16,15 +16,17 @@
  * What it does not: exactly-once — a run that crashes halfway is run again by another
  * process within the same period. It assumes the processes' wall clocks agree to well
  * within `every`. A run that outlasts its lock (the lease could not be renewed) is told
- * through its AbortSignal.
+ * through its AbortSignal, which also aborts when the schedule stops (or the Redlock closes):
+ * `stop()` waits for the run, so `fn` should end when told.
  */
 import { EventEmitter } from 'node:events';
 import type { Context } from '../core/context.js';
 import { safeEmit } from '../core/events.js';
 import { sleep } from '../core/sleep.js';
-import { LockTimeoutError } from '../errors.js';
+import { ClosedError, LockLostError, LockTimeoutError } from '../errors.js';
 import { scheduleResource } from '../keys.js';
 import { acquire } from '../lock/acquire.js';
+import { withRoutineError } from '../lock/using.js';
 import { readMark, writeMark } from './marker.js';
 
 export interface ScheduledRun {
@@ -37,7 +39,11 @@ export interface ScheduledRun {
 export interface RunEvent extends ScheduledRun {
   /** How long `fn` took, ms. */
   readonly duration: number;
-  /** What `fn` threw, if it did (the period still counts as done). */
+  /**
+   * What `fn` threw, if it did (the period still counts as done); a LockLostError when the
+   * run's lock was lost before the end — then the period is not recorded (its `cause` is what
+   * `fn` threw, if it threw too).
+   */
   readonly error?: unknown;
 }
 
@@ -89,7 +95,7 @@ export class Schedule extends EventEmitter<ScheduleEvents> {
       if (period > last) {
         last = period;
         await this.#period(period, signal).catch((error: unknown) => {
-          if (!signal.aborted) safeEmit(this, 'scheduleError', error as Error);
+          if (!signal.aborted && !(error instanceof ClosedError)) safeEmit(this, 'scheduleError', error as Error);
         });
         continue; // a run (or a wait for one) may have ended in a later period: look again now
       }
@@ -127,11 +133,21 @@ export class Schedule extends EventEmitter<ScheduleEvents> {
       const run = { period, scheduledAt: new Date(period * this.every) };
       let failure: { error: unknown } | undefined;
       try {
-        await this.#fn(lock.signal, run);
+        // Told to stop when its lock is lost, and when the schedule stops (or the Redlock closes).
+        await this.#fn(AbortSignal.any([lock.signal, signal]), run);
       } catch (error) {
         failure = { error };
       }
-      await writeMark(this.#ctx, resource, period, 2 * this.every + this.#ttl);
+      // Recorded only where the lock still holds this run's value: a run that lost its lock
+      // before the end is not recorded (another process may run the period again).
+      if (!lock.lostError) {
+        await writeMark(this.#ctx, resource, period, 2 * this.every + this.#ttl, lock.value).catch((error: unknown) => {
+          if (!(error instanceof LockLostError)) throw error;
+        });
+      }
+      await lock.release().catch(() => undefined);
+      const lost = lock.lostError;
+      if (lost) failure = { error: failure ? withRoutineError(lost, failure.error) : lost };
       safeEmit(this, 'run', { ...run, duration: performance.now() - started, ...failure });
     } finally {
       await lock.release().catch(() => undefined);

@@ -8,6 +8,7 @@
  * released; contenders retry after a short random pause instead of a retry delay.
  */
 import { randomBytes } from 'node:crypto';
+import { debuglog } from 'node:util';
 import { type Context, drift } from '../core/context.js';
 import { isReplyError } from '../core/quorum.js';
 import { assertOneSlot } from '../core/slot.js';
@@ -17,6 +18,8 @@ import type { ResolvedAcquire } from '../options.js';
 import { Coverage } from './coverage.js';
 import { Lock } from './lock.js';
 import * as ops from './ops.js';
+
+const debug = debuglog('tenure');
 
 const POOL_SIZE = 16 * 256;
 let pool = Buffer.alloc(0);
@@ -41,14 +44,30 @@ export function ownerOf(value: string): string {
 
 /**
  * Attempts until `o.wait` runs out (one attempt when it is 0). When the last attempt finds
- * the lock held: null if `nullWhenHeld` (tryAcquire), else LockTimeoutError.
+ * the lock held: null if `nullWhenHeld` (tryAcquire), else LockTimeoutError. Tracked in
+ * `ctx.inflight`, so that close() lets it finish; a lock won once close() began is released
+ * at once and the call rejects with ClosedError.
  */
-export async function acquire(
+export function acquire(
   ctx: Context,
   resources: readonly string[],
   o: ResolvedAcquire,
   nullWhenHeld: boolean,
   owner: string = ctx.options.owner,
+): Promise<Lock | null> {
+  const p = attemptUntil(ctx, resources, o, nullWhenHeld, owner);
+  ctx.inflight.add(p);
+  const forget = (): void => void ctx.inflight.delete(p);
+  p.then(forget, forget);
+  return p;
+}
+
+async function attemptUntil(
+  ctx: Context,
+  resources: readonly string[],
+  o: ResolvedAcquire,
+  nullWhenHeld: boolean,
+  owner: string,
 ): Promise<Lock | null> {
   if (resources.length > 1) {
     // A lock's script runs on one node of a Cluster: its keys must share a hash slot.
@@ -74,7 +93,26 @@ export async function acquire(
       const a = await ops.attempt(ctx, resources, value, o.ttl, o.fence, coverage);
       if (a.ok) {
         const lock = await made(ctx, resources, value, owner, o, a, coverage);
-        if (lock) return lock;
+        if (lock) {
+          try {
+            ctx.assertOpen(); // closed meanwhile: hand nothing out
+          } catch (error) {
+            await lock.release().catch(() => undefined);
+            throw error;
+          }
+          if (debug.enabled) {
+            const ms = Math.round(clock.now() - started);
+            debug(
+              'acquired %s in %d ms (%d attempt%s), valid for %d ms',
+              list(resources),
+              ms,
+              attempts,
+              attempts === 1 ? '' : 's',
+              lock.remaining(),
+            );
+          }
+          return lock;
+        }
         // Publishing the token took the whole validity: it was released; go round again.
         if (nullWhenHeld || clock.now() - started >= o.wait) {
           throw new QuorumError(
@@ -105,11 +143,21 @@ export async function acquire(
         continue;
       }
       splits = a.ballot.yes > 0 ? splits + 1 : 0;
-      await ctx.wakeup.wait(channels ?? [], Math.min(pause(o, a, splits), left), o.signal, since);
+      const delay = Math.min(pause(o, a, splits), left);
+      if (debug.enabled) debug('waiting for %s: %s; next attempt within %d ms', list(resources), summary(a), Math.round(delay));
+      const before = channels === undefined ? 0 : ctx.wakeup.generation(channels);
+      await ctx.wakeup.wait(channels ?? [], delay, o.signal, since);
+      if (debug.enabled && channels !== undefined && ctx.wakeup.generation(channels) !== before)
+        debug('woken by a release of %s', list(resources));
     }
   } finally {
     if (channels !== undefined) ctx.wakeup.unsubscribe(channels);
   }
+}
+
+/** One line of what an attempt found, for NODE_DEBUG=tenure. */
+function summary(a: ops.Attempt): string {
+  return a.ballot.outcomes.map((o) => o.status + (o.status === 'held' && o.remaining !== undefined ? ` ${o.remaining} ms` : '')).join(', ');
 }
 
 /** The Lock, or null when no validity was left once the fencing token was published. */

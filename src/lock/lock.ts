@@ -43,7 +43,8 @@ export class Lock extends EventEmitter implements AsyncDisposable {
   /** The owner label (host/pid by default), shown by inspect and `tenure status`. */
   readonly owner: string;
   readonly #ctx: Context;
-  readonly #ttl: number;
+  /** The ttl asked for last (at acquisition, or by a manual extend): renewals keep it. */
+  #ttl: number;
   #validUntil: number;
   #expiresAt: number;
   #state: State = 'held';
@@ -53,6 +54,9 @@ export class Lock extends EventEmitter implements AsyncDisposable {
   #keeper: Keeper | undefined;
   #keeperRenews = false;
   #lostError: LockLostError | undefined;
+  #releasing: Promise<boolean> | undefined;
+  /** Set by the first release attempt: whether the lock was believed held then. */
+  #believedAtRelease: boolean | undefined;
   readonly #coverage: Coverage | undefined;
 
   /** @internal Locks are made by Redlock.acquire / tryAcquire / using. */
@@ -98,6 +102,8 @@ export class Lock extends EventEmitter implements AsyncDisposable {
 
   /** Aborted with a LockLostError when the lock is lost (expired, taken, or not extended). */
   get signal(): AbortSignal {
+    // Read after a blocked event loop, it tells the truth at once, as isHeld does.
+    if (this.#state === 'held' && !this.#lostError && this.remaining() <= 0) this.#lose('expired', []);
     if (this.#controller === undefined) {
       this.#controller = new AbortController();
       if (this.#lostError) this.#controller.abort(this.#lostError);
@@ -141,10 +147,9 @@ export class Lock extends EventEmitter implements AsyncDisposable {
     const t = withinQuarantine('ttl', duration('ttl', ttl, this.#ttl, 1), this.#ctx.options);
     this.#assertHeld('extend');
     const start = this.#ctx.options.clock.now();
-    const ballot = await ops.extend(this.#ctx, this.resources, this.value, t);
+    const ballot = await ops.extend(this.#ctx, this.resources, this.value, t, this.#coverage);
     this.#checkQuorum(ballot, 'extend');
-    // A server where another value sits now (our key was lost there, and a contender's vote
-    // took its place) is covered again once that value goes.
+    // (see ops.extend: the same for the servers that answered before the decision)
     ballot.outcomes.forEach((o, i) => {
       if (o.status === 'not-held') this.#coverage?.miss(i);
     });
@@ -154,25 +159,61 @@ export class Lock extends EventEmitter implements AsyncDisposable {
     }
     this.#validUntil = validUntil;
     this.#expiresAt = Date.now() + (validUntil - this.#ctx.options.clock.now());
+    if (debug.enabled) debug('extended %s: valid for %d ms', list(this.resources), this.remaining());
+    if (t !== this.#ttl) {
+      // Renewals keep the ttl asked for last, every third of it.
+      this.#ttl = t;
+      if (this.#keeperRenews && this.#keeper?.running) {
+        this.#keeper.stop();
+        this.#keep(Math.max(1, Math.floor(t / 3)));
+      }
+    }
     this.#keeper?.poke();
     this.emit('extended', this.remaining());
   }
 
   /**
    * Releases the lock on every instance. Resolves true if it was still held (a quorum
-   * deleted it), false if it had already expired, been lost or released (idempotent).
-   * Throws QuorumError when too many instances failed to answer to tell.
+   * deleted it), false if it had already expired, been lost or released (idempotent). When
+   * a quorum says it was gone although it was believed held — taken by another, or lost by a
+   * server between renewals — the lock is marked lost (`lostError`, `signal`, 'lost').
+   * Throws QuorumError when too many instances failed to answer to tell; the lock then counts
+   * as still held: calling release() again tries again, and close() releases it.
    */
-  async release(): Promise<boolean> {
-    if (this.#state === 'released') return false;
-    const wasHeld = this.#state === 'held' && this.isHeld;
-    this.#state = 'released';
-    this.#keeper?.stop();
-    this.#ctx.live.delete(this);
+  release(): Promise<boolean> {
+    if (this.#state === 'released') return Promise.resolve(false);
+    this.#releasing ??= this.#release().finally(() => (this.#releasing = undefined));
+    return this.#releasing;
+  }
+
+  async #release(): Promise<boolean> {
+    // A retry after a failed release answers for the first attempt: what the servers that
+    // failed then were sent is swept to them since (core/instance.ts), so "gone" is expected.
+    const retry = this.#believedAtRelease !== undefined;
+    const believed = (this.#believedAtRelease ??= this.#state === 'held' && this.isHeld);
+    this.#keeper?.stop(); // no more renewals, whatever the outcome
     const ballot = await ops.release(this.#ctx, this.resources, this.value, this.#ttl);
-    if (ballot.yes >= this.#ctx.quorum) return wasHeld;
-    if (ballot.errors > this.#ctx.instances.length - this.#ctx.quorum) {
-      throw new QuorumError(`could not confirm the release of ${list(this.resources)}`, this.resources, ballot.outcomes, this.#ctx.quorum);
+    const n = this.#ctx.instances.length;
+    const quorum = this.#ctx.quorum;
+    if (ballot.yes < quorum && ballot.errors > n - quorum) {
+      throw new QuorumError(`could not confirm the release of ${list(this.resources)}`, this.resources, ballot.outcomes, quorum);
+    }
+    this.#state = 'released';
+    this.#ctx.live.delete(this);
+    if (ballot.yes >= quorum || retry) {
+      if (debug.enabled) debug('released %s', list(this.resources));
+      return believed;
+    }
+    if (believed && !this.#lostError) {
+      const error = new LockLostError(
+        `lost the lock on ${list(this.resources)}: a quorum of instances no longer held it when it was released (taken by another, or lost by a server since the last renewal)`,
+        this.resources,
+        ballot.outcomes,
+      );
+      this.#lostError = error;
+      this.#controller?.abort(error);
+      if (debug.enabled) debug('lost %s: found gone at release', list(this.resources));
+      this.emit('lost', error);
     }
     return false;
   }
@@ -246,7 +287,7 @@ export class Lock extends EventEmitter implements AsyncDisposable {
     this.#keeper?.stop();
     this.#ctx.live.delete(this);
     this.#controller?.abort(error);
-    debug('lost %s: %s', list(this.resources), why);
+    if (debug.enabled) debug('lost %s: %s', list(this.resources), why);
     // Free whatever is left of it so that the next holder need not wait for the ttl.
     ops.release(this.#ctx, this.resources, this.value, this.#ttl).catch(() => undefined);
     this.emit('lost', error);

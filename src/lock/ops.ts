@@ -153,7 +153,13 @@ export async function release(ctx: Context, resources: readonly string[], value:
  * Extend everywhere (one round trip): compare-and-pexpire, and a server that lost the key
  * (nobody else holds it there) takes it again — a re-take, not a vote (see extend.lua).
  */
-export function extend(ctx: Context, resources: readonly string[], value: string, ttl: number): Promise<Ballot<never>> {
+export function extend(
+  ctx: Context,
+  resources: readonly string[],
+  value: string,
+  ttl: number,
+  uncovered?: Uncovered,
+): Promise<Ballot<never>> {
   const keys = lockKeys(ctx, resources);
   const args = [...keys, value, ttl];
   return fanOut(ctx, {
@@ -164,6 +170,9 @@ export function extend(ctx: Context, resources: readonly string[], value: string
     decode: decodeExtend,
     grants: true,
     timeout: timeoutFor(ctx, ttl),
+    // A server where another value sits (our key was lost there and a contender's vote took
+    // its place) is covered again once that value goes — also when it answers after the decision.
+    onLate: uncovered && ((i, decoded) => decoded?.status === 'not-held' && uncovered.miss(i)),
   });
 }
 

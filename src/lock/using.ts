@@ -1,22 +1,33 @@
 /** `using`: run a routine under a held lock, release it after, and report a loss. */
 import { debuglog } from 'node:util';
+import { LockLostError } from '../errors.js';
 import type { Lock } from './lock.js';
 
 const debug = debuglog('tenure');
 
 /**
- * Runs `routine(lock)` and releases the lock after. If the lock was lost meanwhile, rejects
- * with its LockLostError even if the routine finished: its work was not protected to the end.
+ * Runs `routine(lock)` and releases the lock after. If the lock was lost meanwhile — also
+ * when the final release finds it gone — rejects with its LockLostError even if the routine
+ * finished: its work was not protected to the end. When the routine threw too, the
+ * rejection is a LockLostError whose `cause` is what the routine threw.
  */
 export async function runUsing<T>(lock: Lock, routine: (lock: Lock) => Promise<T> | T): Promise<T> {
-  let result: T;
+  let outcome: { value: T } | { error: unknown };
   try {
-    result = await routine(lock);
+    outcome = { value: await routine(lock) };
   } catch (error) {
-    throw lock.lostError ?? error;
-  } finally {
-    await lock.release().catch((error: unknown) => debug('release after using: %s', String(error)));
+    outcome = { error };
   }
-  if (lock.lostError) throw lock.lostError;
-  return result;
+  await lock.release().catch((error: unknown) => debug('release after using: %s', String(error)));
+  const lost = lock.lostError;
+  if ('error' in outcome) throw lost ? withRoutineError(lost, outcome.error) : outcome.error;
+  if (lost) throw lost;
+  return outcome.value;
+}
+
+/** The loss, with what the routine threw as its cause (the loss's own reason is in its message). */
+export function withRoutineError(lost: LockLostError, error: unknown): LockLostError {
+  const what = error instanceof Error ? error.message : String(error);
+  // (its message already lists each instance's answer)
+  return new LockLostError(`${lost.message}; the routine also threw: ${what}`, lost.resources, [], { cause: error });
 }

@@ -1,8 +1,15 @@
--- mark: raise a job's done-marker to ARGV[1] (never lower it).
+-- mark: raise a job's done-marker to ARGV[1] (never lower it), only while the job's lock
+-- still holds the run's value here: a run that lost its lock before the end is not recorded.
 -- KEYS[1]  the marker key
+-- KEYS[2]  the job's lock key
 -- ARGV[1]  the mark: a non-negative integer (the period done, or 1 for a run-once task)
 -- ARGV[2]  expiry in ms, or '0' for none
--- Returns 1. A marker of another type is a WRONGTYPE error, not a silent success.
+-- ARGV[3]  the run's lock value
+-- Returns 1 (marked), or 0 when the lock does not hold the value here (nothing written).
+-- A marker of another type is a WRONGTYPE error, not a silent success.
+if redis.call('GET', KEYS[2]) ~= ARGV[3] then
+  return 0
+end
 local current = redis.call('GET', KEYS[1])
 local mark = tonumber(ARGV[1])
 if current and tonumber(current) and tonumber(current) >= mark then

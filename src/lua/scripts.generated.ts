@@ -52,8 +52,8 @@ export const markFresh: LuaScript = {
 
 export const mark: LuaScript = {
   name: "mark",
-  sha1: "f13fe877aff80fc1fd592d41616c2f7363d5a0ca",
-  source: "-- mark: raise a job's done-marker to ARGV[1] (never lower it).\n-- KEYS[1]  the marker key\n-- ARGV[1]  the mark: a non-negative integer (the period done, or 1 for a run-once task)\n-- ARGV[2]  expiry in ms, or '0' for none\n-- Returns 1. A marker of another type is a WRONGTYPE error, not a silent success.\nlocal current = redis.call('GET', KEYS[1])\nlocal mark = tonumber(ARGV[1])\nif current and tonumber(current) and tonumber(current) >= mark then\n  mark = tonumber(current)\nend\nif ARGV[2] ~= '0' then\n  redis.call('SET', KEYS[1], string.format('%d', mark), 'PX', ARGV[2])\nelse\n  redis.call('SET', KEYS[1], string.format('%d', mark))\nend\nreturn 1\n",
+  sha1: "6351976bd23c26fc7aaa1665c89b0b282378bb96",
+  source: "-- mark: raise a job's done-marker to ARGV[1] (never lower it), only while the job's lock\n-- still holds the run's value here: a run that lost its lock before the end is not recorded.\n-- KEYS[1]  the marker key\n-- KEYS[2]  the job's lock key\n-- ARGV[1]  the mark: a non-negative integer (the period done, or 1 for a run-once task)\n-- ARGV[2]  expiry in ms, or '0' for none\n-- ARGV[3]  the run's lock value\n-- Returns 1 (marked), or 0 when the lock does not hold the value here (nothing written).\n-- A marker of another type is a WRONGTYPE error, not a silent success.\nif redis.call('GET', KEYS[2]) ~= ARGV[3] then\n  return 0\nend\nlocal current = redis.call('GET', KEYS[1])\nlocal mark = tonumber(ARGV[1])\nif current and tonumber(current) and tonumber(current) >= mark then\n  mark = tonumber(current)\nend\nif ARGV[2] ~= '0' then\n  redis.call('SET', KEYS[1], string.format('%d', mark), 'PX', ARGV[2])\nelse\n  redis.call('SET', KEYS[1], string.format('%d', mark))\nend\nreturn 1\n",
 };
 
 export const readMark: LuaScript = {

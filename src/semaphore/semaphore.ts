@@ -15,6 +15,7 @@
  */
 import type { Context } from '../core/context.js';
 import { LockTimeoutError, QuorumError } from '../errors.js';
+import { isReplyError } from '../core/quorum.js';
 import { releaseChannel, semaphoreSlot } from '../keys.js';
 import { acquire } from '../lock/acquire.js';
 import type { Lock } from '../lock/lock.js';
@@ -86,6 +87,7 @@ export class Semaphore {
     try {
       for (;;) {
         o.signal?.throwIfAborted();
+        ctx.assertOpen();
         rounds++;
         const since = channels === undefined ? undefined : ctx.wakeup.generation(channels);
         let failure: QuorumError | undefined;
@@ -126,6 +128,6 @@ export class Semaphore {
 
 /** A reply error on too many instances (WRONGTYPE on a slot key): retrying cannot fix it. */
 function isPermanent(error: QuorumError, quorum: number): boolean {
-  const replyErrors = error.outcomes.filter((o) => o.status === 'error' && o.error?.name === 'ReplyError').length;
+  const replyErrors = error.outcomes.filter((o) => o.status === 'error' && isReplyError(o.error)).length;
   return replyErrors > error.outcomes.length - quorum;
 }

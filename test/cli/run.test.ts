@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, inject, it } from 'vitest';
 import { alive, start, tenure } from '../helpers/cli.js';
+import { lockKey } from '../../src/index.js';
 import { prefix, raw, redlock } from '../helpers/tenure.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -17,6 +18,18 @@ function oneLine(stderr: string): string {
 }
 
 describe('tenure run', () => {
+  it('exits 76 when the lock was taken before the command ended (between renewals), even though the command succeeded', async () => {
+    const p = prefix();
+    const key = lockKey(p, 'job');
+    // The command takes the lock from under tenure on every server, as a forced release and a new holder would.
+    const steal = urls()
+      .map((u) => `redis-cli -p ${new URL(u).port} set '${key}' other px 60000 >/dev/null`)
+      .join('; ');
+    const e = await tenure(['run', 'job', ...conn(p), '--ttl', '30', '--', 'sh', '-c', steal]);
+    expect(e.code).toBe(76);
+    expect(oneLine(e.stderr)).toMatch(/no longer held it when it was released.*not under the lock/);
+  });
+
   it("runs the command under the lock and exits with the command's code", async () => {
     const p = prefix();
     const r = redlock(urls(), { keyPrefix: p });

@@ -39,7 +39,12 @@ describe('tenure leader --http', () => {
     expect(leaderA).toMatchObject({ id: 'A', leading: true, candidate: 'A' });
     expect(BigInt(leaderA.term!)).toBeGreaterThan(0n);
     expect(Date.parse(leaderA.since!)).toBeGreaterThan(0);
-    await waitFor(async () => (JSON.parse((await get(`${b.base}/leader`)).body) as View).term === leaderA.term);
+    // A follower shows the election's highest fencing counter: at least the leader's term (a
+    // server that answered the leader's acquisition late may hold a higher, never-issued value).
+    await waitFor(async () => {
+      const term = (JSON.parse((await get(`${b.base}/leader`)).body) as View).term;
+      return term !== null && BigInt(term) >= BigInt(leaderA.term!);
+    });
     expect(JSON.parse((await get(`${b.base}/leader`)).body)).toMatchObject({ id: 'A', leading: false, candidate: 'B' });
     expect(await get(`${b.base}/readyz`)).toEqual({ status: 503, body: 'not the leader\n' });
     expect(await get(`${a.base}/healthz`)).toEqual({ status: 200, body: 'ok\n' });
@@ -59,8 +64,9 @@ describe('tenure leader --http', () => {
 
   it('streams leader changes on /events (server-sent events), starting with the current one', async () => {
     const p = prefix();
-    const r = redlock(urls(), { keyPrefix: p, owner: 'other' });
-    const held = await r.acquire('election:web', { ttl: 30_000 }); // someone else leads first
+    const r = redlock(urls(), { keyPrefix: p });
+    const other = r.election('web', { ttl: 30_000, id: 'other' }).start(); // someone else leads first
+    await waitFor(() => other.isLeader);
     const b = await sidecar(p, 'B');
     const abort = new AbortController();
     defer(() => abort.abort());
@@ -77,7 +83,7 @@ describe('tenure leader --http', () => {
       }
     })();
     await waitFor(() => events().some((e) => e.id === 'other'), { timeout: 10_000 });
-    await held.release();
+    await other.stop();
     await waitFor(() => events().some((e) => e.id === 'B' && e.leading), { timeout: 10_000 });
     abort.abort();
     await pump;

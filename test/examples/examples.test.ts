@@ -12,7 +12,9 @@ import { prefix } from '../helpers/tenure.js';
 const run = promisify(execFile);
 
 async function example(file: string): Promise<string> {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', join(projectRoot, 'examples', file)], {
+  // TypeScript through tsx; plain JavaScript (.mjs) as Node.js runs it, with nothing loaded first.
+  const loader = file.endsWith('.mjs') ? [] : ['--import', 'tsx'];
+  const { stdout } = await run(process.execPath, [...loader, join(projectRoot, 'examples', file)], {
     cwd: projectRoot,
     env: { ...process.env, TENURE_REDIS: inject('redis3').join(','), TENURE_PREFIX: prefix() },
     timeout: 20_000,
@@ -26,6 +28,13 @@ describe('README examples', () => {
     expect(out).toContain('orders while held: true');
     expect(out).toContain('report, signal aborted: false');
     expect(out).toContain('first: true, second: false, released: true');
+  });
+
+  it('quick start in plain JavaScript on Node.js 20 (no await using): the same steps', async () => {
+    const out = await example('quick-start.mjs');
+    expect(out).toContain('orders while held: true');
+    expect(out).toContain('report, signal aborted: false');
+    expect(out).toContain('refreshed the cache');
   });
 
   it('failover: a resigning leader is replaced, with a higher term', async () => {

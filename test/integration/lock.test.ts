@@ -1,5 +1,5 @@
 import { describe, expect, inject, it } from 'vitest';
-import { LockLostError, LockTimeoutError, QuorumError, type Lock } from '../../src/index.js';
+import { LockLostError, LockTimeoutError, QuorumError, ServerError, type Lock } from '../../src/index.js';
 import { raw, redlock } from '../helpers/tenure.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -198,7 +198,12 @@ describe.each([1, 3, 5] as const)('lock on %i instance(s)', (n) => {
     expect(error).toBeInstanceOf(QuorumError);
     const e = error as QuorumError;
     expect(e.outcomes.filter((o) => o.status === 'error').length).toBeGreaterThanOrEqual(a.quorum);
-    expect(e.outcomes.find((o) => o.status === 'error')!.error!.message).toMatch(/WRONGTYPE/);
+    const cause = e.outcomes.find((o) => o.status === 'error')!.error!;
+    expect(cause.message).toMatch(/WRONGTYPE/);
+    // The per-server error carries the server's message, not the command: no script source, no lock value.
+    expect(cause).toBeInstanceOf(ServerError);
+    expect(cause).not.toHaveProperty('command');
+    expect(JSON.stringify(e.outcomes) + e.message).not.toMatch(/redis\.call|local /);
     // acquire does not spin on an error retrying cannot fix.
     await expect(a.acquire('wt', { ttl: 1_000, wait: 60_000 })).rejects.toBeInstanceOf(QuorumError);
   });

@@ -4,7 +4,7 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Redlock } from '../../src/index.js';
+import { ClosedError, Redlock } from '../../src/index.js';
 import { startRedis, type RedisProcess } from '../helpers/redis-server.js';
 
 let server: RedisProcess;
@@ -108,13 +108,14 @@ describe('bad input', () => {
     void r.close();
   });
 
-  it('use after close throws a TypeError, and close is idempotent', async () => {
+  it('use after close rejects with ClosedError (ERR_TENURE_CLOSED), and close is idempotent', async () => {
     const r = new Redlock([server.url]);
     await r.close();
     await r.close();
     await expect(r.tryAcquire('r', { ttl: 1_000 })).rejects.toThrow(/closed/);
-    await expect(r.acquire('r', { ttl: 1_000 })).rejects.toBeInstanceOf(TypeError);
-    await expect(r.inspect('r')).rejects.toBeInstanceOf(TypeError);
+    await expect(r.acquire('r', { ttl: 1_000 })).rejects.toBeInstanceOf(ClosedError);
+    await expect(r.inspect('r')).rejects.toMatchObject({ code: 'ERR_TENURE_CLOSED' });
+    expect(() => r.election('e', { ttl: 10_000 })).toThrow(ClosedError);
   });
 
   it('lock.extend validates its ttl', async () => {

@@ -1,0 +1,264 @@
+/**
+ * The contract in the cases a user hits (issue 11): a lock lost between renewals is
+ * reported by every routine-shaped API, close() races, a failed release can be retried,
+ * key names that would collide or split, and the smaller truths of Lock and Schedule.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { inject, describe, expect, it } from 'vitest';
+import { ClosedError, LockLostError, QuorumError, Redlock, lockKey } from '../../src/index.js';
+import { startRedisSet } from '../helpers/redis-server.js';
+import { startProxy } from '../helpers/tcp-proxy.js';
+import { defer, prefix, raw, redlock } from '../helpers/tenure.js';
+import { waitFor } from '../helpers/wait.js';
+import { distEntry } from '../helpers/build.js';
+
+const execFileAsync = promisify(execFile);
+
+/** Takes the lock from under its holder, as `tenure release --force` or a failover would. */
+async function steal(urls: readonly string[], keyPrefix: string, resource: string): Promise<void> {
+  await Promise.all(raw(urls).map((c) => c.set(lockKey(keyPrefix, resource), 'another-holder', 'PX', 60_000)));
+}
+
+describe('a lock lost between renewals', () => {
+  for (const n of [1, 3] as const) {
+    it(`N=${n}: using() rejects with LockLostError when the final release finds the lock gone`, async () => {
+      const urls = inject(n === 1 ? 'redis1' : 'redis3');
+      const keyPrefix = prefix();
+      const r = redlock(urls, { keyPrefix });
+      const done = r.using('report', { ttl: 30_000 }, async (lock) => {
+        await steal(urls, keyPrefix, 'report'); // right after a renewal: the next is 10 s away
+        expect(lock.isHeld).toBe(true); // it cannot know yet
+        return 'finished';
+      });
+      const error = await done.catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(LockLostError);
+      expect((error as Error).message).toMatch(/no longer held it when it was released/);
+    });
+  }
+
+  it('a routine that threw and lost the lock: LockLostError, with the routine error as its cause', async () => {
+    const urls = inject('redis3');
+    const keyPrefix = prefix();
+    const r = redlock(urls, { keyPrefix });
+    const boom = new Error('boom');
+    const error = await r
+      .using('report', { ttl: 30_000 }, async () => {
+        await steal(urls, keyPrefix, 'report');
+        throw boom;
+      })
+      .catch((e: unknown) => e as LockLostError);
+    expect(error).toBeInstanceOf(LockLostError);
+    expect(error.cause).toBe(boom);
+    expect(error.message).toMatch(/the routine also threw: boom/);
+    // A routine that threw with its lock kept: its own error, untouched.
+    await expect(r.using('other', { ttl: 30_000 }, () => Promise.reject(boom))).rejects.toBe(boom);
+  });
+
+  it('once(): a run whose lock was taken before the end is not recorded; the next caller runs it', async () => {
+    const urls = inject('redis3');
+    const keyPrefix = prefix();
+    const r = redlock(urls, { keyPrefix });
+    await expect(r.once('migrate', () => steal(urls, keyPrefix, 'once:migrate'))).rejects.toBeInstanceOf(LockLostError);
+    await Promise.all(raw(urls).map((c) => c.del(lockKey(keyPrefix, 'once:migrate'))));
+    await expect(r.once('migrate', () => 'second')).resolves.toEqual({ ran: true, value: 'second' });
+    await expect(r.once('migrate', () => 'third')).resolves.toEqual({ ran: false });
+  });
+
+  it('semaphore.using() and schedule runs report the loss too', async () => {
+    const urls = inject('redis3');
+    const keyPrefix = prefix();
+    const r = redlock(urls, { keyPrefix });
+    const sem = r.semaphore('pool', { permits: 1, ttl: 30_000 });
+    await expect(sem.using(undefined, (permit) => steal(urls, keyPrefix, permit.resources[0]!))).rejects.toBeInstanceOf(LockLostError);
+
+    const events: { error?: unknown }[] = [];
+    const schedule = r.schedule('tick', { every: 60_000, ttl: 30_000 }, () => steal(urls, keyPrefix, 'schedule:tick'));
+    schedule.on('run', (e) => events.push(e));
+    await waitFor(() => events.length > 0);
+    await schedule.stop();
+    expect(events[0]!.error).toBeInstanceOf(LockLostError);
+  });
+});
+
+describe('close() races', () => {
+  it('an acquisition in flight hands out no lock, a waiting one rejects at once with ClosedError, and nothing stays behind', async () => {
+    const set = await startRedisSet(3);
+    defer(() => set.stop());
+    const proxies = await Promise.all(set.servers.map((s) => startProxy({ port: s.port })));
+    defer(() => Promise.all(proxies.map((p) => p.close())));
+    const keyPrefix = prefix();
+    const holder = redlock(set.urls, { keyPrefix });
+    const held = await holder.acquire('busy', { ttl: 30_000 });
+    const r = new Redlock(
+      proxies.map((p) => p.url),
+      { keyPrefix },
+    );
+    await (await r.tryAcquire('warm', { ttl: 5_000 }))!.release();
+    proxies.forEach((p) => p.setLatency(150)); // an attempt is in flight when close() comes
+    const inFlight = r.acquire('free', { ttl: 30_000 });
+    const waiting = r.acquire('busy', { ttl: 30_000, wait: 15_000 });
+    const waitingOnce = r.once('busy-job', () => 'ran', { wait: 15_000 }).catch((e: unknown) => e);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const started = performance.now();
+    const closed = r.close();
+    await expect(inFlight).rejects.toBeInstanceOf(ClosedError);
+    await expect(waiting).rejects.toMatchObject({ code: 'ERR_TENURE_CLOSED' });
+    await closed;
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(await waitingOnce).toBeInstanceOf(ClosedError);
+    await held.release();
+    const servers = raw(set.urls);
+    expect(await Promise.all(servers.map((c) => c.get(lockKey(keyPrefix, 'free'))))).toEqual([null, null, null]);
+  });
+});
+
+describe('a failed release can be retried', () => {
+  it('release() after a QuorumError tries again, and close() releases what is still held', async () => {
+    const set = await startRedisSet(3);
+    defer(() => set.stop());
+    const proxies = await Promise.all(set.servers.map((s) => startProxy({ port: s.port })));
+    defer(() => Promise.all(proxies.map((p) => p.close())));
+    const keyPrefix = prefix();
+    const r = new Redlock(
+      proxies.map((p) => p.url),
+      { keyPrefix, commandTimeout: 200 },
+    );
+    const lock = await r.acquire('orders', { ttl: 20_000 });
+    proxies[0]!.blackhole(true);
+    proxies[1]!.blackhole(true);
+    await expect(lock.release()).rejects.toBeInstanceOf(QuorumError);
+    proxies[0]!.blackhole(false);
+    proxies[1]!.blackhole(false);
+    const again = await waitFor(() => lock.release().catch(() => undefined), { timeout: 5_000, interval: 100 });
+    expect(again).toBe(true);
+    const servers = raw(set.urls);
+    await waitFor(async () => (await Promise.all(servers.map((c) => c.get(lockKey(keyPrefix, 'orders'))))).every((v) => v === null));
+
+    // Left unreleased after a failed release: close() releases it.
+    const second = await r.acquire('orders', { ttl: 20_000 });
+    proxies[0]!.blackhole(true);
+    proxies[1]!.blackhole(true);
+    await expect(second.release()).rejects.toBeInstanceOf(QuorumError);
+    proxies[0]!.blackhole(false);
+    proxies[1]!.blackhole(false);
+    await waitFor(() => r.inspect('orders').then((i) => i.instances.every((v) => v.status !== 'error')), { timeout: 5_000, interval: 100 });
+    await r.close();
+    expect(await Promise.all(servers.map((c) => c.get(lockKey(keyPrefix, 'orders'))))).toEqual([null, null, null]);
+  });
+});
+
+describe('key names', () => {
+  it('a lock may not be named like Tenure’s own keys, nor start with "}"; a prefix may not hold an empty hash tag', async () => {
+    const r = redlock(inject('redis1'));
+    for (const name of ['sequence:invoices', 'window:api', 'election:x', 'schedule:x', 'once:x', 'semaphore:pool#0']) {
+      await expect(r.acquire(name, { ttl: 1_000 })).rejects.toThrow(RangeError);
+      await expect(r.tryAcquire([`ok`, name], { ttl: 1_000 })).rejects.toThrow(new RegExp(name.split(':')[0]!));
+    }
+    await expect(r.tryAcquire('}x', { ttl: 1_000 })).rejects.toThrow(/Cluster slots/);
+    expect(() => new Redlock(inject('redis1'), { keyPrefix: 'app{}:' })).toThrow(/options\.keyPrefix/);
+    // inspect may read them.
+    await expect(r.inspect('sequence:invoices')).resolves.toMatchObject({ held: false });
+  });
+});
+
+describe('smaller truths', () => {
+  it('observe() on an election that was never started follows the leader changes by itself', async () => {
+    const urls = inject('redis3');
+    const keyPrefix = prefix();
+    const watcher = redlock(urls, { keyPrefix }).election('primary', { ttl: 4_000 });
+    const seen: (string | null)[] = [];
+    const stop = new AbortController();
+    const following = (async () => {
+      for await (const id of watcher.observe(stop.signal)) seen.push(id);
+    })();
+    await waitFor(() => seen.length === 1);
+    expect(seen).toEqual([null]);
+    const a = redlock(urls, { keyPrefix }).election('primary', { ttl: 4_000, id: 'A' }).start();
+    await waitFor(() => seen.includes('A'), { timeout: 3_000 });
+    await a.stop(); // resigns: nobody leads
+    await waitFor(() => seen[seen.length - 1] === null, { timeout: 3_000 });
+    const b = redlock(urls, { keyPrefix }).election('primary', { ttl: 4_000, id: 'B' }).start();
+    await waitFor(() => seen.includes('B'), { timeout: 3_000 });
+    await b.stop();
+    stop.abort();
+    await following;
+    expect(seen.filter((id) => id !== null)).toEqual(['A', 'B']);
+  });
+
+  it('NODE_DEBUG=tenure logs a line per acquire, wait, hand-off, extend, release and loss', async () => {
+    const urls = inject('redis1');
+    const script = `
+      import { Redlock } from ${JSON.stringify(distEntry)};
+      const a = new Redlock(${JSON.stringify(urls)}, { keyPrefix: ${JSON.stringify(prefix())} });
+      const first = await a.acquire('job', { ttl: 5000 });
+      const waiting = a.acquire('job', { ttl: 5000, wait: 5000 });
+      await new Promise((r) => setTimeout(r, 50));
+      await first.extend();
+      await first.release();
+      const second = await waiting;
+      const short = await a.acquire('short', { ttl: 50 });
+      short.signal; // watched: lost at expiry
+      await new Promise((r) => setTimeout(r, 120));
+      await second.release();
+      await a.close();
+    `;
+    const { stderr } = await execFileAsync(process.execPath, ['--input-type=module', '-e', script], {
+      env: { ...process.env, NODE_DEBUG: 'tenure' },
+    });
+    for (const pattern of [
+      /acquired "job"/,
+      /waiting for "job"/,
+      /woken by a release of "job"/,
+      /extended "job"/,
+      /released "job"/,
+      /lost "short"/,
+    ]) {
+      expect(stderr).toMatch(pattern);
+    }
+  });
+
+  it('lock.signal is up to date when read after a blocked event loop', async () => {
+    const r = redlock(inject('redis1'));
+    const lock = await r.acquire('blocked', { ttl: 100 });
+    const until = performance.now() + 150;
+    while (performance.now() < until); // block the event loop past the ttl
+    expect(lock.isHeld).toBe(false);
+    expect(lock.signal.aborted).toBe(true);
+    expect(lock.signal.reason).toBeInstanceOf(LockLostError);
+  });
+
+  it('a manual extend of an auto-extended lock is kept by the next renewals', async () => {
+    const urls = inject('redis1');
+    const keyPrefix = prefix();
+    const r = redlock(urls, { keyPrefix });
+    const lock = await r.acquire('long', { ttl: 300, autoExtend: true });
+    await lock.extend(60_000);
+    const [c] = raw(urls);
+    const renewed = (await c!.pttl(lockKey(keyPrefix, 'long'))) + 1;
+    await new Promise((resolve) => setTimeout(resolve, 400)); // past the first interval of 100 ms
+    expect(await c!.pttl(lockKey(keyPrefix, 'long'))).toBeGreaterThan(50_000);
+    expect(renewed).toBeGreaterThan(50_000);
+    expect(lock.remaining()).toBeGreaterThan(50_000);
+    await lock.release();
+  });
+
+  it('schedule.stop() tells a running job through its signal, and waits for it', async () => {
+    const r = redlock(inject('redis1'));
+    let told = false;
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    const schedule = r.schedule('long-job', { every: 60_000, ttl: 30_000 }, (signal) => {
+      started();
+      return new Promise<void>((resolve) =>
+        signal.addEventListener('abort', () => {
+          told = true;
+          resolve();
+        }),
+      );
+    });
+    await running;
+    await schedule.stop();
+    expect(told).toBe(true);
+  });
+});
