@@ -50,6 +50,13 @@ export interface RedlockOptions {
    * vote (without it they are warned about, once). @default false
    */
   strict?: boolean;
+  /**
+   * Most leases renewed by one script call per server: auto-extended locks, elections and
+   * semaphore permits that fall due together are renewed together (one keeper per Redlock).
+   * 1 renews each lease with a call of its own. Not on Cluster endpoints (a script reaches one
+   * slot): there each lease renews alone. An integer from 1 to 1000. @default 100
+   */
+  renewBatch?: number;
   /** Monotonic clock; tests inject one. @default performance.now() */
   clock?: Clock;
 }
@@ -223,6 +230,7 @@ export const DEFAULTS = Object.freeze({
   replicaSync: 0,
   restartQuarantine: 0,
   strict: false,
+  renewBatch: 100,
 });
 
 export interface ResolvedOptions {
@@ -238,6 +246,7 @@ export interface ResolvedOptions {
   readonly replicaSync: number;
   readonly restartQuarantine: number;
   readonly strict: boolean;
+  readonly renewBatch: number;
   readonly clock: Clock;
 }
 
@@ -254,6 +263,7 @@ const REDLOCK_KEYS = new Set([
   'replicaSync',
   'restartQuarantine',
   'strict',
+  'renewBatch',
   'clock',
 ]);
 const TRY_KEYS = new Set(['ttl', 'fence', 'autoExtend']);
@@ -286,6 +296,7 @@ export function resolveRedlockOptions(options: RedlockOptions | undefined): Reso
     replicaSync: replicaSyncArg(o.replicaSync, o.commandTimeout),
     restartQuarantine: duration('options.restartQuarantine', o.restartQuarantine, DEFAULTS.restartQuarantine, 0),
     strict: bool('options.strict', o.strict, DEFAULTS.strict),
+    renewBatch: intIn('options.renewBatch', o.renewBatch, DEFAULTS.renewBatch, 1, 1000),
   });
 }
 
@@ -405,6 +416,15 @@ function replicaSyncArg(value: unknown, commandTimeout: unknown): number {
     );
   }
   return ms;
+}
+
+/** An integer in [min, max]; `fallback` when undefined. */
+function intIn(name: string, value: unknown, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value))
+    throw new TypeError(`Expected \`${name}\` to be an integer, got ${show(value)}`);
+  if (value < min || value > max) throw new RangeError(`Expected \`${name}\` to be from ${min} to ${max}, got ${value}`);
+  return value;
 }
 
 function fraction(name: string, value: unknown): number {

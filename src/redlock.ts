@@ -15,6 +15,7 @@ import { createInstances, type EndpointInput, type Instance } from './core/endpo
 import { fanOut } from './core/fanout.js';
 import { Monitor, type MonitorEvents } from './core/monitor.js';
 import { quorumOf } from './core/quorum.js';
+import { Renewer } from './core/renewer.js';
 import { decodeMark } from './core/replies.js';
 import { ClosedError, QuorumError } from './errors.js';
 import { markerKey } from './keys.js';
@@ -108,12 +109,16 @@ export class Redlock implements AsyncDisposable {
       quorum: quorumOf(this.#instances.length),
       options: resolved,
       monitor,
+      renewer: undefined,
       wakeup: new Wakeup(this.#instances, resolved.commandTimeout),
       live: new Set(),
       services: new Set(),
       assertOpen: () => this.#assertOpen(),
       inflight: new Set(),
     };
+    // One keeper renews every lease in batches; a batch script reaches one slot of a Cluster,
+    // so there every lease renews alone.
+    if (resolved.renewBatch > 1 && cluster === undefined) this.#ctx.renewer = new Renewer(this.#ctx, resolved.renewBatch);
   }
 
   /** Adds an event listener (see the class doc for the events). */

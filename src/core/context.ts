@@ -2,6 +2,7 @@
 import type { ResolvedOptions } from '../options.js';
 import type { Instance } from './endpoint.js';
 import type { Monitor } from './monitor.js';
+import type { Renewer } from './renewer.js';
 import type { Wakeup } from './wakeup.js';
 
 export interface Context {
@@ -11,6 +12,8 @@ export interface Context {
   readonly options: ResolvedOptions;
   /** Each server's standing: duplicates, eviction, clock. */
   readonly monitor: Monitor;
+  /** The batched keeper; undefined when renewals go one lease at a time (renewBatch 1, a Cluster endpoint). */
+  renewer: Renewer | undefined;
   /** Release notifications for waiters. */
   readonly wakeup: Wakeup;
   /** Locks alive now, released by close(). */

@@ -67,6 +67,22 @@ export function decodeExtend(reply: unknown): Decoded<never> {
   throw new UnexpectedReplyError('extend', reply);
 }
 
+/**
+ * extend-batch.lua: {time, code_1, ..., code_m}, codes as extend.lua's. Status `extended` when
+ * every lease was extended here (the common case), else `not-held`; `data` has every code.
+ */
+export function decodeBatch(reply: unknown): Decoded<readonly number[]> {
+  if (Array.isArray(reply) && reply.length >= 1) {
+    const time = serverTime(reply[0]);
+    const codes = reply.slice(1).map(int);
+    if (time !== undefined && codes.every((c) => c === Code.Yes || c === Code.No || c === Code.Retaken)) {
+      const all = codes.every((c) => c === Code.Yes);
+      return { status: all ? 'extended' : 'not-held', time, data: codes };
+    }
+  }
+  throw new UnexpectedReplyError('extend-batch', reply);
+}
+
 /** fence.lua: {1, token} | {0, ''}. */
 export function decodeFence(reply: unknown): Decoded<string> {
   if (Array.isArray(reply) && reply.length === 2) {

@@ -12,7 +12,8 @@
 import { EventEmitter } from 'node:events';
 import { debuglog } from 'node:util';
 import { type Context, drift } from '../core/context.js';
-import { Keeper, type Lease } from '../core/keeper.js';
+import { Keeper } from '../core/keeper.js';
+import type { KeeperLike, Renewable, Tally } from '../core/renewer.js';
 import { LockLostError, QuorumError, list } from '../errors.js';
 import { duration, withinQuarantine } from '../options.js';
 import type { Coverage } from './coverage.js';
@@ -51,7 +52,7 @@ export class Lock extends EventEmitter implements AsyncDisposable {
   #token: bigint | undefined;
   #fencing: Promise<bigint> | undefined;
   #controller: AbortController | undefined;
-  #keeper: Keeper | undefined;
+  #keeper: KeeperLike | undefined;
   #keeperRenews = false;
   #lostError: LockLostError | undefined;
   #releasing: Promise<boolean> | undefined;
@@ -239,7 +240,7 @@ export class Lock extends EventEmitter implements AsyncDisposable {
     if (this.#keeper?.running && (interval === null || this.#keeperRenews)) return;
     this.#keeper?.stop();
     this.#keeperRenews = interval !== null;
-    const lease: Lease = {
+    const lease: Renewable = {
       remaining: () => this.remaining(),
       renew: async () => {
         try {
@@ -251,12 +252,43 @@ export class Lock extends EventEmitter implements AsyncDisposable {
         }
       },
       lost: (reason, cause) => void this.#lose(reason, [], cause),
+      keys: ops.lockKeys(this.#ctx, this.resources),
+      value: this.value,
+      ttl: () => this.#ttl,
+      apply: (start, ttl, tally) => this.#renewed(start, ttl, tally),
     };
-    this.#keeper = new Keeper(lease, {
-      interval,
-      retry: Math.min(this.#ctx.options.retryDelay || 50, Math.max(1, Math.floor(this.#ttl / 10))),
-    });
+    const retry = Math.min(this.#ctx.options.retryDelay || 50, Math.max(1, Math.floor(this.#ttl / 10)));
+    // Renewals go through the Redlock's batched keeper (core/renewer.ts) where it has one.
+    const renewer = this.#ctx.renewer;
+    this.#keeper =
+      interval !== null && renewer !== undefined ? renewer.keep(lease, { interval, retry }) : new Keeper(lease, { interval, retry });
     this.#keeper.start();
+  }
+
+  /** A batch renewal's answers for this lock (see extend() for the same steps, one lock at a time). */
+  #renewed(start: number, ttl: number, tally: Tally): 'renewed' | 'lost' | 'failed' {
+    if (this.#state !== 'held') return 'lost';
+    tally.outcomes.forEach((o, i) => {
+      if (o.status === 'not-held') this.#coverage?.miss(i);
+    });
+    const n = this.#ctx.instances.length;
+    const quorum = this.#ctx.quorum;
+    if (tally.yes >= quorum) {
+      const validUntil = start + ttl - drift(this.#ctx, ttl);
+      if (validUntil <= this.#ctx.options.clock.now()) {
+        this.#lose('expired', tally.outcomes);
+        return 'lost';
+      }
+      this.#validUntil = Math.max(this.#validUntil, validUntil);
+      this.#expiresAt = Date.now() + (this.#validUntil - this.#ctx.options.clock.now());
+      this.emit('extended', this.remaining());
+      return 'renewed';
+    }
+    if (tally.no > n - quorum) {
+      this.#lose('taken', tally.outcomes);
+      return 'lost';
+    }
+    return 'failed';
   }
 
   #assertHeld(action: string): void {

@@ -10,24 +10,6 @@
 --              and the lock holds only where a quorum extended
 --   {0, time}  another value holds a key here: no change
 -- @include lib/time.lua
+-- @include lib/renew.lua
 local now = server_us()
-local missing = 0
-for i = 1, #KEYS do
-  local current = redis.call('GET', KEYS[i])
-  if not current then
-    missing = missing + 1
-  elseif current ~= ARGV[1] then
-    return {0, now}
-  end
-end
-for i = 1, #KEYS do
-  if missing > 0 then
-    redis.call('SET', KEYS[i], ARGV[1], 'PX', ARGV[2])
-  else
-    redis.call('PEXPIRE', KEYS[i], ARGV[2])
-  end
-end
-if missing > 0 then
-  return {3, now}
-end
-return {1, now}
+return {renew(1, #KEYS, ARGV[1], ARGV[2]), now}
