@@ -132,16 +132,17 @@ export class Renewer {
   async #send(entries: Entry[]): Promise<void> {
     const keys: string[] = [];
     const args: (string | number)[] = [entries.length];
+    const ttls: number[] = [];
     let shortest = Infinity;
     for (const e of entries) {
       e.renewing = true;
       const ttl = e.lease.ttl();
+      ttls.push(ttl);
       shortest = Math.min(shortest, ttl);
-      keys.push(...e.lease.keys);
+      for (const k of e.lease.keys) keys.push(k);
       args.push(e.lease.keys.length, e.lease.value, ttl);
     }
     const start = this.#now();
-    const ttls = entries.map((e) => e.lease.ttl());
     let failure: unknown;
     let ballot: Ballot<readonly number[]> | undefined;
     try {
@@ -158,10 +159,13 @@ export class Renewer {
       failure = error;
     }
     const now = this.#now();
+    // The common case: a quorum extended every lease of the batch; one tally serves them all.
+    const all: Tally | undefined =
+      ballot !== undefined && ballot.yes >= this.#ctx.quorum ? { yes: ballot.yes, no: 0, outcomes: ballot.outcomes } : undefined;
     entries.forEach((e, l) => {
       e.renewing = false;
       if (!this.#entries.has(e)) return; // stopped meanwhile
-      const verdict = ballot === undefined ? 'failed' : e.lease.apply(start, ttls[l]!, tally(this.#ctx, ballot, l));
+      const verdict = ballot === undefined ? 'failed' : e.lease.apply(start, ttls[l]!, all ?? tally(this.#ctx, ballot, l));
       if (verdict === 'lost') return void this.#entries.delete(e);
       if (verdict === 'renewed') {
         e.failure = undefined;
