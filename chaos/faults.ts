@@ -74,10 +74,6 @@ export class FaultRunner {
     return this.#ctx.checker.open().map((sec) => latest.flatMap((seen, i) => (seen === sec.value ? [i] : [])));
   }
 
-  #heldServers(): number[] {
-    return [...new Set(this.#holdings().flat())];
-  }
-
   /**
    * Picks the server to hit (among `among`, all by default), worst case first: for up to
    * WAIT_BARE_MS, a moment when a section in progress holds a bare majority (then losing one
@@ -125,7 +121,9 @@ export class FaultRunner {
       if (this.#stopped) return;
       if (fault.kind === 'rolling') {
         const server = rolling++ % rig.servers.length;
-        const mark = this.#mark(fault.kind, server, this.#heldServers().includes(server));
+        const holding = this.#holdings().find((h) => h.includes(server));
+        const mark = this.#mark(fault.kind, server, holding !== undefined);
+        if (holding) mark.note = `the holder held ${holding.length} of ${rig.servers.length}`;
         await rig.servers[server]!.kill();
         await rig.servers[server]!.restart();
         mark.end = now();
