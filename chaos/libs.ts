@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
 import { Mutex, RedlockMutex } from 'redis-semaphore';
 import Redlock5, { type Lock as Redlock5Lock } from 'redlock5';
 import { connect, type TenureModule } from '../bench/adapters.js';
-import type { LibName, TenureSettings } from './protocol.js';
+import { now, type LibName, type TenureSettings } from './protocol.js';
 
 /** What a critical section gets from the library that let it in. */
 export interface Held {
@@ -19,6 +19,13 @@ export interface Held {
   readonly lost: AbortSignal;
   /** The library's own synchronous answer to "do I still hold it?", asked right before the write. */
   holds(): boolean;
+  /** When the library's own validity of the lock ends, on the common clock (protocol.ts now()), if it keeps one. */
+  validUntil(): number | undefined;
+}
+
+/** A Date.now()-based instant on the common clock. */
+function fromWall(ms: number): number {
+  return now() + (ms - Date.now());
 }
 
 export interface LockLib {
@@ -59,7 +66,13 @@ class TenureLib implements LockLib {
 
   async hold(resource: string, ttl: number, stop: AbortSignal, body: (held: Held) => Promise<void>): Promise<void> {
     await this.#redlock.using(resource, { ttl, fence: true, signal: stop }, (lock) =>
-      body({ value: lock.value, token: lock.fencingToken, lost: lock.signal, holds: () => lock.isHeld }),
+      body({
+        value: lock.value,
+        token: lock.fencingToken,
+        lost: lock.signal,
+        holds: () => lock.isHeld,
+        validUntil: () => fromWall(lock.expiresAt),
+      }),
     );
   }
 
@@ -69,13 +82,18 @@ class TenureLib implements LockLib {
 }
 
 /**
- * node-redlock's `using` hands the routine only a signal, not the lock: `acquire`, which
- * `using` calls on the instance, is wrapped to see the value it stored. Nothing else changes.
+ * node-redlock's `using` hands the routine only a signal, not the lock: `acquire` and
+ * `extend`, which `using` reaches through the instance, are wrapped to see the lock (its
+ * value, its expiration). Nothing else changes.
  */
 class SeeingRedlock extends Redlock5 {
   last: Redlock5Lock | undefined;
   override async acquire(...args: Parameters<Redlock5['acquire']>): Promise<Redlock5Lock> {
     this.last = await super.acquire(...args);
+    return this.last;
+  }
+  override async extend(...args: Parameters<Redlock5['extend']>): Promise<Redlock5Lock> {
+    this.last = await super.extend(...args);
     return this.last;
   }
 }
@@ -94,7 +112,13 @@ class Redlock5Lib implements LockLib {
 
   async hold(resource: string, ttl: number, _stop: AbortSignal, body: (held: Held) => Promise<void>): Promise<void> {
     await this.#redlock.using([resource], ttl, (signal) =>
-      body({ value: this.#redlock.last!.value, token: undefined, lost: signal, holds: () => !signal.aborted }),
+      body({
+        value: this.#redlock.last!.value,
+        token: undefined,
+        lost: signal,
+        holds: () => !signal.aborted,
+        validUntil: () => (this.#redlock.last ? fromWall(this.#redlock.last.expiration) : undefined),
+      }),
     );
   }
 
@@ -119,7 +143,9 @@ class SemaphoreLib implements LockLib {
       this.#clients.length === 1 ? new Mutex(this.#clients[0]!, resource, options) : new RedlockMutex(this.#clients, resource, options);
     await mutex.acquire(stop);
     try {
-      await body({ value: mutex.identifier, token: undefined, lost: lost.signal, holds: () => mutex.isAcquired && !lost.signal.aborted });
+      // No validity of its own: it learns of a loss only when a refresh fails.
+      const held = { value: mutex.identifier, token: undefined, lost: lost.signal, validUntil: () => undefined };
+      await body({ ...held, holds: () => mutex.isAcquired && !lost.signal.aborted });
     } finally {
       await mutex.release();
     }

@@ -136,7 +136,7 @@ export class WorkerPool {
     const workers = [...this.#workers];
     workers.forEach((w, i) => {
       w.onReport = (msg) => reports(i, msg, (reply) => w.send(reply));
-      w.send({ type: 'start', run });
+      w.send({ type: 'start', run, worker: i });
     });
     return {
       stop: async () => {

@@ -20,12 +20,16 @@ export interface RunConfig {
   readonly urls: readonly string[];
   readonly resource: string;
   readonly ttl: number;
-  /** Each critical section holds for a uniform random time in [min, max] ms between its read and its write. */
+  /**
+   * Each critical section holds for a time in [min, max] ms between its read and its write:
+   * the same low-discrepancy sequence in every run (per worker), so that acquisitions per
+   * second compare across runs without the noise of random holds.
+   */
   readonly holdMs: readonly [number, number];
 }
 
 export type ToWorker =
-  { type: 'start'; run: RunConfig } | { type: 'stop' } | { type: 'reply'; req: number; counter: number } | { type: 'exit' };
+  { type: 'start'; run: RunConfig; worker: number } | { type: 'stop' } | { type: 'reply'; req: number; counter: number } | { type: 'exit' };
 
 export interface WorkerStats {
   /** Calls into the library that ended in an error, by error name (gave up waiting, lost the lock, ...). */

@@ -52,8 +52,11 @@ class Run {
   #sections = 0;
   readonly #loop: Promise<void>;
 
-  constructor(config: RunConfig, t: TenureModule) {
+  readonly #worker: number;
+
+  constructor(config: RunConfig, worker: number, t: TenureModule) {
     this.#config = config;
+    this.#worker = worker;
     this.#lib = makeLib(config.lib, config.urls, t, config.tenure);
     this.#loop = this.#run();
   }
@@ -82,13 +85,16 @@ class Run {
     held.lost.addEventListener('abort', onLost);
     try {
       const token = held.token === undefined ? undefined : held.token.toString();
-      const counter = await ask({ type: 'enter', id, value: held.value, token, t: now() });
-      const [min, max] = this.#config.holdMs;
-      await sleep(min + Math.random() * (max - min), held.lost);
+      const enter = now();
+      const counter = await ask({ type: 'enter', id, value: held.value, token, t: enter });
+      await sleep(this.#hold(id), held.lost);
       // A careful user asks the library before writing: a late timer must not let a write through.
       if (lostAt === undefined && !held.holds()) lostAt = now();
       if (lostAt !== undefined) {
-        send({ type: 'exit', id, t: lostAt, wrote: false, lost: true });
+        // It believed it held the lock until the library said otherwise, or until the
+        // library's own validity ended if that came first (a late timer is not a longer hold).
+        const t = Math.max(enter, Math.min(lostAt, held.validUntil() ?? Infinity));
+        send({ type: 'exit', id, t, wrote: false, lost: true });
         return;
       }
       await ask({ type: 'write', id, counter: counter + 1 });
@@ -96,6 +102,13 @@ class Run {
     } finally {
       held.lost.removeEventListener('abort', onLost);
     }
+  }
+
+  /** Section `k`'s hold: a golden-ratio sequence, offset per worker, spread over [min, max]. */
+  #hold(k: number): number {
+    const [min, max] = this.#config.holdMs;
+    const u = (this.#worker * 0.3819660113 + k * 0.6180339887) % 1;
+    return min + u * (max - min);
   }
 
   async stop(): Promise<WorkerStats> {
@@ -113,7 +126,7 @@ let run: Run | undefined;
 function onMessage(msg: ToWorker): void {
   switch (msg.type) {
     case 'start':
-      run = new Run(msg.run, tenure!);
+      run = new Run(msg.run, msg.worker, tenure!);
       return;
     case 'stop': {
       const r = run;
