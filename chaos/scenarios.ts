@@ -89,7 +89,7 @@ const DEFS: Record<Family, FamilyDef> = {
     full: 7000,
     short: 4000,
     first: 700,
-    fault: (short) => ({ kind: 'restart', every: short ? 1200 : 1500 }),
+    fault: (short) => ({ kind: 'restart', every: short ? 900 : 1500 }),
     quarantineAt: [1],
   },
   'rolling-restart': {
