@@ -31,7 +31,9 @@ declare module 'redlock5' {
   export default class Redlock extends EventEmitter {
     constructor(clients: Iterable<Redis>, settings?: Partial<Settings>);
     acquire(resources: string[], duration: number, settings?: Partial<Settings>): Promise<Lock>;
-    /** Runs `routine` under the lock, auto-extended; `signal.aborted` once an extension failed. */
+    /** Extends `existing` (which it invalidates) and resolves the new Lock; Lock.extend calls it. */
+    extend(existing: Lock, duration: number, settings?: Partial<Settings>): Promise<Lock>;
+    /** Acquires, runs the routine while auto-extending, releases; `signal` aborts (with `signal.error`) when an extension fails for good. */
     using<T>(resources: string[], duration: number, routine: (signal: AbortSignal & { error?: Error }) => Promise<T>): Promise<T>;
     quit(): Promise<void>;
   }

@@ -28,15 +28,15 @@ export async function cleanupAll(): Promise<void> {
 
 let installed = false;
 
-/** Ctrl-C / SIGTERM: stop everything, then exit 130 / 143. */
-export function installSignalHandlers(): void {
+/** Ctrl-C / SIGTERM: stop everything, then exit 130 / 143. `name` prefixes the message (the bench, the fault suite). */
+export function installSignalHandlers(name = 'bench'): void {
   if (installed) return;
   installed = true;
   let stopping = false;
   const stop = (signal: NodeJS.Signals, code: number): void => {
     if (stopping) return;
     stopping = true;
-    console.error(`\nbench: ${signal}: stopping servers and workers...`);
+    console.error(`\n${name}: ${signal}: stopping servers and workers...`);
     const force = setTimeout(() => process.exit(code), 5000);
     force.unref();
     void cleanupAll().finally(() => process.exit(code));

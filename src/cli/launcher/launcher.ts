@@ -47,6 +47,7 @@ async function spawnReady(
   port: () => Promise<number>,
   dir: string,
   extra: readonly string[],
+  env: ServerEnv | undefined,
   tail: OutputTail,
   pause: boolean,
 ): Promise<[Spawned, number]> {
@@ -54,7 +55,7 @@ async function spawnReady(
   for (let attempt = 0; attempt < PORT_ATTEMPTS; attempt++) {
     const p = await port();
     tail.reset();
-    const sp = spawnServer(bin, p, dir, extra, tail);
+    const sp = spawnServer(bin, p, dir, extra, tail, env);
     try {
       await waitReady(sp, p, tail);
       return [sp, p];
@@ -71,6 +72,7 @@ class RedisProcessImpl implements RedisProcess {
   readonly url: string;
   readonly #bin: string;
   readonly #extra: readonly string[];
+  readonly #env: ServerEnv | undefined;
   readonly #tail: OutputTail;
   #current: Spawned;
   #paused = false;
@@ -81,12 +83,14 @@ class RedisProcessImpl implements RedisProcess {
     readonly port: number,
     readonly dir: string,
     extra: readonly string[],
+    env: ServerEnv | undefined,
     tail: OutputTail,
     spawned: Spawned,
   ) {
     this.url = `redis://${HOST}:${port}`;
     this.#bin = bin;
     this.#extra = extra;
+    this.#env = env;
     this.#tail = tail;
     this.#current = spawned;
   }
@@ -129,7 +133,7 @@ class RedisProcessImpl implements RedisProcess {
     await rm(this.dir, { recursive: true, force: true });
     await mkdir(this.dir, { recursive: true });
     // Same port: retry a few times in case something briefly holds it.
-    const [sp] = await spawnReady(this.#bin, () => Promise.resolve(this.port), this.dir, this.#extra, this.#tail, true);
+    const [sp] = await spawnReady(this.#bin, () => Promise.resolve(this.port), this.dir, this.#extra, this.#env, this.#tail, true);
     this.#current = sp;
   }
 
@@ -156,8 +160,14 @@ class RedisProcessImpl implements RedisProcess {
   }
 }
 
-/** Starts one redis-server on a free loopback port (or `opts.port`), resolved once it answers PING. */
-export async function startRedis(opts: { port?: number; args?: string[] } = {}): Promise<RedisProcess> {
+/** Variables added to (or, when undefined, removed from) the server's environment, e.g. LD_PRELOAD. */
+export type ServerEnv = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Starts one redis-server on a free loopback port (or `opts.port`), resolved once it answers PING.
+ * `env` is merged into this process's environment for the server, and kept for `restart()`.
+ */
+export async function startRedis(opts: { port?: number; args?: string[]; env?: ServerEnv } = {}): Promise<RedisProcess> {
   const bin = redisServerBinary();
   const extra = [...(opts.args ?? [])];
   const dir = await mkdtemp(path.join(tmpdir(), 'tenure-redis-'));
@@ -171,10 +181,11 @@ export async function startRedis(opts: { port?: number; args?: string[] } = {}):
       () => (fixed === undefined ? freePort() : Promise.resolve(fixed)),
       dir,
       extra,
+      opts.env,
       tail,
       fixed !== undefined,
     );
-    return new RedisProcessImpl(bin, port, dir, extra, tail, sp);
+    return new RedisProcessImpl(bin, port, dir, extra, opts.env, tail, sp);
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
     liveDirs.delete(dir);

@@ -73,11 +73,18 @@ export class OutputTail {
   }
 }
 
-export function spawnServer(bin: string, port: number, dir: string, extra: readonly string[], tail: OutputTail): Spawned {
+export function spawnServer(
+  bin: string,
+  port: number,
+  dir: string,
+  extra: readonly string[],
+  tail: OutputTail,
+  env?: Readonly<Record<string, string | undefined>>,
+): Spawned {
   // No persistence, loopback only, foreground; `extra` may override any of it.
   const args = ['--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no', '--dir', dir];
   args.push('--daemonize', 'no', '--protected-mode', 'no', '--loglevel', 'warning', ...extra);
-  const child = spawn(bin, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(bin, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], ...(env ? { env: { ...process.env, ...env } } : {}) });
   child.stdout?.on('data', (c: Buffer) => tail.push(c));
   child.stderr?.on('data', (c: Buffer) => tail.push(c));
   const exited = new Promise<void>((resolve) => {
