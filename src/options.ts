@@ -375,7 +375,9 @@ export function duration(name: string, value: unknown, fallback: number, min: nu
   }
   if (value < min || value > MAX_DURATION) {
     const what = min === 0 ? 'a non-negative' : 'a positive';
-    throw new RangeError(`Expected \`${name}\` to be ${what} integer number of milliseconds up to ${MAX_DURATION} (about 24.8 days), got ${value}`);
+    throw new RangeError(
+      `Expected \`${name}\` to be ${what} integer number of milliseconds up to ${MAX_DURATION} (about 24.8 days), got ${value}`,
+    );
   }
   return value;
 }
