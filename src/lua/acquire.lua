@@ -57,11 +57,7 @@ if quarantine > 0 then
     end
   else
     -- No marker here (a Cluster node): the uptime alone.
-    local up = tonumber(string.match(redis.call('INFO', 'server'), 'uptime_in_seconds:(%d+)'))
-    left, why = 0, 'uptime'
-    if up and up * 1000 < quarantine then
-      left = quarantine - up * 1000
-    end
+    left, why = uptime_left(redis.call('INFO', 'server'), quarantine), 'uptime'
   end
   if left > 0 then
     return {2, left, now, why}

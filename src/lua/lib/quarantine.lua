@@ -1,3 +1,18 @@
+-- uptime_left(info, quarantine): ms until the server has been up for the quarantine, by INFO
+-- server's uptime_in_seconds — whole seconds that can turn 1 as soon as ~0.5 s after start, so
+-- counted one second short: never early.
+local function uptime_left(info, quarantine)
+  local up = tonumber(string.match(info, 'uptime_in_seconds:(%d+)'))
+  if not up then
+    return 0
+  end
+  local sure = math.max(0, up - 1) * 1000
+  if sure < quarantine then
+    return quarantine - sure
+  end
+  return 0
+end
+
 -- quarantine_left(marker, quarantine, now_us): ms this server must still wait before it may
 -- vote, 0 when it may. A server may have lost locks other clients still hold — restarted
 -- empty, flushed, resynced from an empty master, or evicted keys — and then it must not vote
@@ -32,9 +47,9 @@ local function quarantine_left(marker, quarantine, now_us)
   if run ~= '' and run == string.match(info, 'run_id:(%x+)') then
     return 0
   end
-  local up = tonumber(string.match(info, 'uptime_in_seconds:(%d+)'))
-  if up and up * 1000 < quarantine then
-    return quarantine - up * 1000, 'uptime'
+  local left = uptime_left(info, quarantine)
+  if left > 0 then
+    return left, 'uptime'
   end
   return 0
 end
