@@ -137,6 +137,8 @@ class Sidecar {
   readonly #o: LeaderOptions;
   #child: Child | undefined;
   #exiting = false;
+  /** Set when the resignation found the lease gone. */
+  #lostAtEnd = false;
   /** Stopping the command of a lost term. */
   #retiring: Promise<void> | undefined;
   #lastError = '';
@@ -190,7 +192,14 @@ class Sidecar {
 
   #demoted(e: DemotedEvent): void {
     const child = this.#child;
-    if (e.reason === 'resigned') return;
+    if (e.reason === 'resigned') {
+      // Resigning after the command ended: if the lease was found gone at the release, the
+      // command's last moments ran beside the next leader.
+      void e.released?.then((held) => {
+        if (!held) this.#lostAtEnd = true;
+      });
+      return;
+    }
     if (child === undefined) {
       if (this.#command.length === 0) say('leader', `lost the leadership (${oneLine(e.error?.message ?? e.reason)}); campaigning again`);
       return;
@@ -227,6 +236,10 @@ class Sidecar {
     this.#exiting = true;
     this.#offSignals();
     await this.#election.stop(); // resigns at once when leading
+    if (this.#lostAtEnd) {
+      say('leader', 'the leadership was found gone when resigning (taken between renewals): the command did not end under it');
+      return this.#finish(EXIT.lost);
+    }
     this.#finish(code);
   }
 }

@@ -47,6 +47,12 @@ export interface DemotedEvent {
   readonly error?: Error;
   /** Wall-clock time (ms) the leadership ended by this process's own account: for a lost lease, when its validity ran out. */
   readonly at: number;
+  /**
+   * When this process released the lease (a resignation, a step-down): resolves true if a
+   * quorum still held it then, false if it was found gone — taken by another, or lost by a
+   * server, since the last renewal: the term's last moments were not exclusive.
+   */
+  readonly released?: Promise<boolean>;
 }
 
 export interface ElectionEvents {
@@ -304,9 +310,18 @@ export class Election extends EventEmitter<ElectionEvents> {
     // lost lock was freed already. The release happens whatever the listeners do.
     const released =
       end.reason === 'resigned' || end.early
-        ? lock.release().catch((error: unknown) => debug('resign %s: %s', this.name, String(error)))
+        ? lock.release().catch((error: unknown) => {
+            debug('resign %s: %s', this.name, String(error));
+            return true; // (unknown: the servers did not answer; not a loss we saw)
+          })
         : undefined;
-    safeEmit(this, 'demoted', { reason: end.reason, term: term.token, ...(end.error ? { error: end.error } : {}), at });
+    safeEmit(this, 'demoted', {
+      reason: end.reason,
+      term: term.token,
+      ...(end.error ? { error: end.error } : {}),
+      at,
+      ...(released ? { released } : {}),
+    });
     this.#observe(null);
     await released;
   }
