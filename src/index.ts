@@ -8,7 +8,7 @@ export { Sequence } from './sequence/sequence.js';
 export { Semaphore, type PermitOptions } from './semaphore/semaphore.js';
 export { WindowCounter, type WindowVerdict } from './window-counter/window-counter.js';
 export type { LockInfo, InstanceView } from './lock/inspect.js';
-export type { Endpoint, EndpointInput, RedisLike } from './core/endpoint.js';
+export type { Endpoint, EndpointInput, RedisLike, BorrowedClient, NodeRedisLike, GlideLike } from './core/endpoint.js';
 export {
   TenureError,
   LockError,
