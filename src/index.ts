@@ -1,4 +1,6 @@
 export { Redlock, type RedlockEvents } from './redlock.js';
+export type { AcquiredEvent, ReleasedEvent, LostEvent, ContendedEvent, ServerErrorEvent, Logger } from './core/telemetry.js';
+export type { MeterProviderLike, TracerProviderLike } from './core/otel.js';
 export type { ServerSuspect, ServerTrusted, SuspectReason } from './core/monitor.js';
 export { Lock } from './lock/lock.js';
 export { Election, type ElectionEvents, type ElectedEvent, type DemotedEvent, type DemotionReason } from './election/election.js';

@@ -1,4 +1,6 @@
 import { hostname } from 'node:os';
+import type { MeterProviderLike, TracerProviderLike } from './core/otel.js';
+import { defaultMetricName, type Logger } from './core/telemetry.js';
 
 /** A monotonic clock in milliseconds. Injectable for deterministic tests. */
 export interface Clock {
@@ -51,6 +53,21 @@ export interface RedlockOptions {
   strict?: boolean;
   /** Monotonic clock; tests inject one. @default performance.now() */
   clock?: Clock;
+  /**
+   * OpenTelemetry metrics (needs `@opentelemetry/api`, an optional peer dependency): this
+   * MeterProvider. @default the global one, when `@opentelemetry/api` is installed and a real
+   * provider is registered by the time the Redlock is made; else no metrics
+   */
+  meterProvider?: MeterProviderLike;
+  /** A span per acquisition on this TracerProvider. @default the global one, when registered */
+  tracerProvider?: TracerProviderLike;
+  /**
+   * The `tenure.lock.name` of a lock, for metrics and events: keep it low-cardinality (no ids).
+   * @default the resource's first segment (up to `:`, `/`, `.`, `#`, `{`) when it has no digit, else 'other'
+   */
+  metricName?: (resources: readonly string[]) => string;
+  /** Where to log (pino, winston, console: anything with debug/info/warn/error). @default none (NODE_DEBUG=tenure still works) */
+  logger?: Logger;
 }
 
 /** Options of `tryAcquire`: one attempt. */
@@ -238,6 +255,10 @@ export interface ResolvedOptions {
   readonly restartQuarantine: number;
   readonly strict: boolean;
   readonly clock: Clock;
+  readonly meterProvider: MeterProviderLike | undefined;
+  readonly tracerProvider: TracerProviderLike | undefined;
+  readonly metricName: (resources: readonly string[]) => string;
+  readonly logger: Logger | undefined;
 }
 
 const REDLOCK_KEYS = new Set([
@@ -254,6 +275,10 @@ const REDLOCK_KEYS = new Set([
   'restartQuarantine',
   'strict',
   'clock',
+  'meterProvider',
+  'tracerProvider',
+  'metricName',
+  'logger',
 ]);
 const TRY_KEYS = new Set(['ttl', 'fence', 'autoExtend']);
 const ACQUIRE_KEYS = new Set([...TRY_KEYS, 'wait', 'retryDelay', 'retryJitter', 'signal']);
@@ -282,7 +307,24 @@ export function resolveRedlockOptions(options: RedlockOptions | undefined): Reso
     replicaSync: replicaSyncArg(o.replicaSync, o.commandTimeout),
     restartQuarantine: duration('options.restartQuarantine', o.restartQuarantine, DEFAULTS.restartQuarantine, 0),
     strict: bool('options.strict', o.strict, DEFAULTS.strict),
+    meterProvider: methods<MeterProviderLike>('options.meterProvider', o.meterProvider, ['getMeter']),
+    tracerProvider: methods<TracerProviderLike>('options.tracerProvider', o.tracerProvider, ['getTracer']),
+    metricName:
+      o.metricName === undefined ? defaultMetricName : fnArg<(r: readonly string[]) => string>('options.metricName', o.metricName),
+    logger: methods<Logger>('options.logger', o.logger, ['debug', 'info', 'warn', 'error']),
   });
+}
+
+/** An object with these methods (a logger, a provider), or undefined; a TypeError naming what is missing. */
+function methods<T>(name: string, value: unknown, required: readonly string[]): T | undefined {
+  if (value === undefined) return undefined;
+  const missing = required.filter((m) => typeof (value as Record<string, unknown> | null)?.[m] !== 'function');
+  if (typeof value !== 'object' || value === null || missing.length > 0) {
+    throw new TypeError(
+      `Expected \`${name}\` to be an object with ${required.map((m) => `${m}()`).join(', ')}; got ${show(value)}${typeof value === 'object' && value !== null ? ` without ${missing.join(', ')}` : ''}`,
+    );
+  }
+  return value as T;
 }
 
 export interface ResolvedAcquire {

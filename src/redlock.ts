@@ -15,6 +15,7 @@ import { createInstances, type EndpointInput, type Instance } from './core/endpo
 import { fanOut } from './core/fanout.js';
 import { Monitor, type MonitorEvents } from './core/monitor.js';
 import { quorumOf } from './core/quorum.js';
+import { Telemetry, type TelemetryEvents } from './core/telemetry.js';
 import { decodeMark } from './core/replies.js';
 import { QuorumError } from './errors.js';
 import { markerKey } from './keys.js';
@@ -54,7 +55,7 @@ import {
 } from './options.js';
 
 /** Events of a Redlock. */
-export type RedlockEvents = MonitorEvents;
+export type RedlockEvents = MonitorEvents & TelemetryEvents;
 
 /**
  * Events are subscribed with `on` / `off` (`redlock.once` is the run-once job, not an event
@@ -67,6 +68,7 @@ export class Redlock implements AsyncDisposable {
   readonly #instances: Instance[];
   readonly #options: ResolvedOptions;
   readonly #ctx: Context;
+  readonly #telemetry: Telemetry;
   #closed: Promise<void> | undefined;
   readonly #sequences = new Map<string, Sequence>();
 
@@ -79,11 +81,16 @@ export class Redlock implements AsyncDisposable {
     // Validate everything before opening a single connection.
     const resolved = resolveRedlockOptions(options);
     this.#options = resolved;
+    const telemetry = new Telemetry(this.#events, resolved);
+    this.#telemetry = telemetry;
     const monitor = new Monitor({
       strict: resolved.strict,
       driftFactor: resolved.driftFactor,
       // A suspect server is news, not an error: nobody need listen.
-      emit: (event, ...args) => void this.#events.emit(event, ...args),
+      emit: (event, ...args) => {
+        telemetry.server(event, args[0]);
+        this.#events.emit(event, ...args);
+      },
     });
     this.#instances = createInstances(endpoints, {
       commandTimeout: resolved.commandTimeout,
@@ -109,6 +116,7 @@ export class Redlock implements AsyncDisposable {
       options: resolved,
       monitor,
       wakeup: new Wakeup(this.#instances, resolved.commandTimeout),
+      telemetry,
       live: new Set(),
       services: new Set(),
       assertOpen: () => this.#assertOpen(),
@@ -118,12 +126,14 @@ export class Redlock implements AsyncDisposable {
   /** Adds an event listener (see the class doc for the events). */
   on<K extends keyof RedlockEvents>(event: K, listener: (...args: RedlockEvents[K]) => void): this {
     this.#events.on(event, listener as (...args: unknown[]) => void);
+    this.#telemetry.refresh();
     return this;
   }
 
   /** Removes an event listener. */
   off<K extends keyof RedlockEvents>(event: K, listener: (...args: RedlockEvents[K]) => void): this {
     this.#events.off(event, listener as (...args: unknown[]) => void);
+    this.#telemetry.refresh();
     return this;
   }
 

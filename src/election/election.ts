@@ -225,6 +225,7 @@ export class Election extends EventEmitter<ElectionEvents> {
     this.#term = term;
     if (term.token > this.#highestTerm) this.#highestTerm = term.token;
     safeEmit(this, 'elected', { term: term.token, id: this.id });
+    this.#ctx.telemetry.leader(this.name, true);
     this.#observe(this.id);
     this.#announce(term.token);
     let onLost: (error: Error) => void = () => undefined;
@@ -271,6 +272,7 @@ export class Election extends EventEmitter<ElectionEvents> {
         ? lock.release().catch((error: unknown) => debug('resign %s: %s', this.name, String(error)))
         : undefined;
     safeEmit(this, 'demoted', { reason: end.reason, term: term.token, ...(end.error ? { error: end.error } : {}), at });
+    this.#ctx.telemetry.leader(this.name, false);
     this.#observe(null);
     await released;
   }

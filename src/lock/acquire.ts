@@ -60,6 +60,10 @@ export async function acquire(
   let attempts = 0;
   let channels: string[] | undefined;
   let splits = 0;
+  // Telemetry (core/telemetry.ts): nothing here unless someone is told.
+  const t = ctx.telemetry;
+  const span = t.tracing ? t.startSpan(resources) : undefined;
+  let counted = false; // in tenure.lock.waiting
   try {
     for (;;) {
       o.signal?.throwIfAborted();
@@ -74,7 +78,10 @@ export async function acquire(
       const a = await ops.attempt(ctx, resources, value, o.ttl, o.fence, coverage);
       if (a.ok) {
         const lock = await made(ctx, resources, value, owner, o, a, coverage);
-        if (lock) return lock;
+        if (lock) {
+          if (t.active) t.acquired(lock, started, attempts, span);
+          return lock;
+        }
         // Publishing the token took the whole validity: it was released; go round again.
         if (nullWhenHeld || clock.now() - started >= o.wait) {
           throw new QuorumError(
@@ -91,25 +98,41 @@ export async function acquire(
       if (ctx.monitor.refused !== undefined) throw ctx.monitor.refused;
       const failure = classify(ctx, resources, a);
       if (failure.error && (failure.permanent || nullWhenHeld)) throw failure.error;
+      if (t.active && !failure.error) t.contended(resources, attempts, a.ballot.outcomes);
       const waited = clock.now() - started;
       const left = o.wait - waited;
       if (left <= 0) {
-        if (nullWhenHeld) return null;
+        if (nullWhenHeld) {
+          if (t.active) t.failed(resources, started, attempts, 'timeout', undefined, span);
+          return null;
+        }
         throw new LockTimeoutError(resources, a.ballot.outcomes, attempts, Math.round(waited), { cause: failure.error });
       }
       if (channels === undefined && !failure.error) {
         // First failure: listen for releases, then try again at once (one may have come
         // between the attempt and the subscription).
         channels = resources.map((r) => releaseChannel(ctx.options.keyPrefix, r));
+        if (t.active) t.waiting(resources, 1);
+        counted = t.active;
         await ctx.wakeup.subscribe(channels);
         continue;
       }
       splits = a.ballot.yes > 0 ? splits + 1 : 0;
       await ctx.wakeup.wait(channels ?? [], Math.min(pause(o, a, splits), left), o.signal, since);
     }
+  } catch (error) {
+    if (t.active) t.failed(resources, started, attempts, outcomeOf(error, o), error, span);
+    throw error;
   } finally {
     if (channels !== undefined) ctx.wakeup.unsubscribe(channels);
+    if (counted) t.waiting(resources, -1);
   }
+}
+
+/** How an acquisition that threw ended, for `tenure.outcome`. */
+function outcomeOf(error: unknown, o: ResolvedAcquire): 'timeout' | 'aborted' | 'error' {
+  if (error instanceof LockTimeoutError) return 'timeout';
+  return o.signal?.aborted === true && error === o.signal.reason ? 'aborted' : 'error';
 }
 
 /** The Lock, or null when no validity was left once the fencing token was published. */

@@ -166,6 +166,7 @@ export class Lock extends EventEmitter implements AsyncDisposable {
   async release(): Promise<boolean> {
     if (this.#state === 'released') return false;
     const wasHeld = this.#state === 'held' && this.isHeld;
+    if (this.#state === 'held') this.#ctx.telemetry.released(this);
     this.#state = 'released';
     this.#keeper?.stop();
     this.#ctx.live.delete(this);
@@ -246,6 +247,7 @@ export class Lock extends EventEmitter implements AsyncDisposable {
     this.#keeper?.stop();
     this.#ctx.live.delete(this);
     this.#controller?.abort(error);
+    this.#ctx.telemetry.lost(this, reason, error);
     debug('lost %s: %s', list(this.resources), why);
     // Free whatever is left of it so that the next holder need not wait for the ttl.
     ops.release(this.#ctx, this.resources, this.value, this.#ttl).catch(() => undefined);
