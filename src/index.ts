@@ -33,6 +33,8 @@ export {
   type UsingOptions,
   type ElectionOptions,
   type ScheduleOptions,
+  type EveryOptions,
+  type CronOptions,
   type OnceOptions,
   type SemaphoreOptions,
   type WindowCounterOptions,

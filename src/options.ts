@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type { MeterProviderLike, TracerProviderLike } from './core/otel.js';
 import { defaultMetricName, type Logger } from './core/telemetry.js';
+import { cronTimetable, everyTimetable, type Timetable } from './jobs/cron.js';
 
 /** A monotonic clock in milliseconds. Injectable for deterministic tests. */
 export interface Clock {
@@ -108,12 +109,32 @@ export interface ElectionOptions {
   retryDelay?: number;
 }
 
-/** Options of `redlock.schedule(name, options, fn)`. */
-export interface ScheduleOptions {
+/** Options of `redlock.schedule(name, options, fn)`: `every` or `cron`. */
+export type ScheduleOptions = EveryOptions | CronOptions;
+
+/** A period in ms. */
+export interface EveryOptions {
   /** The period in ms: `fn` runs once per period, periods aligned to the wall clock (epoch multiples). Required. */
   every: number;
-  /** The run lock's lease in ms, auto-extended while `fn` runs; a crashed run is taken over after it. @default min(every, 30000) */
+  /** The run lock's lease in ms, auto-extended while `fn` runs; a crashed run is taken over after it. @default min(every, 30000), at least 1000 */
   ttl?: number;
+}
+
+/** A cron expression (croner's syntax: 5 fields, or 6 with seconds first, e.g. '0 2 * * *'). */
+export interface CronOptions {
+  /** `fn` runs once per scheduled time. Required. */
+  cron: string;
+  /** IANA time zone the expression is read in. @default 'UTC' */
+  timezone?: string;
+  /** The run lock's lease in ms. @default the interval between two times, within [1000, 30000] */
+  ttl?: number;
+}
+
+export interface ResolvedSchedule {
+  readonly timetable: Timetable;
+  readonly ttl: number;
+  readonly every: number | undefined;
+  readonly cron: string | undefined;
 }
 
 /** Options of `redlock.once(name, fn, options)`. */
@@ -151,14 +172,18 @@ export function resolveElectionOptions(options: unknown, base: ResolvedOptions):
   return { ttl, id, retryDelay };
 }
 
-export function resolveScheduleOptions(options: unknown, base: ResolvedOptions): { every: number; ttl: number } {
-  if (options === undefined) throw new TypeError('Expected `options` with `every` (ms), got undefined');
+export function resolveScheduleOptions(options: unknown, base: ResolvedOptions): ResolvedSchedule {
+  if (options === undefined) throw new TypeError('Expected `options` with `every` (ms) or `cron`, got undefined');
   const o = plainObject('options', options);
-  rejectUnknown('options', o, new Set(['every', 'ttl']));
-  if (o.every === undefined) throw new TypeError('Expected `options.every` (ms): the period is required, got undefined');
-  const every = duration('options.every', o.every, 0, 1);
+  const cron = o.cron !== undefined;
+  rejectUnknown('options', o, new Set(cron ? ['cron', 'timezone', 'ttl'] : ['every', 'ttl']));
+  if (!cron && o.every === undefined)
+    throw new TypeError('Expected `options.every` (ms) or `options.cron`: the period is required, got neither');
+  const timetable = cron ? cronTimetable(o.cron, o.timezone) : everyTimetable(duration('options.every', o.every, 0, 1));
   // Default lease: the period, within [1 s, 30 s] (a run may outlast a short period: it never overlaps the next).
-  return { every, ttl: withinQuarantine('options.ttl', duration('options.ttl', o.ttl, Math.min(Math.max(every, 1_000), 30_000), 3), base) };
+  const fallback = Math.min(Math.max(timetable.interval, 1_000), 30_000);
+  const ttl = withinQuarantine('options.ttl', duration('options.ttl', o.ttl, fallback, 3), base);
+  return { timetable, ttl, every: cron ? undefined : (o.every as number), cron: cron ? (o.cron as string) : undefined };
 }
 
 export function resolveOnceOptions(

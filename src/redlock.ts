@@ -207,9 +207,11 @@ export class Redlock implements AsyncDisposable {
   }
 
   /**
-   * Runs `fn` once per period of `every` ms across every process that schedules this name,
-   * on one of them, never two runs at once. Starts now; the returned handle's `stop()` ends it.
-   * `fn` gets an AbortSignal that aborts if its run lock is lost.
+   * Runs `fn` once per scheduled time across every process that schedules this name, on one
+   * of them, never two runs at once: `{ every: ms }` (periods aligned to the epoch) or
+   * `{ cron: '0 2 * * *', timezone? }` (croner's syntax; 6 fields with seconds first). A run
+   * that crashes is taken over once its lease runs out. See Schedule for missed times. Starts
+   * now; the handle's `stop()` ends it. `fn` gets an AbortSignal that aborts if its run lock is lost.
    */
   schedule(name: string, options: ScheduleOptions, fn: ScheduledFn): Schedule {
     const n = stringArg('name', name, false);
