@@ -10,7 +10,7 @@ import { Cluster as Cluster5, Redis as Redis5 } from 'ioredis';
 import { Cluster as Cluster6, Redis as Redis6 } from 'ioredis6';
 import { Cluster as ValkeyCluster, Redis as Valkey } from 'iovalkey';
 import { createClient as createClient5, createCluster as createCluster5 } from 'redis5';
-import { createClient as createClient6, createCluster as createCluster6 } from 'redis6';
+import { createClient as createClient6, createCluster as createCluster6 } from 'redis';
 import { afterAll, beforeAll } from 'vitest';
 import type { EndpointInput } from '../../src/index.js';
 
