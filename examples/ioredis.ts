@@ -14,7 +14,8 @@ const lock = await redlock.acquire('orders', { ttl: 10_000, fence: true });
 console.log(`ioredis: held with fencing token ${lock.fencingToken}`);
 await lock.release();
 await redlock.close();
-console.log(`after close, the clients are still open: ${clients.every((c) => c.status === 'ready')}`);
+const pongs = await Promise.all(clients.map((c) => c.ping()));
+console.log(`after close, the clients still answer: ${pongs.every((p) => p === 'PONG')}`);
 for (const c of clients) c.disconnect();
 
 if (process.env.TENURE_CLUSTER) {
