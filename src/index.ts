@@ -1,4 +1,6 @@
 export { Redlock, type RedlockEvents } from './redlock.js';
+export type { AcquiredEvent, ReleasedEvent, LostEvent, ContendedEvent, ServerErrorEvent, Logger } from './core/telemetry.js';
+export type { MeterProviderLike, TracerProviderLike } from './core/otel.js';
 export type { ServerSuspect, ServerTrusted, SuspectReason } from './core/monitor.js';
 export { Lock } from './lock/lock.js';
 export { Election, type ElectionEvents, type ElectedEvent, type DemotedEvent, type DemotionReason } from './election/election.js';
@@ -8,7 +10,7 @@ export { Sequence } from './sequence/sequence.js';
 export { Semaphore, type PermitOptions } from './semaphore/semaphore.js';
 export { WindowCounter, type WindowVerdict } from './window-counter/window-counter.js';
 export type { LockInfo, InstanceView } from './lock/inspect.js';
-export type { Endpoint, EndpointInput, RedisLike } from './core/endpoint.js';
+export type { Endpoint, EndpointInput, RedisLike, BorrowedClient, NodeRedisLike, GlideLike } from './core/endpoint.js';
 export {
   TenureError,
   LockError,
@@ -33,6 +35,8 @@ export {
   type UsingOptions,
   type ElectionOptions,
   type ScheduleOptions,
+  type EveryOptions,
+  type CronOptions,
   type OnceOptions,
   type SemaphoreOptions,
   type WindowCounterOptions,

@@ -1,5 +1,8 @@
 import { hostname } from 'node:os';
 import { unfitPrefix, unfitResource } from './keys.js';
+import type { MeterProviderLike, TracerProviderLike } from './core/otel.js';
+import { defaultMetricName, type Logger } from './core/telemetry.js';
+import { cronTimetable, everyTimetable, type Timetable } from './jobs/cron.js';
 
 /** A monotonic clock in milliseconds. Injectable for deterministic tests. */
 export interface Clock {
@@ -59,6 +62,21 @@ export interface RedlockOptions {
   renewBatch?: number;
   /** Monotonic clock; tests inject one. @default performance.now() */
   clock?: Clock;
+  /**
+   * OpenTelemetry metrics (needs `@opentelemetry/api`, an optional peer dependency): this
+   * MeterProvider. @default the global one, when `@opentelemetry/api` is installed and a real
+   * provider is registered by the time the Redlock is made; else no metrics
+   */
+  meterProvider?: MeterProviderLike;
+  /** A span per acquisition on this TracerProvider. @default the global one, when registered */
+  tracerProvider?: TracerProviderLike;
+  /**
+   * The `tenure.lock.name` of a lock, for metrics and events: keep it low-cardinality (no ids).
+   * @default the resource's first segment (up to `:`, `/`, `.`, `#`, `{`) when it has no digit, else 'other'
+   */
+  metricName?: (resources: readonly string[]) => string;
+  /** Where to log (pino, winston, console: anything with debug/info/warn/error). @default none (NODE_DEBUG=tenure still works) */
+  logger?: Logger;
 }
 
 /** Options of `tryAcquire`: one attempt. */
@@ -99,12 +117,32 @@ export interface ElectionOptions {
   retryDelay?: number;
 }
 
-/** Options of `redlock.schedule(name, options, fn)`. */
-export interface ScheduleOptions {
+/** Options of `redlock.schedule(name, options, fn)`: `every` or `cron`. */
+export type ScheduleOptions = EveryOptions | CronOptions;
+
+/** A period in ms. */
+export interface EveryOptions {
   /** The period in ms: `fn` runs once per period, periods aligned to the wall clock (epoch multiples). Required. */
   every: number;
-  /** The run lock's lease in ms, auto-extended while `fn` runs; a crashed run is taken over after it. @default min(every, 30000) */
+  /** The run lock's lease in ms, auto-extended while `fn` runs; a crashed run is taken over after it. @default min(every, 30000), at least 1000 */
   ttl?: number;
+}
+
+/** A cron expression (croner's syntax: 5 fields, or 6 with seconds first, e.g. '0 2 * * *'). */
+export interface CronOptions {
+  /** `fn` runs once per scheduled time. Required. */
+  cron: string;
+  /** IANA time zone the expression is read in. @default 'UTC' */
+  timezone?: string;
+  /** The run lock's lease in ms. @default the interval between two times, within [1000, 30000] */
+  ttl?: number;
+}
+
+export interface ResolvedSchedule {
+  readonly timetable: Timetable;
+  readonly ttl: number;
+  readonly every: number | undefined;
+  readonly cron: string | undefined;
 }
 
 /** Options of `redlock.once(name, fn, options)`. */
@@ -142,14 +180,18 @@ export function resolveElectionOptions(options: unknown, base: ResolvedOptions):
   return { ttl, id, retryDelay };
 }
 
-export function resolveScheduleOptions(options: unknown, base: ResolvedOptions): { every: number; ttl: number } {
-  if (options === undefined) throw new TypeError('Expected `options` with `every` (ms), got undefined');
+export function resolveScheduleOptions(options: unknown, base: ResolvedOptions): ResolvedSchedule {
+  if (options === undefined) throw new TypeError('Expected `options` with `every` (ms) or `cron`, got undefined');
   const o = plainObject('options', options);
-  rejectUnknown('options', o, new Set(['every', 'ttl']));
-  if (o.every === undefined) throw new TypeError('Expected `options.every` (ms): the period is required, got undefined');
-  const every = duration('options.every', o.every, 0, 1);
+  const cron = o.cron !== undefined;
+  rejectUnknown('options', o, new Set(cron ? ['cron', 'timezone', 'ttl'] : ['every', 'ttl']));
+  if (!cron && o.every === undefined)
+    throw new TypeError('Expected `options.every` (ms) or `options.cron`: the period is required, got neither');
+  const timetable = cron ? cronTimetable(o.cron, o.timezone) : everyTimetable(duration('options.every', o.every, 0, 1));
   // Default lease: the period, within [1 s, 30 s] (a run may outlast a short period: it never overlaps the next).
-  return { every, ttl: withinQuarantine('options.ttl', duration('options.ttl', o.ttl, Math.min(Math.max(every, 1_000), 30_000), 3), base) };
+  const fallback = Math.min(Math.max(timetable.interval, 1_000), 30_000);
+  const ttl = withinQuarantine('options.ttl', duration('options.ttl', o.ttl, fallback, 3), base);
+  return { timetable, ttl, every: cron ? undefined : (o.every as number), cron: cron ? (o.cron as string) : undefined };
 }
 
 export function resolveOnceOptions(
@@ -248,6 +290,10 @@ export interface ResolvedOptions {
   readonly strict: boolean;
   readonly renewBatch: number;
   readonly clock: Clock;
+  readonly meterProvider: MeterProviderLike | undefined;
+  readonly tracerProvider: TracerProviderLike | undefined;
+  readonly metricName: (resources: readonly string[]) => string;
+  readonly logger: Logger | undefined;
 }
 
 const REDLOCK_KEYS = new Set([
@@ -265,6 +311,10 @@ const REDLOCK_KEYS = new Set([
   'strict',
   'renewBatch',
   'clock',
+  'meterProvider',
+  'tracerProvider',
+  'metricName',
+  'logger',
 ]);
 const TRY_KEYS = new Set(['ttl', 'fence', 'autoExtend']);
 const ACQUIRE_KEYS = new Set([...TRY_KEYS, 'wait', 'retryDelay', 'retryJitter', 'signal']);
@@ -297,7 +347,24 @@ export function resolveRedlockOptions(options: RedlockOptions | undefined): Reso
     restartQuarantine: duration('options.restartQuarantine', o.restartQuarantine, DEFAULTS.restartQuarantine, 0),
     strict: bool('options.strict', o.strict, DEFAULTS.strict),
     renewBatch: intIn('options.renewBatch', o.renewBatch, DEFAULTS.renewBatch, 1, 1000),
+    meterProvider: methods<MeterProviderLike>('options.meterProvider', o.meterProvider, ['getMeter']),
+    tracerProvider: methods<TracerProviderLike>('options.tracerProvider', o.tracerProvider, ['getTracer']),
+    metricName:
+      o.metricName === undefined ? defaultMetricName : fnArg<(r: readonly string[]) => string>('options.metricName', o.metricName),
+    logger: methods<Logger>('options.logger', o.logger, ['debug', 'info', 'warn', 'error']),
   });
+}
+
+/** An object with these methods (a logger, a provider), or undefined; a TypeError naming what is missing. */
+function methods<T>(name: string, value: unknown, required: readonly string[]): T | undefined {
+  if (value === undefined) return undefined;
+  const missing = required.filter((m) => typeof (value as Record<string, unknown> | null)?.[m] !== 'function');
+  if (typeof value !== 'object' || value === null || missing.length > 0) {
+    throw new TypeError(
+      `Expected \`${name}\` to be an object with ${required.map((m) => `${m}()`).join(', ')}; got ${show(value)}${typeof value === 'object' && value !== null ? ` without ${missing.join(', ')}` : ''}`,
+    );
+  }
+  return value as T;
 }
 
 export interface ResolvedAcquire {

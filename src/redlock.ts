@@ -16,6 +16,7 @@ import { fanOut } from './core/fanout.js';
 import { Monitor, type MonitorEvents } from './core/monitor.js';
 import { quorumOf } from './core/quorum.js';
 import { Renewer } from './core/renewer.js';
+import { Telemetry, type TelemetryEvents } from './core/telemetry.js';
 import { decodeMark } from './core/replies.js';
 import { ClosedError, QuorumError } from './errors.js';
 import { markerKey } from './keys.js';
@@ -55,7 +56,7 @@ import {
 } from './options.js';
 
 /** Events of a Redlock. */
-export type RedlockEvents = MonitorEvents;
+export type RedlockEvents = MonitorEvents & TelemetryEvents;
 
 /**
  * Events are subscribed with `on` / `off` (`redlock.once` is the run-once job, not an event
@@ -68,6 +69,7 @@ export class Redlock implements AsyncDisposable {
   readonly #instances: Instance[];
   readonly #options: ResolvedOptions;
   readonly #ctx: Context;
+  readonly #telemetry: Telemetry;
   #closed: Promise<void> | undefined;
   readonly #sequences = new Map<string, Sequence>();
 
@@ -80,11 +82,16 @@ export class Redlock implements AsyncDisposable {
     // Validate everything before opening a single connection.
     const resolved = resolveRedlockOptions(options);
     this.#options = resolved;
+    const telemetry = new Telemetry(this.#events, resolved);
+    this.#telemetry = telemetry;
     const monitor = new Monitor({
       strict: resolved.strict,
       driftFactor: resolved.driftFactor,
       // A suspect server is news, not an error: nobody need listen.
-      emit: (event, ...args) => void this.#events.emit(event, ...args),
+      emit: (event, ...args) => {
+        telemetry.server(event, args[0]);
+        this.#events.emit(event, ...args);
+      },
     });
     this.#instances = createInstances(endpoints, {
       commandTimeout: resolved.commandTimeout,
@@ -111,6 +118,7 @@ export class Redlock implements AsyncDisposable {
       monitor,
       renewer: undefined,
       wakeup: new Wakeup(this.#instances, resolved.commandTimeout),
+      telemetry,
       live: new Set(),
       services: new Set(),
       assertOpen: () => this.#assertOpen(),
@@ -124,12 +132,14 @@ export class Redlock implements AsyncDisposable {
   /** Adds an event listener (see the class doc for the events). */
   on<K extends keyof RedlockEvents>(event: K, listener: (...args: RedlockEvents[K]) => void): this {
     this.#events.on(event, listener as (...args: unknown[]) => void);
+    this.#telemetry.refresh();
     return this;
   }
 
   /** Removes an event listener. */
   off<K extends keyof RedlockEvents>(event: K, listener: (...args: RedlockEvents[K]) => void): this {
     this.#events.off(event, listener as (...args: unknown[]) => void);
+    this.#telemetry.refresh();
     return this;
   }
 
@@ -203,9 +213,11 @@ export class Redlock implements AsyncDisposable {
   }
 
   /**
-   * Runs `fn` once per period of `every` ms across every process that schedules this name,
-   * on one of them, never two runs at once. Starts now; the returned handle's `stop()` ends it.
-   * `fn` gets an AbortSignal that aborts if its run lock is lost.
+   * Runs `fn` once per scheduled time across every process that schedules this name, on one
+   * of them, never two runs at once: `{ every: ms }` (periods aligned to the epoch) or
+   * `{ cron: '0 2 * * *', timezone? }` (croner's syntax; 6 fields with seconds first). A run
+   * that crashes is taken over once its lease runs out. See Schedule for missed times. Starts
+   * now; the handle's `stop()` ends it. `fn` gets an AbortSignal that aborts if its run lock is lost.
    */
   schedule(name: string, options: ScheduleOptions, fn: ScheduledFn): Schedule {
     const n = stringArg('name', name, false);

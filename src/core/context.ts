@@ -3,6 +3,7 @@ import type { ResolvedOptions } from '../options.js';
 import type { Instance } from './endpoint.js';
 import type { Monitor } from './monitor.js';
 import type { Renewer } from './renewer.js';
+import type { Telemetry } from './telemetry.js';
 import type { Wakeup } from './wakeup.js';
 
 export interface Context {
@@ -16,6 +17,8 @@ export interface Context {
   renewer: Renewer | undefined;
   /** Release notifications for waiters. */
   readonly wakeup: Wakeup;
+  /** Events, logs, metrics and spans: its hooks run only while `telemetry.active`. */
+  readonly telemetry: Telemetry;
   /** Locks alive now, released by close(). */
   readonly live: Set<{ revoke(why: string): Promise<boolean> }>;
   /** Elections and schedules running now, stopped by close() before any lock is released. */

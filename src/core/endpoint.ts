@@ -5,17 +5,30 @@
  */
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { show, type Clock } from '../options.js';
-import { Instance, type RedisLike } from './instance.js';
+import {
+  borrow,
+  clusterLabel,
+  isBorrowable,
+  isClassInstance,
+  unknownClient,
+  wrapperLabel,
+  type BorrowedClient,
+} from './adapters/borrow.js';
+import { Instance, isCluster, type RedisLike } from './instance.js';
 import type { Monitor } from './monitor.js';
 
 export { Instance, isCluster, type RedisLike } from './instance.js';
+export type { BorrowedClient, GlideLike, NodeRedisLike } from './adapters/adapt.js';
 
 /** One vote, described in full. Exactly one of `url`, `client`, `sentinels`, `cluster`. */
 export interface Endpoint {
   /** `redis://[:password@]host:port[/db]`, or `rediss://` for TLS. */
   url?: string;
-  /** A client you connected; Tenure borrows it and never closes it. */
-  client?: RedisLike;
+  /**
+   * A client you connected — ioredis 5/6 or iovalkey `Redis`/`Cluster`, node-redis
+   * `createClient()`/`createCluster()` (redis 5/6), Valkey GLIDE — borrowed, never closed.
+   */
+  client?: BorrowedClient;
   /** A Sentinel-managed master: the sentinels to ask, and `name`, the master's name. */
   sentinels?: Array<{ host: string; port: number }>;
   /** The master name for `sentinels`. */
@@ -28,7 +41,7 @@ export interface Endpoint {
   label?: string;
 }
 
-export type EndpointInput = string | RedisLike | Endpoint;
+export type EndpointInput = string | BorrowedClient | Endpoint;
 
 export interface ConnectOptions {
   readonly commandTimeout: number;
@@ -40,7 +53,7 @@ export interface ConnectOptions {
 
 /** Validates every endpoint (no network) and opens the connections Tenure owns. */
 export function createInstances(endpoints: unknown, options: ConnectOptions): Instance[] {
-  if (typeof endpoints === 'string' || isClient(endpoints)) endpoints = [endpoints];
+  if (typeof endpoints === 'string' || isBorrowable(endpoints)) endpoints = [endpoints];
   if (!Array.isArray(endpoints)) {
     throw new TypeError(`Expected \`endpoints\` to be an array of URLs, clients or endpoint objects, got ${show(endpoints)}`);
   }
@@ -63,10 +76,15 @@ interface ValidSpec {
 
 function validate(e: unknown, name: string): ValidSpec {
   if (typeof e === 'string') return fromUrl(e, name, undefined, undefined);
-  if (isClient(e)) return { label: clientLabel(e, name), client: e };
+  if (isBorrowable(e)) {
+    const client = borrow(e, name);
+    return { label: clientLabel(client, name), client };
+  }
   if (typeof e !== 'object' || e === null) {
     throw new TypeError(`Expected \`${name}\` to be a redis:// URL, a client or an endpoint object, got ${show(e)}`);
   }
+  // An object of some class is a client (an Endpoint is a plain object): one Tenure does not know.
+  if (isClassInstance(e) && !['url', 'client', 'sentinels', 'cluster'].some((k) => k in e)) throw unknownClient(name, e);
   const spec = e as Endpoint;
   for (const key of Object.keys(spec)) {
     if (!['url', 'client', 'sentinels', 'name', 'cluster', 'redisOptions', 'label'].includes(key)) {
@@ -85,8 +103,8 @@ function validate(e: unknown, name: string): ValidSpec {
   const extra = spec.redisOptions ?? {};
   if (spec.url !== undefined) return fromUrl(spec.url, `${name}.url`, spec.label, extra);
   if (spec.client !== undefined) {
-    if (!isClient(spec.client)) throw new TypeError(`Expected \`${name}.client\` to be an ioredis client, got ${show(spec.client)}`);
-    return { label: spec.label ?? clientLabel(spec.client, name), client: spec.client };
+    const client = borrow(spec.client, `${name}.client`);
+    return { label: spec.label ?? clientLabel(client, name), client };
   }
   if (spec.sentinels !== undefined) {
     const sentinels = hostPorts(spec.sentinels, `${name}.sentinels`);
@@ -164,14 +182,9 @@ function hostPorts(list: unknown, name: string): Array<{ host: string; port: num
   });
 }
 
-function isClient(value: unknown): value is RedisLike {
-  const c = value as Partial<RedisLike> | null;
-  return (
-    typeof c === 'object' && c !== null && typeof c.evalsha === 'function' && typeof c.eval === 'function' && typeof c.status === 'string'
-  );
-}
-
 function clientLabel(client: RedisLike, name: string): string {
+  const known = wrapperLabel(client) ?? (isCluster(client) ? clusterLabel(client) : undefined);
+  if (known !== undefined) return known;
   const o = (client as Partial<Redis>).options;
   if (o && typeof o.host === 'string' && typeof o.port === 'number') return `redis://${o.host}:${o.port}${o.db ? `/${o.db}` : ''}`;
   return name;

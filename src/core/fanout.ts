@@ -63,6 +63,7 @@ export function fanOut<T>(ctx: Context, call: ScriptCall<T>): Promise<Ballot<T>>
     send,
     decode: call.decode,
     onLate: call.onLate,
+    onError: ctx.telemetry.active ? ctx.telemetry.serverError : undefined,
   });
 }
 

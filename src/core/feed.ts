@@ -16,12 +16,13 @@
  */
 import { debuglog } from 'node:util';
 import type { Cluster, Redis } from 'ioredis';
+import { wrapperSubscriber, type SubscriberLike } from './adapters/borrow.js';
 import type { Instance } from './endpoint.js';
 import { hashSlot } from './slot.js';
 
 const debug = debuglog('tenure');
 
-type Connection = Redis | Cluster;
+type Connection = Redis | Cluster | SubscriberLike;
 type OnMessage = (channel: string, payload: string) => void;
 
 export class Feed {
@@ -94,15 +95,18 @@ export class Feed {
  * whose options it copies), or null when the client cannot make one.
  */
 export function openFeed(instance: Instance, onMessage: OnMessage): Feed | null {
+  // A node-redis or GLIDE client's wrapper makes its own (core/adapters).
+  const own = wrapperSubscriber(instance.client);
+  if (own !== null) return new Feed(instance.label, own, instance.publish === 'SPUBLISH', onMessage);
   const client = instance.client as Partial<Redis> & Partial<Cluster>;
   if (typeof client.duplicate !== 'function') return null;
   // Subscriptions wait for the connection (offline queue on); a subscriber connection has
   // nothing to batch, so it never auto-pipelines, whatever the client it copies does.
-  const own = { enableOfflineQueue: true, lazyConnect: false, enableAutoPipelining: false };
+  const options = { enableOfflineQueue: true, lazyConnect: false, enableAutoPipelining: false };
   const conn = instance.cluster
-    ? (instance.client as unknown as Cluster).duplicate([], { ...own, shardedSubscribers: true })
-    : (instance.client as unknown as Redis).duplicate(own);
-  return new Feed(instance.label, conn, instance.cluster, onMessage);
+    ? (instance.client as unknown as Cluster).duplicate([], { ...options, shardedSubscribers: true })
+    : (instance.client as unknown as Redis).duplicate(options);
+  return new Feed(instance.label, conn, instance.publish === 'SPUBLISH', onMessage);
 }
 
 /** Channels grouped by Cluster hash slot, in first-seen order. */

@@ -17,6 +17,7 @@ import { debuglog } from 'node:util';
 import type { Redis } from 'ioredis';
 import { ConnectionError } from '../errors.js';
 import type { Clock } from '../options.js';
+import { shardedPubSub } from './adapters/borrow.js';
 import { INFO_EVERY, type Health } from './monitor.js';
 import { forgetScripts, runScript, type LuaScript, type ScriptClient } from './scripts.js';
 import * as lua from '../lua/scripts.generated.js';
@@ -61,7 +62,8 @@ export class Instance {
   /**
    * How the scripts here publish (release messages, leader announcements): SPUBLISH on a
    * Cluster (the message stays on the channel's shard), PUBLISH elsewhere (Redis 6.2 has no
-   * SPUBLISH; the scripts fall back to PUBLISH where it is missing).
+   * SPUBLISH; the scripts fall back to PUBLISH where it is missing), and on a Cluster whose
+   * client cannot subscribe by shard (core/adapters/borrow.ts).
    */
   readonly publish: 'SPUBLISH' | 'PUBLISH';
   readonly #options: InstanceOptions;
@@ -84,7 +86,7 @@ export class Instance {
     this.health = options.health;
     this.#options = options;
     this.cluster = isCluster(client);
-    this.publish = this.cluster ? 'SPUBLISH' : 'PUBLISH';
+    this.publish = shardedPubSub(client, this.cluster) ? 'SPUBLISH' : 'PUBLISH';
     if (owned) {
       const emitter = client as unknown as Redis;
       // An owned client must never crash the process with an unhandled 'error' event.

@@ -55,6 +55,8 @@ export interface PollSpec<T> {
    * `error` when the command failed late (a reset connection: it may or may not have run).
    */
   onLate?(index: number, decoded: Decoded<T> | undefined, error?: Error): void;
+  /** A server's failure, as it is recorded (core/telemetry.ts: `serverError`). */
+  onError?(server: string, error: Error): void;
 }
 
 const PENDING = 'pending';
@@ -144,6 +146,7 @@ class Poll<T> {
     if (error !== undefined) {
       this.outcomes[i] = { instance: instance.label, status: 'error', error, elapsed };
       this.errors++;
+      spec.onError?.(instance.label, error);
     } else {
       this.outcomes[i] = { instance: instance.label, status: decoded!.status, remaining: decoded!.remaining, elapsed };
       this.data[i] = decoded!.data;

@@ -267,6 +267,7 @@ export class Election extends EventEmitter<ElectionEvents> {
     this.#term = term;
     if (term.token > this.#highestTerm) this.#highestTerm = term.token;
     safeEmit(this, 'elected', { term: term.token, id: this.id });
+    this.#ctx.telemetry.leader(this.name, true);
     this.#observe(this.id);
     this.#announce(term.token);
     let onLost: (error: Error) => void = () => undefined;
@@ -322,6 +323,7 @@ export class Election extends EventEmitter<ElectionEvents> {
       at,
       ...(released ? { released } : {}),
     });
+    this.#ctx.telemetry.leader(this.name, false);
     this.#observe(null);
     await released;
   }

@@ -1,7 +1,8 @@
 /**
  * Exclusive scheduled jobs: across every process that schedules the same name, `fn` runs
- * once per period, on one of them. Periods are aligned to the wall clock (multiples of
- * `every` since the epoch), so processes agree on them without talking.
+ * once per period, on one of them. Periods are aligned to the wall clock — multiples of
+ * `every` since the epoch, or the times of a cron expression (jobs/cron.ts) — so processes
+ * agree on them without talking.
  *
  * Each period: read the done-marker (one round trip); if the period is not done, take the
  * job's lock (one lock for every period, so runs never overlap), read the marker again,
@@ -11,6 +12,12 @@
  *
  * A run that ends inside a later period lets that period run at once; a period that
  * passes entirely while a run goes on is skipped (runs never overlap, and do not pile up).
+ *
+ * Times missed while every process was down: the period under way when a process starts
+ * runs at once if no process recorded it done — so the most recent missed time is made up
+ * once, and the ones before it are dropped. For a cron schedule, only when a run of it was
+ * recorded before (its marker lives two intervals): a new cron schedule first runs at its
+ * next scheduled time, not at a time that passed before it existed.
  *
  * What it guarantees: at most one run at a time; a period recorded done is not run again.
  * What it does not: exactly-once — a run that crashes halfway is run again by another
@@ -27,10 +34,17 @@ import { ClosedError, LockLostError, LockTimeoutError } from '../errors.js';
 import { scheduleResource } from '../keys.js';
 import { acquire } from '../lock/acquire.js';
 import { withRoutineError } from '../lock/using.js';
+import type { ResolvedSchedule } from '../options.js';
+import type { Period, Timetable } from './cron.js';
 import { readMark, writeMark } from './marker.js';
 
+/** Longest sleep between two looks at the clock (a monthly cron, a clock that jumps). */
+const MAX_SLEEP = 60_000;
+/** Longest a done-marker lives (two intervals, at most a year): a later schedule of the name starts afresh. */
+const MARK_LIFE = 365 * 24 * 3_600_000;
+
 export interface ScheduledRun {
-  /** The period's number: floor(wall-clock ms / every). */
+  /** The period's id: floor(wall-clock ms / every), or the cron time in seconds since the epoch. */
   readonly period: number;
   /** When the period began. */
   readonly scheduledAt: Date;
@@ -58,7 +72,11 @@ export type ScheduledFn = (signal: AbortSignal, run: ScheduledRun) => unknown;
 
 export class Schedule extends EventEmitter<ScheduleEvents> {
   readonly name: string;
-  readonly every: number;
+  /** The period in ms (`every` schedules). */
+  readonly every: number | undefined;
+  /** The cron expression (`cron` schedules). */
+  readonly cron: string | undefined;
+  readonly #timetable: Timetable;
   readonly #ctx: Context;
   readonly #ttl: number;
   readonly #fn: ScheduledFn;
@@ -66,15 +84,23 @@ export class Schedule extends EventEmitter<ScheduleEvents> {
   readonly #loop: Promise<void>;
 
   /** @internal Made (and started) by `redlock.schedule(name, options, fn)`. */
-  constructor(ctx: Context, name: string, options: { every: number; ttl: number }, fn: ScheduledFn) {
+  constructor(ctx: Context, name: string, options: ResolvedSchedule, fn: ScheduledFn) {
     super();
     this.#ctx = ctx;
     this.name = name;
     this.every = options.every;
+    this.cron = options.cron;
+    this.#timetable = options.timetable;
     this.#ttl = options.ttl;
     this.#fn = fn;
     ctx.services.add(this);
     this.#loop = this.#run(this.#stop.signal).catch(() => undefined); // nothing in it rejects; never unhandled
+  }
+
+  /** When the next period starts (the next scheduled time), as this process's clock reads now. */
+  get next(): Date | undefined {
+    const at = this.#timetable.nextStart(Date.now());
+    return at === undefined ? undefined : new Date(at);
   }
 
   /** Schedules no more runs; resolves once a run in progress here has finished. */
@@ -90,23 +116,30 @@ export class Schedule extends EventEmitter<ScheduleEvents> {
 
   async #run(signal: AbortSignal): Promise<void> {
     let last = -1;
+    let first = true;
     while (!signal.aborted) {
-      const period = Math.floor(Date.now() / this.every);
-      if (period > last) {
-        last = period;
-        await this.#period(period, signal).catch((error: unknown) => {
+      const period = this.#timetable.at(Date.now());
+      if (period !== undefined && period.id > last) {
+        last = period.id;
+        await this.#period(period, first, signal).catch((error: unknown) => {
           if (!signal.aborted && !(error instanceof ClosedError)) safeEmit(this, 'scheduleError', error as Error);
         });
+        first = false;
         continue; // a run (or a wait for one) may have ended in a later period: look again now
       }
-      await sleep((Math.floor(Date.now() / this.every) + 1) * this.every - Date.now(), signal).catch(() => undefined);
+      first = false;
+      const next = this.#timetable.nextStart(Date.now()) ?? Date.now() + MAX_SLEEP;
+      await sleep(Math.min(next - Date.now(), MAX_SLEEP), signal).catch(() => undefined);
     }
   }
 
-  async #period(period: number, signal: AbortSignal): Promise<void> {
+  async #period(p: Period, atStart: boolean, signal: AbortSignal): Promise<void> {
+    const period = p.id;
     const resource = scheduleResource(this.name);
-    if ((await readMark(this.#ctx, resource)) >= period) return; // another process ran it
-    const end = (period + 1) * this.every;
+    const mark = await readMark(this.#ctx, resource);
+    if (mark >= period) return; // another process ran it
+    if (atStart && mark === 0 && !this.#timetable.runsFirstAtStart) return; // a new cron schedule: from its next time on
+    const end = p.end;
     let lock;
     try {
       lock = (await acquire(
@@ -130,7 +163,7 @@ export class Schedule extends EventEmitter<ScheduleEvents> {
     try {
       if ((await readMark(this.#ctx, resource)) >= period) return;
       const started = performance.now();
-      const run = { period, scheduledAt: new Date(period * this.every) };
+      const run = { period, scheduledAt: new Date(p.start) };
       let failure: { error: unknown } | undefined;
       try {
         // Told to stop when its lock is lost, and when the schedule stops (or the Redlock closes).
@@ -141,9 +174,11 @@ export class Schedule extends EventEmitter<ScheduleEvents> {
       // Recorded only where the lock still holds this run's value: a run that lost its lock
       // before the end is not recorded (another process may run the period again).
       if (!lock.lostError) {
-        await writeMark(this.#ctx, resource, period, 2 * this.every + this.#ttl, lock.value).catch((error: unknown) => {
-          if (!(error instanceof LockLostError)) throw error;
-        });
+        await writeMark(this.#ctx, resource, period, Math.min(2 * (p.end - p.start), MARK_LIFE) + this.#ttl, lock.value).catch(
+          (error: unknown) => {
+            if (!(error instanceof LockLostError)) throw error;
+          },
+        );
       }
       await lock.release().catch(() => undefined);
       const lost = lock.lostError;

@@ -79,6 +79,10 @@ async function attemptUntil(
   let attempts = 0;
   let channels: string[] | undefined;
   let splits = 0;
+  // Telemetry (core/telemetry.ts): nothing here unless someone is told.
+  const t = ctx.telemetry;
+  const span = t.tracing ? t.startSpan(resources) : undefined;
+  let counted = false; // in tenure.lock.waiting
   try {
     for (;;) {
       o.signal?.throwIfAborted();
@@ -111,6 +115,7 @@ async function attemptUntil(
               lock.remaining(),
             );
           }
+          if (t.active) t.acquired(lock, started, attempts, span);
           return lock;
         }
         // Publishing the token took the whole validity: it was released; go round again.
@@ -129,16 +134,22 @@ async function attemptUntil(
       if (ctx.monitor.refused !== undefined) throw ctx.monitor.refused;
       const failure = classify(ctx, resources, a);
       if (failure.error && (failure.permanent || nullWhenHeld)) throw failure.error;
+      if (t.active && !failure.error) t.contended(resources, attempts, a.ballot.outcomes);
       const waited = clock.now() - started;
       const left = o.wait - waited;
       if (left <= 0) {
-        if (nullWhenHeld) return null;
+        if (nullWhenHeld) {
+          if (t.active) t.failed(resources, started, attempts, 'timeout', undefined, span);
+          return null;
+        }
         throw new LockTimeoutError(resources, a.ballot.outcomes, attempts, Math.round(waited), { cause: failure.error });
       }
       if (channels === undefined && !failure.error) {
         // First failure: listen for releases, then try again at once (one may have come
         // between the attempt and the subscription).
         channels = resources.map((r) => releaseChannel(ctx.options.keyPrefix, r));
+        if (t.active) t.waiting(resources, 1);
+        counted = t.active;
         await ctx.wakeup.subscribe(channels);
         continue;
       }
@@ -150,14 +161,24 @@ async function attemptUntil(
       if (debug.enabled && channels !== undefined && ctx.wakeup.generation(channels) !== before)
         debug('woken by a release of %s', list(resources));
     }
+  } catch (error) {
+    if (t.active) t.failed(resources, started, attempts, outcomeOf(error, o), error, span);
+    throw error;
   } finally {
     if (channels !== undefined) ctx.wakeup.unsubscribe(channels);
+    if (counted) t.waiting(resources, -1);
   }
 }
 
 /** One line of what an attempt found, for NODE_DEBUG=tenure. */
 function summary(a: ops.Attempt): string {
   return a.ballot.outcomes.map((o) => o.status + (o.status === 'held' && o.remaining !== undefined ? ` ${o.remaining} ms` : '')).join(', ');
+}
+
+/** How an acquisition that threw ended, for `tenure.outcome`. */
+function outcomeOf(error: unknown, o: ResolvedAcquire): 'timeout' | 'aborted' | 'error' {
+  if (error instanceof LockTimeoutError) return 'timeout';
+  return o.signal?.aborted === true && error === o.signal.reason ? 'aborted' : 'error';
 }
 
 /** The Lock, or null when no validity was left once the fencing token was published. */

@@ -199,9 +199,11 @@ export class Lock extends EventEmitter implements AsyncDisposable {
     if (ballot.yes < quorum && ballot.errors > n - quorum) {
       throw new QuorumError(`could not confirm the release of ${list(this.resources)}`, this.resources, ballot.outcomes, quorum);
     }
+    const wasHeld = this.#state === 'held';
     this.#state = 'released';
     this.#ctx.live.delete(this);
     if (ballot.yes >= quorum || retry) {
+      if (wasHeld) this.#ctx.telemetry.released(this);
       if (debug.enabled) debug('released %s', list(this.resources));
       return believed;
     }
@@ -213,6 +215,7 @@ export class Lock extends EventEmitter implements AsyncDisposable {
       );
       this.#lostError = error;
       this.#controller?.abort(error);
+      this.#ctx.telemetry.lost(this, 'taken', error);
       if (debug.enabled) debug('lost %s: found gone at release', list(this.resources));
       this.emit('lost', error);
     }
@@ -319,6 +322,7 @@ export class Lock extends EventEmitter implements AsyncDisposable {
     this.#keeper?.stop();
     this.#ctx.live.delete(this);
     this.#controller?.abort(error);
+    this.#ctx.telemetry.lost(this, reason, error);
     if (debug.enabled) debug('lost %s: %s', list(this.resources), why);
     // Free whatever is left of it so that the next holder need not wait for the ttl.
     ops.release(this.#ctx, this.resources, this.value, this.#ttl).catch(() => undefined);

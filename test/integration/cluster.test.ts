@@ -7,6 +7,7 @@ import { Cluster, type Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { hashSlot } from '../../src/core/slot.js';
 import { Redlock, type EndpointInput, type RedlockOptions } from '../../src/index.js';
+import { BORROWED, useCluster, type Kind } from '../helpers/kinds.js';
 import { startRedisCluster, type RedisCluster } from '../helpers/redis-cluster.js';
 import { defer, prefix, raw } from '../helpers/tenure.js';
 import { waitFor } from '../helpers/wait.js';
@@ -18,10 +19,10 @@ beforeAll(async () => {
 afterAll(() => cluster?.stop());
 
 const plain = inject('redis3').slice(0, 2);
-type Kind = 'cluster' | 'cluster + 2 plain';
+type Shape = 'cluster' | 'cluster + 2 plain';
 
-function make(kind: Kind, options: RedlockOptions = {}): Redlock {
-  const endpoints: EndpointInput[] = [{ cluster: cluster.seeds }, ...(kind === 'cluster' ? [] : plain)];
+function make(shape: Shape, clusterEndpoint: EndpointInput, options: RedlockOptions = {}): Redlock {
+  const endpoints: EndpointInput[] = [clusterEndpoint, ...(shape === 'cluster' ? [] : plain)];
   const r = new Redlock(endpoints, { keyPrefix: prefix(), ...options });
   defer(() => r.close());
   return r;
@@ -67,9 +68,18 @@ it('hash slots computed by Tenure agree with CLUSTER KEYSLOT', async () => {
   for (const key of keys) expect(hashSlot(key), key).toBe(Number(await node!.cluster('KEYSLOT', key)));
 });
 
-describe.each(['cluster', 'cluster + 2 plain'] as const)('%s', (kind) => {
+// Tenure's own Cluster connection alone and beside two plain instances; every borrowed
+// Cluster client kind alone.
+const cases: Array<[Kind, Shape]> = [
+  ['url', 'cluster'],
+  ['url', 'cluster + 2 plain'],
+  ...BORROWED.map((k): [Kind, Shape] => [k, 'cluster']),
+];
+
+describe.each(cases)('%s: %s', (client, kind) => {
+  const endpoint = useCluster(client, () => cluster.seeds);
   it('acquire, extend, fence, inspect and release', async () => {
-    const r = make(kind);
+    const r = make(kind, endpoint());
     expect(r.quorum).toBe(kind === 'cluster' ? 1 : 2);
     const cc = clusterClient();
     const key = `${r.options.keyPrefix}{order}`;
@@ -95,13 +105,13 @@ describe.each(['cluster', 'cluster + 2 plain'] as const)('%s', (kind) => {
 
   it('a multi-resource lock on resources that share a hash slot', async () => {
     // By a hash tag in the prefix: every key of this Redlock lives in one slot.
-    const tagged = make(kind, { keyPrefix: `${prefix()}{shared}:` });
+    const tagged = make(kind, endpoint(), { keyPrefix: `${prefix()}{shared}:` });
     const lock = await tagged.acquire(['a', 'b', 'c'], { ttl: 10_000, fence: true });
     expect(await tagged.tryAcquire(['c', 'd'], { ttl: 1_000 })).toBeNull();
     expect(await lock.release()).toBe(true);
     expect(await tagged.tryAcquire(['c', 'd'], { ttl: 1_000 })).not.toBeNull();
     // By two resource names that happen to hash to one slot.
-    const r = make(kind);
+    const r = make(kind, endpoint());
     const pair = sameSlotPair();
     const [node] = raw(cluster.urls.slice(0, 1));
     const slots = await Promise.all(pair.map((p) => node!.cluster('KEYSLOT', `${r.options.keyPrefix}{${p}}`)));
@@ -113,7 +123,7 @@ describe.each(['cluster', 'cluster + 2 plain'] as const)('%s', (kind) => {
   });
 
   it('resources in different slots: a RangeError naming them and their slots, before any network call', async () => {
-    const r = make(kind);
+    const r = make(kind, endpoint());
     const nodes = raw(cluster.urls);
     const before = [...(await calls(nodes, 'eval')), ...(await calls(nodes, 'evalsha'))];
     const slotA = hashSlot(`${r.options.keyPrefix}{a}`);
@@ -127,29 +137,42 @@ describe.each(['cluster', 'cluster + 2 plain'] as const)('%s', (kind) => {
   });
 
   it('a waiter on the cluster wakes on release through sharded pub/sub, long before its retry delay', async () => {
-    const r = make(kind, { retryDelay: 5_000, retryJitter: 0 });
+    const r = make(kind, endpoint(), { retryDelay: 5_000, retryJitter: 0 });
     const nodes = raw(cluster.urls);
     const channel = `${r.options.keyPrefix}{job}:released`;
     const owner = cluster.ranges.findIndex(([lo, hi]) => hashSlot(channel) >= lo && hashSlot(channel) <= hi);
+    const only = (n: number): number[] => cluster.ranges.map((_, i) => (i === owner ? n : 0));
+    // iovalkey's Cluster has no sharded subscriber: releases go by PUBLISH (broadcast), waiters by SUBSCRIBE.
+    const sharded = client !== 'iovalkey';
     const holder = (await r.tryAcquire('job', { ttl: 30_000 }))!;
     const waiting = r.acquire('job', { ttl: 5_000, wait: 20_000 });
-    // The waiter listens by SSUBSCRIBE on the node that owns the channel's slot, and nowhere by SUBSCRIBE.
-    await waitFor(async () => (await subscribers(nodes, channel)).sharded[owner] === 1);
-    expect(await subscribers(nodes, channel)).toEqual({ sharded: cluster.ranges.map((_, i) => (i === owner ? 1 : 0)), plain: [0, 0, 0] });
-    const spublished = await calls(nodes, 'spublish');
+    const sum = (list: number[]): number => list.reduce((a, b) => a + b, 0);
+    if (sharded) {
+      // The waiter listens by SSUBSCRIBE on the node that owns the channel's slot, and nowhere by SUBSCRIBE.
+      await waitFor(async () => (await subscribers(nodes, channel)).sharded[owner] === 1);
+      expect(await subscribers(nodes, channel)).toEqual({ sharded: only(1), plain: [0, 0, 0] });
+    } else {
+      await waitFor(async () => sum((await subscribers(nodes, channel)).plain) === 1);
+      expect((await subscribers(nodes, channel)).sharded).toEqual([0, 0, 0]);
+    }
+    const command = sharded ? 'spublish' : 'publish';
+    const published = await calls(nodes, command);
     const start = performance.now();
     await holder.release();
     const lock = await waiting;
     expect(performance.now() - start).toBeLessThan(1_000); // polling would take 5 s
     expect(lock.isHeld).toBe(true);
-    // The release script published with SPUBLISH, on the owning node only.
-    expect((await calls(nodes, 'spublish')).map((n, i) => n - spublished[i]!)).toEqual(cluster.ranges.map((_, i) => (i === owner ? 1 : 0)));
-    // Nobody waits any more: the sharded subscription is gone.
-    await waitFor(async () => (await subscribers(nodes, channel)).sharded.every((n) => n === 0));
+    // The release script published (SPUBLISH, or PUBLISH without sharded subscribers) on the owning node only.
+    expect((await calls(nodes, command)).map((n, i) => n - published[i]!)).toEqual(only(1));
+    // Nobody waits any more: the subscription is gone.
+    await waitFor(async () => {
+      const now = await subscribers(nodes, channel);
+      return sum(now.sharded) + sum(now.plain) === 0;
+    });
   });
 
   it('auto-pipelining on: 64 concurrent acquire/release loops on distinct keys', async () => {
-    const r = make(kind, { autoPipelining: true });
+    const r = make(kind, endpoint(), { autoPipelining: true });
     const counts = await Promise.all(
       Array.from({ length: 64 }, async (_, i) => {
         let n = 0;

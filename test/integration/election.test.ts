@@ -4,14 +4,15 @@
  * Candidates in separate processes, killed, paused and cut off, are in faults/election.
  */
 import { describe, expect, inject, it } from 'vitest';
-import { LockLostError, type DemotedEvent, type ElectedEvent, type Election } from '../../src/index.js';
+import { LockLostError, type EndpointInput, type DemotedEvent, type ElectedEvent, type Election } from '../../src/index.js';
 import { startRedis } from '../helpers/redis-server.js';
+import { BORROWED, useClients, type Kind } from '../helpers/kinds.js';
 import { defer, prefix, raw, redlock } from '../helpers/tenure.js';
 import { once, waitFor } from '../helpers/wait.js';
 
 const TTL = 1_500;
 
-function candidates(urls: string[], n: number, keyPrefix = prefix()): Election[] {
+function candidates(urls: EndpointInput[], n: number, keyPrefix = prefix()): Election[] {
   const all: Election[] = [];
   for (let i = 0; i < n; i++) {
     const r = redlock(urls, { keyPrefix, commandTimeout: 300 });
@@ -22,14 +23,19 @@ function candidates(urls: string[], n: number, keyPrefix = prefix()): Election[]
   return all;
 }
 
-describe.each([
-  ['1 instance', 'redis1'],
-  ['3 instances', 'redis3'],
-] as const)('election on %s', (_, set) => {
+// Tenure's own connections on 1 and 3 instances; every borrowed client kind on 3.
+const cases: Array<[Kind, string, 'redis1' | 'redis3']> = [
+  ['url', '1 instance', 'redis1'],
+  ['url', '3 instances', 'redis3'],
+  ...BORROWED.map((k): [Kind, string, 'redis3'] => [k, '3 instances', 'redis3']),
+];
+
+describe.each(cases)('election (%s) on %s', (kind, _, set) => {
   const urls = inject(set);
+  const endpoints = useClients(kind, () => urls);
 
   it('one candidate is elected: isLeader, a term, its id as leader(), a live signal', async () => {
-    const [e] = candidates(urls, 1);
+    const [e] = candidates(endpoints(), 1);
     const elected = once<ElectedEvent>(e!, 'elected');
     expect(e!.isLeader).toBe(false);
     expect(e!.signal.aborted).toBe(true);
@@ -44,7 +50,7 @@ describe.each([
   });
 
   it('of three candidates exactly one leads; the others observe it; a resignation hands over in a few round trips', async () => {
-    const all = candidates(urls, 3);
+    const all = candidates(endpoints(), 3);
     const firsts = all.map((e) => once<ElectedEvent>(e, 'elected', 10_000).then(() => e));
     for (const e of all) e.start();
     const leader = await Promise.race(firsts);
@@ -73,7 +79,7 @@ describe.each([
 
   it('a leader whose lease is taken from under it is demoted (lost), and campaigns again with a higher term', async () => {
     const keyPrefix = prefix();
-    const [e] = candidates(urls, 1, keyPrefix);
+    const [e] = candidates(endpoints(), 1, keyPrefix);
     e!.start();
     const first = await once<ElectedEvent>(e!, 'elected');
     const signal = e!.signal;
@@ -96,8 +102,8 @@ describe.each([
 
   it('leader events trace the changes; stop() of a waiting candidate ends its campaign; close() resigns', async () => {
     const keyPrefix = prefix();
-    const r1 = redlock(urls, { keyPrefix, commandTimeout: 300 });
-    const r2 = redlock(urls, { keyPrefix, commandTimeout: 300 });
+    const r1 = redlock(endpoints(), { keyPrefix, commandTimeout: 300 });
+    const r2 = redlock(endpoints(), { keyPrefix, commandTimeout: 300 });
     const a = r1.election('main', { ttl: TTL, id: 'a' });
     const b = r2.election('main', { ttl: TTL, id: 'b' });
     const seenByB: (string | null)[] = [];

@@ -1,6 +1,7 @@
 /** Hand-off by release notification: waiters wake on the release, not after a retry delay. */
 import { describe, expect, inject, it } from 'vitest';
 import type { Lock } from '../../src/index.js';
+import { BORROWED, useClients, type Kind } from '../helpers/kinds.js';
 import { raw, redlock } from '../helpers/tenure.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -9,11 +10,14 @@ async function subscribers(urls: readonly string[], channel: string): Promise<nu
   return Promise.all(clients.map(async (c) => Number(((await c.pubsub('NUMSUB', channel)) as [string, number])[1])));
 }
 
-describe.each([1, 3] as const)('hand-off on %i instance(s)', (n) => {
+const cases: Array<[Kind, 1 | 3]> = [['url', 1], ['url', 3], ...BORROWED.map((k): [Kind, 3] => [k, 3])];
+
+describe.each(cases)('hand-off (%s) on %i instance(s)', (kind, n) => {
   const urls = inject(n === 1 ? 'redis1' : 'redis3');
+  const endpoints = useClients(kind, () => urls);
 
   it('a waiter takes the lock on release, long before its retry delay', async () => {
-    const a = redlock(urls);
+    const a = redlock(endpoints());
     const holder = (await a.tryAcquire('h', { ttl: 30_000 }))!;
     const start = performance.now();
     const waiting = a.acquire('h', { ttl: 5_000, wait: 20_000, retryDelay: 10_000, retryJitter: 0 });
@@ -28,8 +32,8 @@ describe.each([1, 3] as const)('hand-off on %i instance(s)', (n) => {
   });
 
   it('eight waiters take turns, never overlapping, each hand-off woken by the release', async () => {
-    const a = redlock(urls);
-    const b = redlock(urls, { keyPrefix: a.options.keyPrefix }); // a second client: wake-ups cross connections
+    const a = redlock(endpoints());
+    const b = redlock(endpoints(), { keyPrefix: a.options.keyPrefix }); // a second client: wake-ups cross connections
     let inside = 0;
     let maxInside = 0;
     const order: number[] = [];
@@ -55,7 +59,7 @@ describe.each([1, 3] as const)('hand-off on %i instance(s)', (n) => {
   });
 
   it('aborting a waiter removes its subscription', async () => {
-    const a = redlock(urls);
+    const a = redlock(endpoints());
     await a.tryAcquire('ab', { ttl: 30_000 });
     const controller = new AbortController();
     const waiting = a.acquire('ab', { ttl: 1_000, wait: 20_000, signal: controller.signal }).catch((e: unknown) => e);
@@ -67,7 +71,7 @@ describe.each([1, 3] as const)('hand-off on %i instance(s)', (n) => {
   });
 
   it('a multi-resource waiter wakes when any of its resources is released', async () => {
-    const a = redlock(urls);
+    const a = redlock(endpoints());
     const holder = (await a.tryAcquire('m2', { ttl: 30_000 }))!;
     const waiting = a.acquire(['m1', 'm2'], { ttl: 5_000, wait: 20_000, retryDelay: 10_000, retryJitter: 0 });
     await waitFor(async () => (await subscribers(urls, `${a.options.keyPrefix}{m2}:released`)).some((x) => x > 0));

@@ -1,15 +1,20 @@
 import { describe, expect, inject, it } from 'vitest';
 import { LockLostError, LockTimeoutError, QuorumError, ServerError, type Lock } from '../../src/index.js';
+import { BORROWED, useClients, type Kind } from '../helpers/kinds.js';
 import { raw, redlock } from '../helpers/tenure.js';
 import { waitFor } from '../helpers/wait.js';
 
 const sets = { 1: inject('redis1'), 3: inject('redis3'), 5: inject('redis5') };
 
-describe.each([1, 3, 5] as const)('lock on %i instance(s)', (n) => {
+// Tenure's own connections on 1, 3 and 5 instances; every borrowed client kind on 3.
+const cases: Array<[Kind, 1 | 3 | 5]> = [['url', 1], ['url', 3], ['url', 5], ...BORROWED.map((k): [Kind, 3] => [k, 3])];
+
+describe.each(cases)('lock (%s) on %i instance(s)', (kind, n) => {
   const urls = sets[n];
+  const endpoints = useClients(kind, () => urls);
 
   it('tryAcquire takes a free lock and returns null while it is held', async () => {
-    const a = redlock(urls);
+    const a = redlock(endpoints());
     const lock = await a.tryAcquire('orders', { ttl: 10_000 });
     expect(lock).not.toBeNull();
     expect(lock!.isHeld).toBe(true);
@@ -25,7 +30,7 @@ describe.each([1, 3, 5] as const)('lock on %i instance(s)', (n) => {
   });
 
   it('release is idempotent and reports whether the lock was still held', async () => {
-    const a = redlock(urls);
+    const a = redlock(endpoints());
     const lock = (await a.tryAcquire('r', { ttl: 5_000 }))!;
     expect(await lock.release()).toBe(true);
     expect(await lock.release()).toBe(false);
@@ -35,7 +40,7 @@ describe.each([1, 3, 5] as const)('lock on %i instance(s)', (n) => {
   });
 
   it('writes the lock on every instance, and deletes it from every instance on release', async () => {
-    const a = redlock(urls, { keyPrefix: `p${n}:${Date.now()}:` });
+    const a = redlock(endpoints(), { keyPrefix: `p${n}:${Date.now()}:` });
     const clients = raw(urls);
     const lock = (await a.tryAcquire('k', { ttl: 5_000 }))!;
     const key = `${a.options.keyPrefix}{k}`;
@@ -45,7 +50,7 @@ describe.each([1, 3, 5] as const)('lock on %i instance(s)', (n) => {
   });
 
   it('extend renews the ttl on a quorum; a lost lock cannot be extended', async () => {
-    const a = redlock(urls);
+    const a = redlock(endpoints());
     const clients = raw(urls);
     const lock = (await a.tryAcquire('e', { ttl: 1_000 }))!;
     await lock.extend(60_000);
@@ -61,7 +66,7 @@ describe.each([1, 3, 5] as const)('lock on %i instance(s)', (n) => {
   });
 
   it('multi-resource locks are all or nothing', async () => {
-    const a = redlock(urls);
+    const a = redlock(endpoints());
     const clients = raw(urls);
     const b = (await a.tryAcquire('b', { ttl: 5_000 }))!;
     expect(await a.tryAcquire(['a', 'b', 'c'], { ttl: 5_000 })).toBeNull();
@@ -77,7 +82,7 @@ describe.each([1, 3, 5] as const)('lock on %i instance(s)', (n) => {
   });
 
   it('acquire waits for a release, then takes the lock', async () => {
-    const a = redlock(urls);
+    const a = redlock(endpoints());
     const holder = (await a.tryAcquire('w', { ttl: 10_000 }))!;
     let acquired: Lock | undefined;
     const waiting = a.acquire('w', { ttl: 5_000, wait: 5_000, retryDelay: 20 }).then((l) => (acquired = l));
@@ -88,7 +93,7 @@ describe.each([1, 3, 5] as const)('lock on %i instance(s)', (n) => {
   });
 
   it('acquire gives up after its wait budget with a LockTimeoutError naming each instance', async () => {
-    const a = redlock(urls);
+    const a = redlock(endpoints());
     await a.tryAcquire('t', { ttl: 10_000 });
     const error = await a.acquire('t', { ttl: 1_000, wait: 150, retryDelay: 30 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LockTimeoutError);
@@ -102,7 +107,7 @@ describe.each([1, 3, 5] as const)('lock on %i instance(s)', (n) => {
   });
 
   it('acquire with an AbortSignal rejects with the abort reason', async () => {
-    const a = redlock(urls);
+    const a = redlock(endpoints());
     await a.tryAcquire('ab', { ttl: 10_000 });
     const controller = new AbortController();
     const p = a.acquire('ab', { ttl: 1_000, wait: 10_000, signal: controller.signal });
@@ -112,7 +117,7 @@ describe.each([1, 3, 5] as const)('lock on %i instance(s)', (n) => {
   });
 
   it('using runs the routine under the lock, auto-extends it, and releases it', async () => {
-    const a = redlock(urls);
+    const a = redlock(endpoints());
     const ttl = 300;
     const result = await a.using('u', { ttl }, async (lock) => {
       const start = performance.now();
@@ -130,7 +135,7 @@ describe.each([1, 3, 5] as const)('lock on %i instance(s)', (n) => {
   });
 
   it('using rejects with LockLostError when the lock is lost during the routine, even if it finishes', async () => {
-    const a = redlock(urls);
+    const a = redlock(endpoints());
     const clients = raw(urls);
     let sawAbort = false;
     const run = a.using('lost', { ttl: 300 }, async (lock) => {
@@ -144,7 +149,7 @@ describe.each([1, 3, 5] as const)('lock on %i instance(s)', (n) => {
   });
 
   it('isHeld is computed when read: a blocked event loop learns the truth at once', async () => {
-    const a = redlock(urls);
+    const a = redlock(endpoints());
     const lock = (await a.tryAcquire('block', { ttl: 100, autoExtend: true }))!;
     const lost: unknown[] = [];
     lock.on('lost', (e) => lost.push(e));
@@ -159,7 +164,7 @@ describe.each([1, 3, 5] as const)('lock on %i instance(s)', (n) => {
   });
 
   it('signal aborts when a lock taken without auto-extension expires', async () => {
-    const a = redlock(urls);
+    const a = redlock(endpoints());
     const lock = (await a.tryAcquire('exp', { ttl: 60 }))!;
     const signal = lock.signal;
     await waitFor(() => signal.aborted, { timeout: 2_000 });
@@ -167,7 +172,7 @@ describe.each([1, 3, 5] as const)('lock on %i instance(s)', (n) => {
   });
 
   it('inspect shows the holder, remaining time and each instance', async () => {
-    const a = redlock(urls, { owner: 'worker-7' });
+    const a = redlock(endpoints(), { owner: 'worker-7' });
     expect((await a.inspect('i')).held).toBe(false);
     const lock = (await a.tryAcquire('i', { ttl: 10_000 }))!;
     const info = await a.inspect('i');
@@ -181,7 +186,7 @@ describe.each([1, 3, 5] as const)('lock on %i instance(s)', (n) => {
   });
 
   it('await using releases the lock at the end of the scope', async () => {
-    const a = redlock(urls);
+    const a = redlock(endpoints());
     {
       await using lock = await a.acquire('scoped', { ttl: 10_000 });
       expect(lock.isHeld).toBe(true);
@@ -191,7 +196,7 @@ describe.each([1, 3, 5] as const)('lock on %i instance(s)', (n) => {
   });
 
   it('a key of the wrong type is an error, not a success', async () => {
-    const a = redlock(urls);
+    const a = redlock(endpoints());
     const clients = raw(urls);
     await Promise.all(clients.map((c) => c.hset(`${a.options.keyPrefix}{wt}`, 'f', 'v')));
     const error = await a.tryAcquire('wt', { ttl: 1_000 }).catch((e: unknown) => e);

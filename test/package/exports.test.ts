@@ -1,6 +1,7 @@
 /** The built package works from both module systems, through its `exports` map. */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { projectRoot } from '../helpers/build.js';
@@ -37,5 +38,42 @@ describe('package', () => {
        r.acquire('x', { ttl: 1000 }).then(async (lock) => { console.log(lock.isHeld, await lock.release()); await r.close(); });`,
     ]);
     expect(out).toBe('true true');
+  });
+
+  it('works where no optional peer is installed (no @opentelemetry/api, no node-redis, no GLIDE)', () => {
+    // A project of its own: tenure (the built package, copied) and its dependencies only.
+    const dir = mkdtempSync(join(tmpdir(), 'tenure-peers-'));
+    try {
+      const modules = join(dir, 'node_modules');
+      mkdirSync(join(modules, 'tenure'), { recursive: true });
+      cpSync(join(projectRoot, 'dist'), join(modules, 'tenure', 'dist'), { recursive: true });
+      cpSync(join(projectRoot, 'package.json'), join(modules, 'tenure', 'package.json'));
+      for (const dep of ['ioredis', 'croner']) symlinkSync(join(projectRoot, 'node_modules', dep), join(modules, dep), 'dir');
+      const url = JSON.stringify(inject('redis1')[0]!);
+      const run = (args: string[]): string => execFileSync(process.execPath, args, { cwd: dir, encoding: 'utf8', timeout: 15_000 }).trim();
+      const esm = run([
+        '--input-type=module',
+        '-e',
+        `import { createRequire } from 'node:module';
+         let otel = 'installed';
+         try { createRequire(import.meta.url)('@opentelemetry/api'); } catch { otel = 'absent'; }
+         const { Redlock } = await import('tenure');
+         const r = new Redlock([${url}], { keyPrefix: 'pkg-peers:' });
+         r.on('acquired', (e) => console.log('event', e.name));
+         const lock = await r.acquire('x', { ttl: 1000 });
+         console.log(otel, await lock.release());
+         await r.close();`,
+      ]);
+      expect(esm).toBe('event x\nabsent true');
+      const cjs = run([
+        '-e',
+        `const { Redlock } = require('tenure');
+         const r = new Redlock([${url}], { keyPrefix: 'pkg-peers-cjs:' });
+         r.acquire('x', { ttl: 1000 }).then(async (lock) => { console.log(await lock.release()); await r.close(); });`,
+      ]);
+      expect(cjs).toBe('true');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
