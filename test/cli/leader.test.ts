@@ -1,6 +1,7 @@
 /** `tenure leader`, end to end: several sidecars, one command running at a time. */
 import { describe, expect, inject, it } from 'vitest';
 import { alive, start, tenure } from '../helpers/cli.js';
+import { lockKey } from '../../src/index.js';
 import { prefix, raw } from '../helpers/tenure.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -11,6 +12,17 @@ const sidecar = (id: string): string[] => ['sh', '-c', `echo "leads ${id} $TENUR
 const terms = (out: string): bigint[] => [...out.matchAll(/^leads \S+ (\d+) \d+$/gm)].map((m) => BigInt(m[1]!));
 
 describe('tenure leader', () => {
+  it('exits 76 when the command ended by itself but the leadership had been taken between renewals', async () => {
+    const p = prefix();
+    const key = lockKey(p, 'election:main');
+    const steal = urls()
+      .map((u) => `redis-cli -p ${new URL(u).port} set '${key}' other px 60000 >/dev/null`)
+      .join('; ');
+    const e = await tenure(['leader', 'main', ...conn(p), '--ttl', '30s', '--id', 'A', '--', 'sh', '-c', steal]);
+    expect(e.code).toBe(76);
+    expect(e.stderr).toMatch(/found gone when resigning/);
+  });
+
   it('runs the command on one candidate only; when the leader is stopped, another takes over with a larger term', async () => {
     const p = prefix();
     const a = start(['leader', 'main', ...conn(p), '--ttl', '1s', '--id', 'A', '--', ...sidecar('A')]);
