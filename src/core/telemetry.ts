@@ -17,7 +17,7 @@
  */
 import type { EventEmitter } from 'node:events';
 import { debuglog } from 'node:util';
-import type { InstanceOutcome, LockLostError } from '../errors.js';
+import { ServerError, type InstanceOutcome, type LockLostError } from '../errors.js';
 import type { Clock } from '../options.js';
 import type { LockLike, Logger, Outcome, TelemetryEvents } from './telemetry-events.js';
 import type { ServerSuspect, ServerTrusted } from './monitor.js';
@@ -281,7 +281,8 @@ function ms(n: number): string {
 
 /** `error.type`: a Redis error's code (its first word), a TenureError's code, else its name. */
 function errorType(error: Error): string {
-  if (error.name === 'ReplyError') return /^[A-Z]+\b/.exec(error.message)?.[0] ?? 'ReplyError';
+  // A Redis reply (ServerError): its error code, the message's first word (WRONGTYPE, OOM, NOPERM).
+  if (error instanceof ServerError || error.name === 'ReplyError') return /^[A-Z]+\b/.exec(error.message)?.[0] ?? 'ReplyError';
   const code = (error as { code?: unknown }).code;
   return typeof code === 'string' ? code : error.name;
 }
