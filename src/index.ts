@@ -8,6 +8,10 @@ export { Schedule, type ScheduleEvents, type ScheduledFn, type ScheduledRun, typ
 export type { OnceResult } from './jobs/once.js';
 export { Sequence } from './sequence/sequence.js';
 export { Semaphore, type PermitOptions } from './semaphore/semaphore.js';
+export { ReadWriteLock, ReadWriteSide, type SideOptions } from './rwlock/rwlock.js';
+export type { LockAttempt, LockStatus } from './lock/try-lock.js';
+export type { LockKind } from './lock/kind.js';
+export type { AdoptOptions } from './lock/adopt.js';
 export { WindowCounter, type WindowVerdict } from './window-counter/window-counter.js';
 export type { LockInfo, InstanceView } from './lock/inspect.js';
 export type { Endpoint, EndpointInput, RedisLike, BorrowedClient, NodeRedisLike, GlideLike } from './core/endpoint.js';
@@ -39,6 +43,7 @@ export {
   type CronOptions,
   type OnceOptions,
   type SemaphoreOptions,
+  type ReadWriteLockOptions,
   type WindowCounterOptions,
   type Clock,
 } from './options.js';

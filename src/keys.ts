@@ -68,6 +68,21 @@ export function semaphoreSlot(name: string, slot: number): string {
   return `semaphore:${name}#${slot}`;
 }
 
+/** The resource of a read-write lock: its writer's key is that resource's lock key. */
+export function rwResource(name: string): string {
+  return `rwlock:${name}`;
+}
+
+/**
+ * A read-write lock's keys, one hash slot: the writer's key (an ordinary lock key, so the
+ * fence counter and release channel are the lock's), the readers (a sorted set of values
+ * scored by expiry) and the waiting writers (a sorted set of waiting ids scored by expiry).
+ */
+export function rwKeys(prefix: string, resource: string): [writer: string, readers: string, waiting: string] {
+  const writer = lockKey(prefix, resource);
+  return [writer, `${writer}:readers`, `${writer}:waiting`];
+}
+
 /** A fixed-window counter (one hash slot of its own). */
 export function windowKey(prefix: string, name: string): string {
   return `${prefix}{window:${name}}`;
@@ -76,9 +91,9 @@ export function windowKey(prefix: string, name: string): string {
 /**
  * Resource names Tenure's own primitives use under `${prefix}{…}`. A lock may not be taken on
  * one of them directly (it would share keys with an election, a job, a semaphore's slot, a
- * sequence or a counter); `inspect` may read them.
+ * sequence, a counter or a read-write lock); `inspect` may read them.
  */
-export const RESERVED_PREFIXES = Object.freeze(['election:', 'schedule:', 'once:', 'semaphore:', 'sequence:', 'window:']);
+export const RESERVED_PREFIXES = Object.freeze(['election:', 'schedule:', 'once:', 'semaphore:', 'sequence:', 'window:', 'rwlock:']);
 
 /**
  * Why `resource` cannot name a lock's keys, or undefined when it can: a reserved name, or
@@ -89,7 +104,8 @@ export function unfitResource(resource: string, reserved: boolean): string | und
   if (resource.startsWith('}')) return 'it may not start with "}" (the lock\'s keys would land in different Cluster slots)';
   if (reserved) {
     const taken = RESERVED_PREFIXES.find((p) => resource.startsWith(p));
-    if (taken !== undefined) return `names starting with ${JSON.stringify(taken)} are Tenure's own (use redlock.${taken.slice(0, -1)}…)`;
+    const factory = taken === 'rwlock:' ? 'readWriteLock' : taken?.slice(0, -1);
+    if (taken !== undefined) return `names starting with ${JSON.stringify(taken)} are Tenure's own (use redlock.${factory}…)`;
   }
   return undefined;
 }

@@ -252,6 +252,20 @@ export function resolveSemaphoreOptions(options: unknown): { permits: number; tt
 }
 
 /** A callback argument: a function, or a TypeError naming it. */
+/** Options of `redlock.readWriteLock(name, options)`. */
+export interface ReadWriteLockOptions {
+  /** Default ttl in ms of both sides' calls (each reader holds its own lease). Required. */
+  ttl: number;
+}
+
+export function resolveRwOptions(options: unknown, base: ResolvedOptions): { ttl: number } {
+  if (options === undefined) throw new TypeError('Expected `options` with a `ttl` (ms), got undefined');
+  const o = plainObject('options', options);
+  rejectUnknown('options', o, new Set(['ttl']));
+  if (o.ttl === undefined) throw new TypeError('Expected `options.ttl` (ms): the ttl is required, got undefined');
+  return { ttl: withinQuarantine('options.ttl', duration('options.ttl', o.ttl, 0, 1), base) };
+}
+
 export function fnArg<F>(name: string, value: unknown): F {
   if (typeof value !== 'function') throw new TypeError(`Expected \`${name}\` to be a function, got ${show(value)}`);
   return value as F;

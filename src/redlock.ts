@@ -32,6 +32,9 @@ import { Sequence } from './sequence/sequence.js';
 import { WindowCounter, type WindowVerdict } from './window-counter/window-counter.js';
 import { inspect, type LockInfo } from './lock/inspect.js';
 import type { Lock } from './lock/lock.js';
+import { adopt, type AdoptOptions } from './lock/adopt.js';
+import { tryLock, type LockAttempt } from './lock/try-lock.js';
+import { ReadWriteLock } from './rwlock/rwlock.js';
 import {
   fnArg,
   resolveAcquireOptions,
@@ -39,6 +42,8 @@ import {
   resolveOnceOptions,
   resolveScheduleOptions,
   resolveSemaphoreOptions,
+  resolveRwOptions,
+  type ReadWriteLockOptions,
   resolveWindowOptions,
   type WindowCounterOptions,
   type SemaphoreOptions,
@@ -170,6 +175,30 @@ export class Redlock implements AsyncDisposable {
   }
 
   /**
+   * One attempt that always reports its outcome (RedLock.net's lock state): `isAcquired`,
+   * `status` (`acquired`, `conflicted`, `no-quorum`, `expired`), `lock` (or null), each
+   * server's answer and a summary — instead of null or a QuorumError.
+   */
+  async tryLock(resource: string | readonly string[], options: TryAcquireOptions): Promise<LockAttempt> {
+    const resources = resolveResources(resource);
+    const o = resolveAcquireOptions('try', options, this.#options);
+    this.#assertOpen();
+    return tryLock((extra) => acquire(this.#ctx, resources, o, true, this.#options.owner, extra));
+  }
+
+  /**
+   * A Lock for a lock another process took and handed over (`lock.handle`, or `tenure run`'s
+   * TENURE_LOCK_HANDLE): it can extend and release it, and only while that value still holds
+   * it — adopt() renews it on a quorum first (never re-taking a key that is gone) and throws
+   * LockLostError when it is gone. `resource` is the name it was taken under: the lock's
+   * resource(s), a read-write lock's name, or a semaphore's name (for a permit).
+   */
+  async adopt(resource: string | readonly string[], handle: string, options?: AdoptOptions): Promise<Lock> {
+    this.#assertOpen();
+    return adopt(this.#ctx, resource, handle, options);
+  }
+
+  /**
    * Attempts until the lock is taken or `wait` ms have passed. Throws LockTimeoutError
    * (with each instance's last answer), or the signal's reason when aborted.
    */
@@ -248,6 +277,18 @@ export class Redlock implements AsyncDisposable {
     const o = resolveSemaphoreOptions(options);
     this.#assertOpen();
     return new Semaphore(this.#ctx, n, o.permits, o.ttl);
+  }
+
+  /**
+   * A read-write lock: `rw.read` and `rw.write`, each with the lock's shapes (tryAcquire,
+   * tryLock, acquire, using). Readers share; a writer excludes readers and other writers;
+   * a waiting writer stops new readers. `ttl` is the default for its calls. See ReadWriteLock.
+   */
+  readWriteLock(name: string, options: ReadWriteLockOptions): ReadWriteLock {
+    const n = stringArg('name', name, false);
+    const o = resolveRwOptions(options, this.#options);
+    this.#assertOpen();
+    return new ReadWriteLock(this.#ctx, n, o.ttl);
   }
 
   /**

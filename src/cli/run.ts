@@ -52,6 +52,7 @@ the lock without limit, as flock(1) does; on a terminal a live line shows who ho
 The command gets TENURE_FENCING_TOKEN (a number that grows with every holder: pass it to
 the storage you write, so that it can refuse a holder that paused past its lock) and
 TENURE_RESOURCE. With --limit, the lock is one of n permits (its token grows per permit).
+TENURE_LOCK_HANDLE lets the command extend its lock with the library (redlock.adopt).
 Signals are passed on to the command (SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2,
 SIGALRM, SIGWINCH and the others that would kill tenure); Ctrl-Z stops it with tenure.
 While tenure waits, SIGINT/SIGTERM/SIGHUP/SIGQUIT give up the wait; the others are ignored.
@@ -95,7 +96,12 @@ function commandLine(args: string[], shell: string | undefined): string[] {
 }
 
 async function supervise(lock: Lock, resource: string, command: string[], o: RunOptions): Promise<number> {
-  const env = { ...process.env, TENURE_FENCING_TOKEN: String(lock.fencingToken), TENURE_RESOURCE: resource };
+  const env = {
+    ...process.env,
+    TENURE_FENCING_TOKEN: String(lock.fencingToken),
+    TENURE_RESOURCE: resource,
+    TENURE_LOCK_HANDLE: lock.handle,
+  };
   // Forwarding is in place before the command starts: a SIGTERM that comes as soon as it
   // runs must reach it, not kill us and leave it running without its lock. (Handlers run on
   // the event loop, after `child` is set.)

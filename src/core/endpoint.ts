@@ -16,11 +16,12 @@ import {
 } from './adapters/borrow.js';
 import { Instance, isCluster, type RedisLike } from './instance.js';
 import type { Monitor } from './monitor.js';
+import { masterOf } from './replicated.js';
 
 export { Instance, isCluster, type RedisLike } from './instance.js';
 export type { BorrowedClient, GlideLike, NodeRedisLike } from './adapters/adapt.js';
 
-/** One vote, described in full. Exactly one of `url`, `client`, `sentinels`, `cluster`. */
+/** One vote, described in full. Exactly one of `url`, `client`, `sentinels`, `cluster`, `servers`. */
 export interface Endpoint {
   /** `redis://[:password@]host:port[/db]`, or `rediss://` for TLS. */
   url?: string;
@@ -35,6 +36,12 @@ export interface Endpoint {
   name?: string;
   /** A Redis Cluster's seed nodes (URLs or host/port); the whole cluster is one vote. */
   cluster?: Array<string | { host: string; port: number }>;
+  /**
+   * A replicated set without Sentinel: the URLs of its master and replicas (auth, db and TLS
+   * from the first). One vote, on whichever server ROLE says is the master; a failover is
+   * followed (see core/replicated.ts).
+   */
+  servers?: string[];
   /** Extra ioredis options for connections Tenure opens for this endpoint. */
   redisOptions?: RedisOptions;
   /** The label used in errors and `inspect` (defaults to the URL without password). */
@@ -87,14 +94,14 @@ function validate(e: unknown, name: string): ValidSpec {
   if (isClassInstance(e) && !['url', 'client', 'sentinels', 'cluster'].some((k) => k in e)) throw unknownClient(name, e);
   const spec = e as Endpoint;
   for (const key of Object.keys(spec)) {
-    if (!['url', 'client', 'sentinels', 'name', 'cluster', 'redisOptions', 'label'].includes(key)) {
-      throw new TypeError(`Unknown option \`${name}.${key}\`; known: url, client, sentinels, name, cluster, redisOptions, label`);
+    if (!['url', 'client', 'sentinels', 'name', 'cluster', 'servers', 'redisOptions', 'label'].includes(key)) {
+      throw new TypeError(`Unknown option \`${name}.${key}\`; known: url, client, sentinels, name, cluster, servers, redisOptions, label`);
     }
   }
-  const kinds = (['url', 'client', 'sentinels', 'cluster'] as const).filter((k) => spec[k] !== undefined);
+  const kinds = (['url', 'client', 'sentinels', 'cluster', 'servers'] as const).filter((k) => spec[k] !== undefined);
   if (kinds.length !== 1) {
     throw new TypeError(
-      `Expected \`${name}\` to have exactly one of url, client, sentinels, cluster; got ${kinds.length === 0 ? 'none' : kinds.join(', ')}`,
+      `Expected \`${name}\` to have exactly one of url, client, sentinels, cluster, servers; got ${kinds.length === 0 ? 'none' : kinds.join(', ')}`,
     );
   }
   if (spec.label !== undefined && (typeof spec.label !== 'string' || spec.label === '')) {
@@ -102,6 +109,7 @@ function validate(e: unknown, name: string): ValidSpec {
   }
   const extra = spec.redisOptions ?? {};
   if (spec.url !== undefined) return fromUrl(spec.url, `${name}.url`, spec.label, extra);
+  if (spec.servers !== undefined) return fromServers(spec.servers, `${name}.servers`, spec.label, extra);
   if (spec.client !== undefined) {
     const client = borrow(spec.client, `${name}.client`);
     return { label: spec.label ?? clientLabel(client, name), client };
@@ -142,6 +150,23 @@ function fromUrl(url: string, name: string, label: string | undefined, extra: Re
   // against) is the URL's host unless the caller's TLS options say otherwise.
   const tls = parsed.tls ? { tls: { servername: parsed.node.host, ...extra?.tls } } : {};
   return { label: label ?? parsed.label, make: (base) => new Redis(parsed.href, { ...base, ...extra, ...tls }) };
+}
+
+function fromServers(servers: unknown, name: string, label: string | undefined, extra: RedisOptions): ValidSpec {
+  if (!Array.isArray(servers) || servers.length === 0) {
+    throw new TypeError(`Expected \`${name}\` to be a non-empty array of redis:// URLs (one replicated set), got ${show(servers)}`);
+  }
+  const parsed = servers.map((u: unknown, i) => parseUrl(typeof u === 'string' ? u : show(u), `${name}[${i}]`));
+  const first = new URL(parsed[0]!.href);
+  const auth: RedisOptions = {
+    ...(first.username === '' ? {} : { username: decodeURIComponent(first.username) }),
+    ...(first.password === '' ? {} : { password: decodeURIComponent(first.password) }),
+    db: first.pathname.length > 1 ? Number(first.pathname.slice(1)) : 0,
+    ...(parsed[0]!.tls ? { tls: { servername: parsed[0]!.node.host, ...extra.tls } } : {}),
+  };
+  const nodes = parsed.map((p) => p.node);
+  const text = label ?? `replicated://${nodes.map((n) => `${n.host}:${n.port}`).join(',')}`;
+  return { label: text, make: (base) => new Redis(masterOf(nodes, { ...base, ...extra, ...auth })) };
 }
 
 function parseUrl(url: string, name: string): { label: string; href: string; tls: boolean; node: { host: string; port: number } } {

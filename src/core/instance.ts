@@ -39,6 +39,7 @@ export interface InstanceOptions {
 const MAX_SWEEPS = 10_000;
 
 interface Sweep {
+  readonly script: LuaScript;
   readonly keysAndArgs: (string | number)[];
   readonly numKeys: number;
   readonly ttl: number;
@@ -205,11 +206,13 @@ export class Instance {
    * Compare-and-delete of `value` on `keys` here (a failed attempt's vote, a release that
    * did not get through), sent now and again whenever the connection is back, until answered.
    * `channelSuffix` '' sends no release message. Gives up once `ttl` ms have passed with
-   * the server reachable: by then the keys have expired by themselves.
+   * the server reachable: by then the keys have expired by themselves. `script` takes the
+   * same keys and arguments as release.lua (a read-write lock's rw-release.lua does).
    */
-  sweep(keys: readonly string[], value: string, ttl: number, channelSuffix: string): void {
+  sweep(keys: readonly string[], value: string, ttl: number, channelSuffix: string, script: LuaScript = lua.release): void {
     if (this.#sweeps.size >= MAX_SWEEPS) this.#sweeps.delete(this.#sweeps.values().next().value!);
     const entry: Sweep = {
+      script,
       keysAndArgs: [...keys, value, channelSuffix, this.publish],
       numKeys: keys.length,
       ttl,
@@ -240,7 +243,7 @@ export class Instance {
     }
     if (this.owned && (this.client.status !== 'ready' || this.#probing)) return; // sent again on 'ready' (or once trusted)
     entry.sending = true;
-    runScript(this.client, lua.release, entry.keysAndArgs, entry.numKeys).then(
+    runScript(this.client, entry.script, entry.keysAndArgs, entry.numKeys).then(
       () => {
         entry.sending = false;
         // Right after a reset, a command of the old connection may still run after this one

@@ -163,3 +163,28 @@ export function decodeWindow(reply: unknown): Decoded<WindowReply> {
   }
   throw new UnexpectedReplyError('window-add', reply);
 }
+
+/** What sem-pick.lua took on one server: its positions in the client's order, and the token. */
+export interface Picked {
+  readonly slots: readonly number[];
+  readonly token: string;
+}
+
+/**
+ * sem-pick.lua: {1, token or '', time, 'i,j,...'} | {0, ms, time} | {2, left, time, why}.
+ * `data` is what was taken (positions are 1-based, as the script's KEYS).
+ */
+export function decodePick(reply: unknown): Decoded<Picked> {
+  if (Array.isArray(reply) && reply.length === 4 && int(reply[0]) === Code.Yes) {
+    const [, token, time, list] = reply as unknown[];
+    const t = serverTime(time);
+    if (t !== undefined && typeof token === 'string' && /^\d*$/.test(token) && typeof list === 'string' && /^\d+(,\d+)*$/.test(list)) {
+      return { status: 'acquired', time: t, data: { token, slots: list.split(',').map(Number) } };
+    }
+  }
+  if (Array.isArray(reply) && int(reply[0]) !== Code.Yes) {
+    const { status, remaining, time } = decodeAcquire(reply);
+    if (status !== 'acquired') return { status, remaining, time };
+  }
+  throw new UnexpectedReplyError('sem-pick', reply);
+}

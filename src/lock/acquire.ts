@@ -16,6 +16,7 @@ import { LockTimeoutError, QuorumError, list, type InstanceOutcome } from '../er
 import { releaseChannel } from '../keys.js';
 import type { ResolvedAcquire } from '../options.js';
 import { Coverage } from './coverage.js';
+import { PLAIN, type KindAttempt, type LockOps } from './kind.js';
 import { Lock } from './lock.js';
 import * as ops from './ops.js';
 
@@ -42,6 +43,14 @@ export function ownerOf(value: string): string {
   return dot < 0 ? '' : value.slice(dot + 1);
 }
 
+/** What a caller other than the plain lock passes: its kind's ops, and a look at each attempt. */
+export interface AcquireExtra {
+  /** @default the plain lock's (lock/kind.ts) */
+  readonly ops?: LockOps;
+  /** Called with every attempt's result (tryLock reports the last one's outcomes). */
+  readonly attempted?: (a: KindAttempt) => void;
+}
+
 /**
  * Attempts until `o.wait` runs out (one attempt when it is 0). When the last attempt finds
  * the lock held: null if `nullWhenHeld` (tryAcquire), else LockTimeoutError. Tracked in
@@ -54,8 +63,9 @@ export function acquire(
   o: ResolvedAcquire,
   nullWhenHeld: boolean,
   owner: string = ctx.options.owner,
+  extra: AcquireExtra = {},
 ): Promise<Lock | null> {
-  const p = attemptUntil(ctx, resources, o, nullWhenHeld, owner);
+  const p = attemptUntil(ctx, resources, o, nullWhenHeld, owner, extra);
   ctx.inflight.add(p);
   const forget = (): void => void ctx.inflight.delete(p);
   p.then(forget, forget);
@@ -68,8 +78,10 @@ async function attemptUntil(
   o: ResolvedAcquire,
   nullWhenHeld: boolean,
   owner: string,
+  extra: AcquireExtra,
 ): Promise<Lock | null> {
-  if (resources.length > 1) {
+  const kind = extra.ops ?? PLAIN;
+  if (resources.length > 1 && kind === PLAIN) {
     // A lock's script runs on one node of a Cluster: its keys must share a hash slot.
     const cluster = ctx.instances.find((i) => i.cluster);
     if (cluster !== undefined) assertOneSlot(resources, ops.lockKeys(ctx, resources), cluster.label);
@@ -93,10 +105,11 @@ async function attemptUntil(
       const value = lockValue(owner);
       const since = channels === undefined ? undefined : ctx.wakeup.generation(channels);
       // Servers a won attempt does not hold are covered in the background (lock/coverage.ts).
-      const coverage = ctx.instances.length > 1 ? new Coverage(ctx, resources, value) : undefined;
-      const a = await ops.attempt(ctx, resources, value, o.ttl, o.fence, coverage);
+      const coverage = ctx.instances.length > 1 ? new Coverage(ctx, value, kind) : undefined;
+      const a = await kind.attempt(ctx, resources, value, o.ttl, o.fence, coverage);
+      extra.attempted?.(a);
       if (a.ok) {
-        const lock = await made(ctx, resources, value, owner, o, a, coverage);
+        const lock = await made(ctx, a.resources ?? resources, value, owner, o, a, coverage, kind);
         if (lock) {
           try {
             ctx.assertOpen(); // closed meanwhile: hand nothing out
@@ -190,15 +203,16 @@ async function made(
   o: ResolvedAcquire,
   a: ops.Attempt,
   coverage: Coverage | undefined,
+  kind: LockOps,
 ): Promise<Lock | null> {
   const token = a.token;
   if (token !== undefined && ctx.instances.length > 1) {
     // Phase 2 of the fencing token: raise the counters to the token wherever this lock is
     // still present, on a quorum. Any later holder's quorum meets this one, so its phase 1
     // starts above the token: no timing assumption.
-    const phase2 = await ops.fencePhase(ctx, resources, value, 'raise', token);
+    const phase2 = await kind.fencePhase(ctx, resources, value, 'raise', token);
     if (phase2.ballot.yes < ctx.quorum) {
-      await ops.release(ctx, resources, value, o.ttl).catch(() => undefined);
+      await kind.release(ctx, resources, value, o.ttl).catch(() => undefined);
       throw new QuorumError(
         `acquired ${list(resources)} but could not publish its fencing token`,
         resources,
@@ -209,7 +223,7 @@ async function made(
   }
   const validUntil = a.start + o.ttl - drift(ctx, o.ttl); // = end of attempt + validity
   if (validUntil <= ctx.options.clock.now()) {
-    await ops.release(ctx, resources, value, o.ttl).catch(() => undefined);
+    await kind.release(ctx, resources, value, o.ttl).catch(() => undefined);
     return null;
   }
   const lock = new Lock(ctx, {
@@ -221,6 +235,8 @@ async function made(
     token,
     autoExtend: o.autoExtend,
     coverage,
+    ops: kind,
+    outcomes: a.ballot.outcomes,
   });
   coverage?.attach(lock);
   ctx.live.add(lock);

@@ -15,10 +15,13 @@
  * server that refused back here. The acquire path pays no round trip for any of it.
  */
 import type { Context } from '../core/context.js';
-import * as ops from './ops.js';
+import { PLAIN, type LockOps } from './kind.js';
+import type * as ops from './ops.js';
 
 /** What coverage needs of the lock it covers. */
 export interface Covered {
+  /** The resources it holds (known once the attempt is won: a semaphore's servers pick them). */
+  readonly resources: readonly string[];
   /** Milliseconds of validity left (0 once released or lost). */
   remaining(): number;
 }
@@ -30,17 +33,17 @@ const MAX_PAUSE = { held: 100, error: 1_000 } as const;
 
 export class Coverage implements ops.Uncovered {
   readonly #ctx: Context;
-  readonly #resources: readonly string[];
   readonly #value: string;
+  readonly #ops: LockOps;
   #lock: Covered | undefined;
   /** Servers to cover once the lock exists (misses reported while it was being made). */
   #early: number[] | undefined;
   #trying: Set<number> | undefined;
 
-  constructor(ctx: Context, resources: readonly string[], value: string) {
+  constructor(ctx: Context, value: string, kind: LockOps = PLAIN) {
     this.#ctx = ctx;
-    this.#resources = resources;
     this.#value = value;
+    this.#ops = kind;
   }
 
   /** The lock now exists: cover what was missed meanwhile. */
@@ -76,7 +79,7 @@ export class Coverage implements ops.Uncovered {
       if (ttl <= 0) return;
       let status: string;
       try {
-        status = await ops.cover(this.#ctx, index, this.#resources, this.#value, ttl);
+        status = await this.#ops.cover(this.#ctx, index, lock.resources, this.#value, ttl);
       } catch {
         status = 'error';
       }

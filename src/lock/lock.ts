@@ -16,8 +16,11 @@ import { Keeper } from '../core/keeper.js';
 import type { KeeperLike, Renewable, Tally } from '../core/renewer.js';
 import { LockLostError, QuorumError, list } from '../errors.js';
 import { duration, withinQuarantine } from '../options.js';
+import type { InstanceOutcome } from '../errors.js';
 import type { Coverage } from './coverage.js';
-import * as ops from './ops.js';
+import { encodeHandle } from './handle.js';
+import { PLAIN, type LockKind, type LockOps } from './kind.js';
+import type * as ops from './ops.js';
 
 const debug = debuglog('tenure');
 
@@ -32,6 +35,10 @@ export interface LockInit {
   readonly autoExtend: boolean;
   /** Keeps trying the servers that do not hold the lock yet (N > 1). */
   readonly coverage?: Coverage;
+  /** What this kind of lock does on the servers. @default the plain lock's */
+  readonly ops?: LockOps;
+  /** Each server's answer to the winning attempt (or to an adoption's first extend). */
+  readonly outcomes?: readonly InstanceOutcome[];
 }
 
 type State = 'held' | 'released' | 'lost';
@@ -43,7 +50,16 @@ export class Lock extends EventEmitter implements AsyncDisposable {
   readonly value: string;
   /** The owner label (host/pid by default), shown by inspect and `tenure status`. */
   readonly owner: string;
+  /**
+   * Each server's answer to the attempt that took the lock, in endpoint order (RedLock.net's
+   * lock state): `acquired`, `held` (by another), `quarantined`, `suspect`, `error` (with the
+   * error; a CommandTimeoutError when it did not answer in time), or `pending` — no answer yet
+   * when the quorum had decided (full coverage keeps trying that server).
+   */
+  readonly outcomes: readonly InstanceOutcome[];
   readonly #ctx: Context;
+  readonly #ops: LockOps;
+  #extensions = 0;
   /** The ttl asked for last (at acquisition, or by a manual extend): renewals keep it. */
   #ttl: number;
   #validUntil: number;
@@ -67,6 +83,8 @@ export class Lock extends EventEmitter implements AsyncDisposable {
     this.resources = init.resources;
     this.value = init.value;
     this.owner = init.owner;
+    this.outcomes = init.outcomes ?? [];
+    this.#ops = init.ops ?? PLAIN;
     this.#ttl = init.ttl;
     this.#validUntil = init.validUntil;
     this.#expiresAt = Date.now() + (init.validUntil - ctx.options.clock.now());
@@ -94,6 +112,25 @@ export class Lock extends EventEmitter implements AsyncDisposable {
   /** The fencing token, once issued (`fence: true` at acquisition, or after `fence()`). */
   get fencingToken(): bigint | undefined {
     return this.#token;
+  }
+
+  /** How many times it was extended so far (manual and automatic renewals). */
+  get extensions(): number {
+    return this.#extensions;
+  }
+
+  /** What kind of lock it is: a plain lock (also a semaphore's permit), or a read-write lock's side. */
+  get kind(): LockKind {
+    return this.#ops.kind;
+  }
+
+  /**
+   * What another process needs to adopt this lock (`redlock.adopt(resource, handle)`): its
+   * kind, resources, value, ttl and fencing token, as one opaque string. Whoever has it can
+   * extend and release the lock: pass it only to processes you trust with the lock.
+   */
+  get handle(): string {
+    return encodeHandle({ kind: this.#ops.kind, resources: this.resources, value: this.value, ttl: this.#ttl, token: this.#token });
   }
 
   /** Why the lock was lost, once it was. */
@@ -125,13 +162,13 @@ export class Lock extends EventEmitter implements AsyncDisposable {
 
   async #computeFence(): Promise<bigint> {
     this.#assertHeld('fence');
-    const phase1 = await ops.fencePhase(this.#ctx, this.resources, this.value, 'next', 0n);
+    const phase1 = await this.#ops.fencePhase(this.#ctx, this.resources, this.value, 'next', 0n);
     this.#checkQuorum(phase1.ballot, 'issue a fencing token for');
     const token = phase1.token;
     if (this.#ctx.instances.length > 1) {
       this.#assertHeld('fence'); // paused between the phases past the validity: lost, no token
 
-      const phase2 = await ops.fencePhase(this.#ctx, this.resources, this.value, 'raise', token);
+      const phase2 = await this.#ops.fencePhase(this.#ctx, this.resources, this.value, 'raise', token);
       this.#checkQuorum(phase2.ballot, 'publish the fencing token of');
     }
     this.#assertHeld('fence');
@@ -148,7 +185,7 @@ export class Lock extends EventEmitter implements AsyncDisposable {
     const t = withinQuarantine('ttl', duration('ttl', ttl, this.#ttl, 1), this.#ctx.options);
     this.#assertHeld('extend');
     const start = this.#ctx.options.clock.now();
-    const ballot = await ops.extend(this.#ctx, this.resources, this.value, t, this.#coverage);
+    const ballot = await this.#ops.extend(this.#ctx, this.resources, this.value, t, this.#coverage);
     this.#checkQuorum(ballot, 'extend');
     // (see ops.extend: the same for the servers that answered before the decision)
     ballot.outcomes.forEach((o, i) => {
@@ -160,6 +197,7 @@ export class Lock extends EventEmitter implements AsyncDisposable {
     }
     this.#validUntil = validUntil;
     this.#expiresAt = Date.now() + (validUntil - this.#ctx.options.clock.now());
+    this.#extensions++;
     if (debug.enabled) debug('extended %s: valid for %d ms', list(this.resources), this.remaining());
     if (t !== this.#ttl) {
       // Renewals keep the ttl asked for last, every third of it.
@@ -193,7 +231,7 @@ export class Lock extends EventEmitter implements AsyncDisposable {
     const retry = this.#believedAtRelease !== undefined;
     const believed = (this.#believedAtRelease ??= this.#state === 'held' && this.isHeld);
     this.#keeper?.stop(); // no more renewals, whatever the outcome
-    const ballot = await ops.release(this.#ctx, this.resources, this.value, this.#ttl);
+    const ballot = await this.#ops.release(this.#ctx, this.resources, this.value, this.#ttl);
     const n = this.#ctx.instances.length;
     const quorum = this.#ctx.quorum;
     if (ballot.yes < quorum && ballot.errors > n - quorum) {
@@ -325,7 +363,7 @@ export class Lock extends EventEmitter implements AsyncDisposable {
     this.#ctx.telemetry.lost(this, reason, error);
     if (debug.enabled) debug('lost %s: %s', list(this.resources), why);
     // Free whatever is left of it so that the next holder need not wait for the ttl.
-    ops.release(this.#ctx, this.resources, this.value, this.#ttl).catch(() => undefined);
+    this.#ops.release(this.#ctx, this.resources, this.value, this.#ttl).catch(() => undefined);
     this.emit('lost', error);
     return error;
   }

@@ -9,20 +9,28 @@
  * instance past 2, yet three hold a permit.) A permit is a Lock: release, extend,
  * auto-extension, `signal` and fencing tokens (per slot) work as for any lock.
  *
- * Taking one: try the slots from a random one on, one attempt (one round trip) each; when
- * every slot is held, wait for a release on any slot (pub/sub wakes a waiter at once) or
- * retryDelay + jitter, then go round again.
+ * Taking k permits (`{ permits: k }`, all or nothing; one by default): one round trip — one
+ * sem-pick.lua call per server takes the first k free slots of a list the client gives (the
+ * same order on every server, from a random slot on), and the permit is the plain Lock on the
+ * k slots a quorum of servers took; semaphore/pick.ts argues why that stays safe when the
+ * servers disagree on which slots are free. When fewer than k are free, the waiter wakes on
+ * a release of any slot (pub/sub) or after retryDelay + jitter, like any lock's waiter.
+ * On a Redis Cluster endpoint (each slot in its own hash slot, out of one script's reach) a
+ * permit tries the slots one after another, one round trip each, and k must be 1.
  */
 import type { Context } from '../core/context.js';
 import { LockTimeoutError, QuorumError } from '../errors.js';
 import { isReplyError } from '../core/quorum.js';
 import { releaseChannel, semaphoreSlot } from '../keys.js';
 import { acquire } from '../lock/acquire.js';
+import { inspect } from '../lock/inspect.js';
 import type { Lock } from '../lock/lock.js';
+import { pickOps } from './pick.js';
 import {
   fnArg,
   plainObject,
   resolveAcquireOptions,
+  show,
   type AcquireOptions,
   type ResolvedAcquire,
   type TryAcquireOptions,
@@ -30,8 +38,22 @@ import {
 } from '../options.js';
 import { runUsing } from '../lock/using.js';
 
-/** Options of a semaphore's tryAcquire / acquire / using: the lock's, with the semaphore's ttl by default. */
-export type PermitOptions<O> = Omit<O, 'ttl'> & { ttl?: number };
+/**
+ * Options of a semaphore's tryAcquire / acquire / using: the lock's, with the semaphore's ttl
+ * by default, and `permits`: how many to take at once, all or nothing (default 1).
+ */
+export type PermitOptions<O> = Omit<O, 'ttl'> & { ttl?: number; permits?: number };
+
+/** What `semaphore.inspect()` saw: permits held and free, and who holds them. */
+export interface SemaphoreInfo {
+  readonly name: string;
+  readonly permits: number;
+  /** Permits a quorum of servers agrees are held. */
+  readonly held: number;
+  readonly free: number;
+  /** One entry per held permit: its slot, holder's owner label, and ms left. */
+  readonly holders: ReadonlyArray<{ readonly slot: string; readonly owner: string | null; readonly remaining: number }>;
+}
 
 export class Semaphore {
   /** The semaphore's name. */
@@ -67,18 +89,35 @@ export class Semaphore {
     return runUsing((await this.#start('using', options, false))!, f);
   }
 
-  #start(kind: 'try' | 'acquire' | 'using', options: unknown, nullWhenHeld: boolean): Promise<Lock | null> {
-    const o = resolveAcquireOptions(kind, { ttl: this.#ttl, ...plainObject('options', options ?? {}) }, this.#ctx.options);
+  /** Each slot's state on the servers (one inspect per slot, in parallel). Changes nothing. */
+  async inspect(): Promise<SemaphoreInfo> {
     this.#ctx.assertOpen();
-    return this.take(o, nullWhenHeld);
+    const seen = await Promise.all(this.#slots.map((slot) => inspect(this.#ctx, slot)));
+    const holders = seen.filter((s) => s.held).map((s) => ({ slot: s.resource, owner: s.owner, remaining: s.remaining }));
+    return { name: this.name, permits: this.permits, held: holders.length, free: this.permits - holders.length, holders };
+  }
+
+  #start(kind: 'try' | 'acquire' | 'using', options: unknown, nullWhenHeld: boolean): Promise<Lock | null> {
+    const { permits, ...rest } = plainObject('options', options ?? {});
+    const k = permitCount(permits, this.permits);
+    const o = resolveAcquireOptions(kind, { ttl: this.#ttl, ...rest }, this.#ctx.options);
+    if (k > 1 && this.#ctx.instances.some((i) => i.cluster)) {
+      throw new RangeError(
+        `Expected \`options.permits\` to be 1 on a Redis Cluster endpoint (a semaphore's slots live in different hash slots), got ${k}`,
+      );
+    }
+    this.#ctx.assertOpen();
+    return this.take(o, nullWhenHeld, k);
   }
 
   /**
    * @internal Takes a permit: the Lock of a free slot; null (when `nullWhenHeld`) or
    * LockTimeoutError when every slot stayed held for `o.wait` ms.
    */
-  async take(o: ResolvedAcquire, nullWhenHeld: boolean): Promise<Lock | null> {
+  async take(o: ResolvedAcquire, nullWhenHeld: boolean, k = 1): Promise<Lock | null> {
     const ctx = this.#ctx;
+    // One round trip per attempt (semaphore/pick.ts); slot by slot only on a Cluster.
+    if (!ctx.instances.some((i) => i.cluster)) return acquire(ctx, this.#slots, o, nullWhenHeld, ctx.options.owner, { ops: pickOps(k) });
     const clock = ctx.options.clock;
     const started = clock.now();
     const single = { ...o, wait: 0 };
@@ -124,6 +163,15 @@ export class Semaphore {
       if (channels !== undefined) ctx.wakeup.unsubscribe(channels);
     }
   }
+}
+
+/** `options.permits`: an integer from 1 to the semaphore's permits (default 1). */
+function permitCount(value: unknown, most: number): number {
+  if (value === undefined) return 1;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > most) {
+    throw new RangeError(`Expected \`options.permits\` to be an integer from 1 to ${most}, got ${show(value)}`);
+  }
+  return value;
 }
 
 /** A reply error on too many instances (WRONGTYPE on a slot key): retrying cannot fix it. */

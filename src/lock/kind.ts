@@ -1,0 +1,54 @@
+/**
+ * What a kind of lock does on the servers: its acquire attempt, release, extend, coverage of
+ * one server, and the phases of a fencing token. The plain lock's are lock/ops.ts; a
+ * read-write lock's sides (rwlock/ops.ts) and a semaphore's permits (semaphore/pick.ts) bring
+ * their own scripts and reuse everything else — the acquire loop, Lock, coverage, the keeper
+ * and the fan-out.
+ */
+import type { Context } from '../core/context.js';
+import { fanOut } from '../core/fanout.js';
+import type { Ballot } from '../core/quorum.js';
+import { decodeExtend } from '../core/replies.js';
+import * as lua from '../lua/scripts.generated.js';
+import * as ops from './ops.js';
+
+/** The kinds a Lock can be; a handle (lock.handle) names it, so that adopt() rebuilds the ops. */
+export type LockKind = 'lock' | 'read' | 'write';
+
+/** A won attempt may name the resources it took (a semaphore's permits: chosen by the servers). */
+export interface KindAttempt extends ops.Attempt {
+  readonly resources?: readonly string[];
+}
+
+export interface LockOps {
+  readonly kind: LockKind;
+  attempt(
+    ctx: Context,
+    resources: readonly string[],
+    value: string,
+    ttl: number,
+    fence: boolean,
+    uncovered?: ops.Uncovered,
+  ): Promise<KindAttempt>;
+  release: typeof ops.release;
+  extend: typeof ops.extend;
+  cover: typeof ops.cover;
+  fencePhase: typeof ops.fencePhase;
+  /** Extend only where the value still holds it, never re-taking (adopt's first step). */
+  confirm(ctx: Context, resources: readonly string[], value: string, ttl: number): Promise<Ballot<never>>;
+}
+
+/** The plain lock (Redlock.acquire and friends). */
+export const PLAIN: LockOps = Object.freeze<LockOps>({
+  kind: 'lock',
+  attempt: ops.attempt,
+  release: ops.release,
+  extend: ops.extend,
+  cover: ops.cover,
+  fencePhase: ops.fencePhase,
+  confirm: (ctx, resources, value, ttl) => {
+    const keys = ops.lockKeys(ctx, resources);
+    const args = [...keys, value, ttl];
+    return fanOut(ctx, { script: lua.renewHeld, args, numKeys: keys.length, yes: 'extended', decode: decodeExtend, grants: true });
+  },
+});

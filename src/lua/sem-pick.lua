@@ -1,0 +1,86 @@
+-- sem-pick: take k free permits (slots) of a semaphore here, in the client's order, all or none.
+-- KEYS[1..p]      the slots' lock keys, in the order the client chose (the same on every server)
+-- KEYS[p+1..2p]   their fence counters, same order (only when ARGV[3] == '1')
+-- KEYS[last]      this server's marker key (only when ARGV[4] > 0 and ARGV[5] == '1')
+-- ARGV[1]  the value;  ARGV[2] ttl in ms;  ARGV[3] '1' to issue a fencing token
+-- ARGV[4]  restart quarantine in ms ('0': none);  ARGV[5] '1' when the last key is the marker
+-- ARGV[6]  k, the permits wanted
+-- Each slot is an ordinary lock key: it is taken only where it is free (as acquire.lua would).
+-- Returns {1, token or '', time, 'i,j,...'} the first k free slots (1-based positions in
+--   KEYS) were taken; {0, ms, time} fewer than k are free (ms: when the first held one frees
+--   here, -1 when none expires); {2, left, time, why} quarantined (see acquire.lua).
+-- @include lib/time.lua
+-- @include lib/quarantine.lua
+local fence = ARGV[3] == '1'
+local quarantine = tonumber(ARGV[4] or '0')
+local marked = ARGV[5] == '1'
+local k = tonumber(ARGV[6])
+local p = #KEYS
+if marked then
+  p = p - 1
+end
+if fence then
+  p = p / 2
+end
+local now = server_us()
+local free, soonest = {}, nil
+for i = 1, p do
+  local current = redis.call('GET', KEYS[i])
+  if not current then
+    if #free < k then
+      free[#free + 1] = i
+    end
+  else
+    local pttl = redis.call('PTTL', KEYS[i])
+    if soonest == nil or soonest < 0 or (pttl >= 0 and pttl < soonest) then
+      soonest = pttl
+    end
+  end
+end
+if #free < k then
+  return {0, soonest or -1, now}
+end
+if quarantine > 0 then
+  local left, why
+  if marked then
+    left, why = quarantine_left(KEYS[#KEYS], quarantine, now)
+    if not left then
+      return why
+    end
+  else
+    local up = tonumber(string.match(redis.call('INFO', 'server'), 'uptime_in_seconds:(%d+)'))
+    left, why = 0, 'uptime'
+    if up and up * 1000 < quarantine then
+      left = quarantine - up * 1000
+    end
+  end
+  if left > 0 then
+    return {2, left, now, why}
+  end
+end
+local token = ''
+if fence then
+  -- As lib/fence.lua's next_token, over the chosen slots' counters: reads first.
+  local t = redis.call('TIME')
+  local top = tonumber(t[1]) * 1000000 + tonumber(t[2])
+  for _, i in ipairs(free) do
+    local raw = redis.call('GET', KEYS[p + i])
+    if raw then
+      local c = tonumber(raw)
+      if not c then
+        return redis.error_reply('TENURE fence counter ' .. KEYS[p + i] .. ' holds a non-numeric value')
+      end
+      if c + 1 > top then
+        top = c + 1
+      end
+    end
+  end
+  token = string.format('%.0f', top)
+  for _, i in ipairs(free) do
+    redis.call('SET', KEYS[p + i], token)
+  end
+end
+for _, i in ipairs(free) do
+  redis.call('SET', KEYS[i], ARGV[1], 'PX', ARGV[2])
+end
+return {1, token, now, table.concat(free, ',')}

@@ -1,0 +1,183 @@
+/**
+ * The quorum operations of a read-write lock's two sides (the LockOps of lock/kind.ts), each
+ * one round trip to every server through the one fan-out: an attempt (rw-acquire.lua),
+ * extend and coverage (rw-extend.lua), release and sweeps (rw-release.lua). A writer's
+ * fencing token uses the plain fence.lua: the writer's key is an ordinary lock key.
+ */
+import { type Context, validity } from '../core/context.js';
+import type { Instance } from '../core/endpoint.js';
+import { fanOut } from '../core/fanout.js';
+import { isReplyError, poll, type Ballot } from '../core/quorum.js';
+import { decodeAcquire, decodeExtend, decodeRelease } from '../core/replies.js';
+import { CommandTimeoutError } from '../errors.js';
+import { RELEASE_SUFFIX, fenceKey, markerKey, rwKeys } from '../keys.js';
+import type { KindAttempt, LockOps } from '../lock/kind.js';
+import * as plain from '../lock/ops.js';
+import * as lua from '../lua/scripts.generated.js';
+
+export type Side = 'read' | 'write';
+
+/** A writer's waiting mark: who it is, and how long each attempt's mark lasts (ms). */
+export interface Waiting {
+  readonly id: string;
+  readonly ms: number;
+}
+
+function keysOf(ctx: Context, resources: readonly string[]): string[] {
+  return rwKeys(ctx.options.keyPrefix, resources[0]!);
+}
+
+function timeoutFor(ctx: Context, ttl: number): number {
+  return Math.min(ctx.options.commandTimeout, ttl);
+}
+
+/** The ops of one side; a waiting writer (acquire, using) marks itself where it is refused. */
+export function sideOps(side: Side, waiting?: Waiting): LockOps {
+  return {
+    kind: side,
+    attempt: (ctx, resources, value, ttl, fence, uncovered) => attempt(ctx, side, waiting, resources, value, ttl, fence, uncovered),
+    release,
+    extend: (ctx, resources, value, ttl, uncovered) => extend(ctx, side, resources, value, ttl, uncovered),
+    cover: (ctx, index, resources, value, ttl) => cover(ctx, side, index, resources, value, ttl),
+    confirm: (ctx, resources, value, ttl) => extend(ctx, side, resources, value, ttl, undefined, true),
+    fencePhase: (ctx, resources, value, mode, token) => {
+      if (side === 'read') return Promise.reject(new TypeError('fencing tokens are issued to writers only: a reader does not write'));
+      return plain.fencePhase(ctx, resources, value, mode, token);
+    },
+  };
+}
+
+/**
+ * One attempt on every server, as lock/ops.ts's: on failure every server that took the
+ * share (or may have: an error, a timeout) is swept with rw-release.lua, also when its yes
+ * comes late; on success the servers that did not take it go to coverage.
+ */
+async function attempt(
+  ctx: Context,
+  side: Side,
+  waiting: Waiting | undefined,
+  resources: readonly string[],
+  value: string,
+  ttl: number,
+  fence: boolean,
+  uncovered: plain.Uncovered | undefined,
+): Promise<KindAttempt> {
+  const rw = keysOf(ctx, resources);
+  const keys = fence ? [...rw, fenceKey(ctx.options.keyPrefix, resources[0]!)] : rw;
+  const quarantine = ctx.options.restartQuarantine;
+  const tail = (marked: boolean): (string | number)[] => [
+    value,
+    ttl,
+    fence ? '1' : '0',
+    quarantine,
+    marked ? '1' : '0',
+    side,
+    waiting?.id ?? '',
+    waiting?.ms ?? 0,
+  ];
+  const withMarker = quarantine > 0;
+  const args = (instance: Instance): (string | number)[] =>
+    withMarker && !instance.cluster ? [...keys, markerKey(ctx.options.keyPrefix), ...tail(true)] : [...keys, ...tail(false)];
+  const numKeys = (instance: Instance): number => (withMarker && !instance.cluster ? keys.length + 1 : keys.length);
+  const start = ctx.options.clock.now();
+  let state: 'open' | 'won' | 'lost' = 'open';
+  const swept = new Set<number>();
+  const undo = (i: number): void => {
+    if (swept.has(i)) return;
+    swept.add(i);
+    ctx.instances[i]!.sweep(rw, value, ttl, '', lua.rwRelease);
+  };
+  const ballot = await fanOut(ctx, {
+    script: lua.rwAcquire,
+    args,
+    numKeys,
+    yes: 'acquired',
+    decode: decodeAcquire,
+    grants: true,
+    timeout: timeoutFor(ctx, ttl),
+    onLate: (i, decoded, error) => {
+      const took = decoded?.status === 'acquired';
+      if (state === 'lost' && (took || (error !== undefined && !isReplyError(error)))) undo(i);
+      else if (state === 'won' && !took) uncovered?.miss(i);
+    },
+  });
+  const left = validity(ctx, ttl, start);
+  const ok = ballot.yes >= ctx.quorum && left > 0;
+  if (!ok) {
+    state = 'lost';
+    ballot.outcomes.forEach((o, i) => {
+      if (o.status === 'acquired' || o.status === 'suspect' || (o.status === 'error' && !isReplyError(o.error))) undo(i);
+    });
+    return { ok, ballot, start, validity: left, token: undefined };
+  }
+  state = 'won';
+  ballot.outcomes.forEach((o, i) => {
+    if (o.status === 'held' || o.status === 'quarantined' || o.status === 'error') uncovered?.miss(i);
+  });
+  return { ok, ballot, start, validity: left, token: fence ? maxToken(ballot) : undefined };
+}
+
+function maxToken(ballot: Ballot<string>): bigint {
+  let max = 0n;
+  ballot.outcomes.forEach((o, i) => {
+    const t = ballot.data[i];
+    if (o.status === 'acquired' && t !== undefined && t !== '' && BigInt(t) > max) max = BigInt(t);
+  });
+  return max;
+}
+
+/** rw-release.lua everywhere (one round trip); what fails to get through is swept. */
+export async function release(ctx: Context, resources: readonly string[], value: string, ttl: number): Promise<Ballot<never>> {
+  const keys = keysOf(ctx, resources);
+  const sweep = (i: number): void => ctx.instances[i]!.sweep(keys, value, ttl, RELEASE_SUFFIX, lua.rwRelease);
+  const ballot = await fanOut(ctx, {
+    script: lua.rwRelease,
+    args: (instance) => [...keys, value, RELEASE_SUFFIX, instance.publish],
+    numKeys: keys.length,
+    yes: 'released',
+    decode: decodeRelease,
+    onLate: (i, _decoded, error) => {
+      if (error !== undefined && !isReplyError(error)) sweep(i);
+    },
+  });
+  ballot.outcomes.forEach((o, i) => {
+    if (o.status === 'error' && !isReplyError(o.error) && !(o.error instanceof CommandTimeoutError)) sweep(i);
+  });
+  return ballot;
+}
+
+function extend(
+  ctx: Context,
+  side: Side,
+  resources: readonly string[],
+  value: string,
+  ttl: number,
+  uncovered?: plain.Uncovered,
+  renewOnly = false,
+): Promise<Ballot<never>> {
+  const keys = keysOf(ctx, resources).slice(0, 2);
+  return fanOut(ctx, {
+    script: lua.rwExtend,
+    args: [...keys, value, ttl, side, renewOnly ? '1' : '0'],
+    numKeys: 2,
+    yes: 'extended',
+    decode: decodeExtend,
+    grants: true,
+    timeout: timeoutFor(ctx, ttl),
+    onLate: uncovered && ((i, decoded) => decoded?.status === 'not-held' && uncovered.miss(i)),
+  });
+}
+
+async function cover(ctx: Context, side: Side, index: number, resources: readonly string[], value: string, ttl: number): Promise<string> {
+  const keys = keysOf(ctx, resources).slice(0, 2);
+  const ballot = await poll({
+    instances: [ctx.instances[index]!],
+    quorum: 1,
+    yes: 'extended',
+    timeout: timeoutFor(ctx, ttl),
+    clock: ctx.options.clock,
+    send: (instance) => instance.eval(lua.rwExtend, [...keys, value, ttl, side], 2),
+    decode: decodeExtend,
+  });
+  return ballot.outcomes[0]!.status;
+}
