@@ -21,6 +21,7 @@ import type { Coverage } from './coverage.js';
 import { encodeHandle } from './handle.js';
 import { PLAIN, type LockKind, type LockOps } from './kind.js';
 import type * as ops from './ops.js';
+import { lockKeys } from './ops.js';
 
 const debug = debuglog('tenure');
 
@@ -293,14 +294,16 @@ export class Lock extends EventEmitter implements AsyncDisposable {
         }
       },
       lost: (reason, cause) => void this.#lose(reason, [], cause),
-      keys: ops.lockKeys(this.#ctx, this.resources),
+      keys: lockKeys(this.#ctx, this.resources),
       value: this.value,
       ttl: () => this.#ttl,
       apply: (start, ttl, tally) => this.#renewed(start, ttl, tally),
     };
     const retry = Math.min(this.#ctx.options.retryDelay || 50, Math.max(1, Math.floor(this.#ttl / 10)));
-    // Renewals go through the Redlock's batched keeper (core/renewer.ts) where it has one.
-    const renewer = this.#ctx.renewer;
+    // Plain locks (and semaphore permits, which are plain lock keys) renew through the
+    // Redlock's batched keeper (core/renewer.ts: extend-batch.lua renews plain lock keys);
+    // other kinds (read-write locks) renew one at a time with their own script.
+    const renewer = this.#ops.kind === 'lock' ? this.#ctx.renewer : undefined;
     this.#keeper =
       interval !== null && renewer !== undefined ? renewer.keep(lease, { interval, retry }) : new Keeper(lease, { interval, retry });
     this.#keeper.start();
