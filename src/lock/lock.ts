@@ -325,6 +325,7 @@ export class Lock extends EventEmitter implements AsyncDisposable {
       }
       this.#validUntil = Math.max(this.#validUntil, validUntil);
       this.#expiresAt = Date.now() + (this.#validUntil - this.#ctx.options.clock.now());
+      this.#extensions++;
       this.emit('extended', this.remaining());
       return 'renewed';
     }
