@@ -5,7 +5,7 @@
  * lost, releases the lock when it exits and exits with its status.
  */
 import { Option, type Command } from 'commander';
-import type { Lock } from '../index.js';
+import type { Lock, Redlock } from '../index.js';
 import { Child, ENDING, PASSED, onSignals, statusOf } from './child.js';
 import { act, durationOption, runnerSubcommand, withConnection, type ConnectionOptions } from './command.js';
 import { CliError, EXIT, debug, exitStatus, human, parseWait, positiveInt, say } from './common.js';
@@ -78,10 +78,20 @@ async function run(resource: string, args: string[], o: RunOptions): Promise<num
     await preflight(o.redis, redlock);
     const lock = await take(redlock, resource, o);
     if (typeof lock === 'number') return lock;
-    return await supervise(lock, resource, command, o);
+    return await supervise(redlock, lock, resource, command, o);
   } finally {
     await redlock.close().catch((error: unknown) => debug('close: %s', String(error)));
   }
+}
+
+/**
+ * Whether another value holds the lock now (one look, before the release): true when it was
+ * taken; false when it is still ours or gone (the command released it itself). Unknown
+ * (servers not answering) counts as taken only if the release then finds it gone.
+ */
+async function takenAtEnd(redlock: Redlock, lock: Lock): Promise<boolean> {
+  const info = await redlock.inspect(lock.resources[0]!).catch(() => undefined);
+  return info === undefined || (info.held && info.value !== lock.value);
 }
 
 /** The command and its arguments, or -c's string for the shell. */
@@ -95,7 +105,7 @@ function commandLine(args: string[], shell: string | undefined): string[] {
   return args;
 }
 
-async function supervise(lock: Lock, resource: string, command: string[], o: RunOptions): Promise<number> {
+async function supervise(redlock: Redlock, lock: Lock, resource: string, command: string[], o: RunOptions): Promise<number> {
   const env = {
     ...process.env,
     TENURE_FENCING_TOKEN: String(lock.fencingToken),
@@ -122,12 +132,15 @@ async function supervise(lock: Lock, resource: string, command: string[], o: Run
   off();
   lock.signal.removeEventListener('abort', onLost);
   if (lost) await child.stop(o.grace);
+  // Gone at the end: taken by another (between renewals), or released by the command itself
+  // through TENURE_LOCK_HANDLE. Only a lock that another value holds now counts as lost.
+  const takenFromUs = lost ? false : await takenAtEnd(redlock, lock);
   await lock.release().catch((error: unknown) => debug('release: %s', String(error)));
   if (exit.error) {
     const why = exit.error.code === 'ENOENT' ? 'command not found' : exit.error.message;
     say('run', `cannot run ${JSON.stringify(command[0])}: ${why}`);
   }
-  if (!lost && lock.lostError) {
+  if (!lost && lock.lostError && takenFromUs) {
     // Taken between renewals (a forced release, a failover, a server restarted empty): the
     // command's last moments ran beside the next holder.
     say('run', `${lock.lostError.message}; the command had finished (status ${statusOf(exit)}), but not under the lock`);

@@ -99,4 +99,15 @@ describe('tenure run and the handle', () => {
     expect(seen.remaining).toBeGreaterThan(30_000); // the command extended it past tenure's own ttl
     expect((await redlock(urls, { keyPrefix }).inspect('job')).held).toBe(false); // released on exit
   });
+
+  it('a command that releases its own lock through the handle ends with its own status, not 76', async () => {
+    const urls = inject('redis3');
+    const keyPrefix = prefix();
+    const fixture = join(import.meta.dirname, '..', 'cli', 'fixtures', 'release-handle.mjs');
+    const args = ['run', 'job', '--redis', urls.join(','), '--prefix', keyPrefix, '--ttl', '10', '--'];
+    const e = await tenure([...args, process.execPath, fixture, distEntry, urls.join(','), keyPrefix]);
+    expect(e.stderr).toBe('');
+    expect(JSON.parse(e.stdout.trim())).toEqual({ released: true });
+    expect(e.code).toBe(0);
+  });
 });
