@@ -3,6 +3,7 @@ export type { AcquiredEvent, ReleasedEvent, LostEvent, ContendedEvent, ServerErr
 export type { MeterProviderLike, TracerProviderLike } from './core/otel.js';
 export type { ServerSuspect, ServerTrusted, SuspectReason } from './core/monitor.js';
 export { Lock } from './lock/lock.js';
+export type { ForcedOnServer } from './lock/force.js';
 export { Election, type ElectionEvents, type ElectedEvent, type DemotedEvent, type DemotionReason } from './election/election.js';
 export { Schedule, type ScheduleEvents, type ScheduledFn, type ScheduledRun, type RunEvent } from './jobs/schedule.js';
 export type { OnceResult } from './jobs/once.js';

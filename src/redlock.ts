@@ -19,7 +19,8 @@ import { Renewer } from './core/renewer.js';
 import { Telemetry, type TelemetryEvents } from './core/telemetry.js';
 import { decodeMark } from './core/replies.js';
 import { ClosedError, QuorumError } from './errors.js';
-import { markerKey } from './keys.js';
+import { isLockResource, markerKey } from './keys.js';
+import { forceRelease, type ForcedOnServer } from './lock/force.js';
 import * as lua from './lua/scripts.generated.js';
 import { Wakeup } from './core/wakeup.js';
 import { Election } from './election/election.js';
@@ -317,6 +318,21 @@ export class Redlock implements AsyncDisposable {
     let seq = this.#sequences.get(n);
     if (seq === undefined) this.#sequences.set(n, (seq = new Sequence(this.#ctx, n)));
     return seq;
+  }
+
+  /**
+   * Deletes a lock on every server, whoever holds it, and wakes its waiters (what `tenure
+   * release --force` does). For an operator who knows the holder is gone: a holder that still
+   * runs learns at its next renewal, and fencing keeps its late writes out. Resolves each
+   * server's answer. Sequences and window counters are refused (they are not locks).
+   */
+  async forceRelease(resource: string): Promise<readonly ForcedOnServer[]> {
+    if (Array.isArray(resource)) throw new TypeError('Expected `resource` to be a string: forceRelease deletes one lock');
+    const [r] = resolveResources(resource, false);
+    if (!isLockResource(r!))
+      throw new RangeError(`Expected \`resource\` to name a lock, got ${JSON.stringify(r)}: a sequence or a window counter`);
+    this.#assertOpen();
+    return forceRelease(this.#ctx, r!);
   }
 
   /**

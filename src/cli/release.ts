@@ -4,10 +4,10 @@
  * counter stays: tokens keep growing, so a holder that still runs cannot write over the next.
  */
 import type { Command } from 'commander';
-import { isLockResource, lockKey, releaseChannel, type LockInfo } from '../index.js';
+import { isLockResource, type ForcedOnServer, type LockInfo } from '../index.js';
 import { act, subcommand, withConnection, type ConnectionOptions } from './command.js';
 import { CliError, EXIT, debug, human, oneLine, say } from './common.js';
-import { closeAll, connectAll, openRedlock, requireReachable, type Client, type Server } from './redis.js';
+import { closeAll, connectAll, openRedlock, requireReachable, type Server } from './redis.js';
 
 interface ReleaseOptions extends ConnectionOptions {
   force?: boolean;
@@ -38,7 +38,9 @@ async function release(resource: string, o: ReleaseOptions): Promise<number> {
   try {
     requireReachable(servers, 1);
     const before = await redlock.inspect(resource).catch(() => null);
-    const lines = await Promise.all(servers.map((s) => removeOn(s, o.prefix, resource, before)));
+    // The library's force release (one script per server: delete, then wake the waiters).
+    const forced = await redlock.forceRelease(resource);
+    const lines = servers.map((s, i) => lineOf(s, forced[i]!, before));
     for (const line of lines) process.stdout.write(`${line.text}\n`);
     const removed = lines.filter((l) => l.removed).length;
     const failed = lines.filter((l) => l.failed).length;
@@ -61,31 +63,15 @@ interface Line {
   failed: boolean;
 }
 
-async function removeOn(server: Server, prefix: string, resource: string, before: LockInfo | null): Promise<Line> {
-  if (server.client === null) return { text: `${server.label}: error: ${server.error ?? 'unreachable'}`, removed: false, failed: true };
-  try {
-    const value = await getdel(server.client, lockKey(prefix, resource));
-    if (value === null) return { text: `${server.label}: no lock there`, removed: false, failed: false };
-    // Wake the waiters, as the release script does: the message tells the N copies apart.
-    // (SPUBLISH on a Cluster, as the library's scripts do: the message stays on the key's shard.)
-    const channel = releaseChannel(prefix, resource);
-    if (server.target.kind === 'cluster') await server.client.spublish(channel, value.slice(0, 8));
-    else await server.client.publish(channel, value.slice(0, 8));
-    const seen = before?.instances.find((v) => v.instance === server.label && v.value === value);
-    const whose = seen?.owner ? `the lock of ${seen.owner}` : 'the lock';
-    const left = seen?.remaining === undefined ? '' : ` (${human(seen.remaining)} left)`;
-    return { text: `${server.label}: removed ${whose}${left}`, removed: true, failed: false };
-  } catch (error) {
-    debug('release on %s: %s', server.label, String(error));
-    return {
-      text: `${server.label}: error: ${oneLine(error instanceof Error ? error.message : String(error))}`,
-      removed: false,
-      failed: true,
-    };
+function lineOf(server: Server, forced: ForcedOnServer, before: LockInfo | null): Line {
+  if (forced.status === 'error' || forced.status === 'pending') {
+    const why = forced.error ? oneLine(forced.error.message) : (server.error ?? 'no answer in time');
+    if (forced.error) debug('release on %s: %s', server.label, String(forced.error));
+    return { text: `${server.label}: error: ${why}`, removed: false, failed: true };
   }
-}
-
-/** GETDEL (Redis ≥ 6.2): the value it deleted, or null. */
-function getdel(client: Client, key: string): Promise<string | null> {
-  return client.getdel(key);
+  if (forced.status === 'not-held') return { text: `${server.label}: no lock there`, removed: false, failed: false };
+  const seen = before?.instances.find((v) => v.instance === server.label && v.value === forced.value);
+  const whose = seen?.owner ? `the lock of ${seen.owner}` : 'the lock';
+  const left = seen?.remaining === undefined ? '' : ` (${human(seen.remaining)} left)`;
+  return { text: `${server.label}: removed ${whose}${left}`, removed: true, failed: false };
 }

@@ -7,25 +7,15 @@
 -- Returns 1 when every key held the value (all deleted), 0 otherwise (the keys that still
 -- held it are deleted all the same). Each deleted key's channel gets a message: a short
 -- prefix of the value, so that a waiter can tell the N copies of one release apart.
--- A Redis older than 7.0 has no SPUBLISH: the message then goes out by PUBLISH, which the
--- waiters' fallback (SUBSCRIBE after SSUBSCRIBE failed) receives.
-local function publish(channel, message)
-  if ARGV[3] == 'SPUBLISH' then
-    local sent = redis.pcall('SPUBLISH', channel, message)
-    if type(sent) ~= 'table' or not sent.err then
-      return
-    end
-  end
-  redis.call('PUBLISH', channel, message)
-end
-
+-- (SPUBLISH or PUBLISH, and the message's form: lib/publish.lua.)
+-- @include lib/publish.lua
 local deleted = 0
 for i = 1, #KEYS do
   if redis.call('GET', KEYS[i]) == ARGV[1] then
     redis.call('DEL', KEYS[i])
     deleted = deleted + 1
     if ARGV[2] ~= '' then
-      publish(KEYS[i] .. ARGV[2], string.sub(ARGV[1], 1, 8))
+      publish(KEYS[i] .. ARGV[2], release_message(ARGV[1]), ARGV[3])
     end
   end
 end

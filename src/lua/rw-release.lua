@@ -8,7 +8,8 @@
 -- ARGV[2]  suffix of the release channel (channel = KEYS[1] .. suffix); '' for none
 -- ARGV[3]  'SPUBLISH' on a Redis Cluster, else 'PUBLISH'
 -- Returns 1 when the value held the writer's key or a reader's share here (now gone), else 0.
--- Anything taken out publishes one message (the first 8 characters of the value).
+-- Anything taken out publishes one message (lib/publish.lua).
+-- @include lib/publish.lua
 local held = 0
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   redis.call('DEL', KEYS[1])
@@ -17,14 +18,7 @@ end
 held = held + redis.call('ZREM', KEYS[2], ARGV[1])
 local unmarked = redis.call('ZREM', KEYS[3], ARGV[1])
 if ARGV[2] ~= '' and held + unmarked > 0 then
-  local channel, message = KEYS[1] .. ARGV[2], string.sub(ARGV[1], 1, 8)
-  local sent = nil
-  if ARGV[3] == 'SPUBLISH' then
-    sent = redis.pcall('SPUBLISH', channel, message)
-  end
-  if sent == nil or (type(sent) == 'table' and sent.err) then
-    redis.call('PUBLISH', channel, message)
-  end
+  publish(KEYS[1] .. ARGV[2], release_message(ARGV[1]), ARGV[3])
 end
 if held > 0 then
   return 1

@@ -262,3 +262,25 @@ describe('smaller truths', () => {
     expect(told).toBe(true);
   });
 });
+
+describe('forceRelease', () => {
+  it('deletes a lock on every server whoever holds it, wakes its waiter, and says what it removed where', async () => {
+    const urls = inject('redis3');
+    const keyPrefix = prefix();
+    const holder = redlock(urls, { keyPrefix, owner: 'stuck-job' });
+    const lock = await holder.acquire('report', { ttl: 30_000 });
+    const waiter = redlock(urls, { keyPrefix });
+    const waiting = waiter.acquire('report', { ttl: 5_000, wait: 10_000, retryDelay: 10_000, retryJitter: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 50)); // (subscribed, waiting for a release)
+    const admin = redlock(urls, { keyPrefix });
+    const forced = await admin.forceRelease('report');
+    expect(forced.map((f) => f.status)).toEqual(['released', 'released', 'released']);
+    expect(forced.every((f) => f.value === lock.value)).toBe(true);
+    const started = performance.now();
+    const next = await waiting; // woken by the release message, not its 10 s retry delay
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(next.isHeld).toBe(true);
+    expect((await admin.forceRelease('nothing-here')).every((f) => f.status === 'not-held')).toBe(true);
+    await expect(admin.forceRelease('sequence:invoices')).rejects.toThrow(RangeError);
+  });
+});

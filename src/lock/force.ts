@@ -1,0 +1,47 @@
+/**
+ * Force release (`tenure release --force`): delete a lock on every server, whoever holds it,
+ * and wake its waiters as a release does. For an operator who knows the holder is gone; the
+ * holder, if it still runs, learns at its next renewal, and fencing keeps its late writes out
+ * (the fence counter is left alone).
+ */
+import type { Context } from '../core/context.js';
+import { fanOut } from '../core/fanout.js';
+import type { Decoded } from '../core/quorum.js';
+import { UnexpectedReplyError } from '../errors.js';
+import { RELEASE_SUFFIX, lockKey } from '../keys.js';
+import * as lua from '../lua/scripts.generated.js';
+
+/** What one server did with a forced release. */
+export interface ForcedOnServer {
+  readonly instance: string;
+  /** `released`: a lock was there and is gone; `not-held`: none was there; `error`: see `error`; `pending`: no answer in time. */
+  readonly status: 'released' | 'not-held' | 'error' | 'pending';
+  /** The value that was deleted (whose lock it was: `value` after its first '.' is the owner). */
+  readonly value?: string;
+  readonly error?: Error;
+}
+
+function decode(reply: unknown): Decoded<string> {
+  if (reply === '') return { status: 'not-held' };
+  if (typeof reply === 'string') return { status: 'released', data: reply };
+  throw new UnexpectedReplyError('force-release', reply);
+}
+
+/** Deletes `resource`'s lock on every server (one round trip; waits for every answer). */
+export async function forceRelease(ctx: Context, resource: string): Promise<ForcedOnServer[]> {
+  const key = lockKey(ctx.options.keyPrefix, resource);
+  const ballot = await fanOut(ctx, {
+    script: lua.forceRelease,
+    args: (instance) => [key, RELEASE_SUFFIX, instance.publish],
+    numKeys: 1,
+    yes: 'released',
+    decode,
+    waitAll: true,
+  });
+  return ballot.outcomes.map((o, i) => ({
+    instance: o.instance,
+    status: o.status === 'released' || o.status === 'not-held' || o.status === 'error' ? o.status : 'pending',
+    ...(ballot.data[i] !== undefined ? { value: ballot.data[i] } : {}),
+    ...(o.error ? { error: o.error } : {}),
+  }));
+}

@@ -1,0 +1,20 @@
+-- publish(channel, message, command): wake the listeners of a channel. command is 'SPUBLISH'
+-- on a Redis Cluster (sharded pub/sub: the message stays on the channel's shard), else
+-- 'PUBLISH' (absent means 'PUBLISH'). A Redis older than 7.0 has no SPUBLISH: the message
+-- then goes out by PUBLISH, which the listeners' fallback (SUBSCRIBE after SSUBSCRIBE
+-- failed) receives. Returns the number of listeners it reached here.
+local function publish(channel, message, command)
+  if command == 'SPUBLISH' then
+    local sent = redis.pcall('SPUBLISH', channel, message)
+    if type(sent) ~= 'table' or not sent.err then
+      return sent
+    end
+  end
+  return redis.call('PUBLISH', channel, message)
+end
+
+-- release_message(value): what a release publishes: the first 8 characters of the lock
+-- value, so that a waiter tells the N copies of one release (one per server) apart.
+local function release_message(value)
+  return string.sub(value, 1, 8)
+end
