@@ -1,4 +1,8 @@
 import { hostname } from 'node:os';
+import { MAX_DURATION, bool, duration, fnArg, fraction, intIn, methods, plainObject, rejectUnknown, show, stringArg } from './args.js';
+
+// The argument library is in args.ts; these stay importable from here.
+export { MAX_DURATION, bool, duration, fnArg, plainObject, rejectUnknown, show, stringArg } from './args.js';
 import { unfitPrefix, unfitResource } from './keys.js';
 import type { MeterProviderLike, TracerProviderLike } from './core/otel.js';
 import { defaultMetricName, type Logger } from './core/telemetry.js';
@@ -266,14 +270,6 @@ export function resolveRwOptions(options: unknown, base: ResolvedOptions): { ttl
   return { ttl: withinQuarantine('options.ttl', duration('options.ttl', o.ttl, 0, 1), base) };
 }
 
-export function fnArg<F>(name: string, value: unknown): F {
-  if (typeof value !== 'function') throw new TypeError(`Expected \`${name}\` to be a function, got ${show(value)}`);
-  return value as F;
-}
-
-/** The longest duration Tenure accepts (the largest delay a Node.js timer supports). */
-export const MAX_DURATION = 2_147_483_647;
-
 export const DEFAULTS = Object.freeze({
   keyPrefix: 'tenure:',
   driftFactor: 0.01,
@@ -369,18 +365,6 @@ export function resolveRedlockOptions(options: RedlockOptions | undefined): Reso
   });
 }
 
-/** An object with these methods (a logger, a provider), or undefined; a TypeError naming what is missing. */
-function methods<T>(name: string, value: unknown, required: readonly string[]): T | undefined {
-  if (value === undefined) return undefined;
-  const missing = required.filter((m) => typeof (value as Record<string, unknown> | null)?.[m] !== 'function');
-  if (typeof value !== 'object' || value === null || missing.length > 0) {
-    throw new TypeError(
-      `Expected \`${name}\` to be an object with ${required.map((m) => `${m}()`).join(', ')}; got ${show(value)}${typeof value === 'object' && value !== null ? ` without ${missing.join(', ')}` : ''}`,
-    );
-  }
-  return value as T;
-}
-
 export interface ResolvedAcquire {
   readonly ttl: number;
   readonly fence: boolean;
@@ -445,51 +429,6 @@ export function resolveResources(resource: unknown, reserved = true): readonly s
   return Object.freeze([...seen]);
 }
 
-/** An integer number of milliseconds in [min, MAX_DURATION]; `fallback` when undefined. */
-export function duration(name: string, value: unknown, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new TypeError(`Expected \`${name}\` to be a finite number of milliseconds, got ${show(value)}`);
-  }
-  if (!Number.isInteger(value)) {
-    throw new RangeError(`Expected \`${name}\` to be an integer number of milliseconds, got ${value}`);
-  }
-  if (value < min || value > MAX_DURATION) {
-    const what = min === 0 ? 'a non-negative' : 'a positive';
-    throw new RangeError(
-      `Expected \`${name}\` to be ${what} integer number of milliseconds up to ${MAX_DURATION} (about 24.8 days), got ${value}`,
-    );
-  }
-  return value;
-}
-
-export function stringArg(name: string, value: unknown, allowEmpty: boolean): string {
-  if (typeof value !== 'string') throw new TypeError(`Expected \`${name}\` to be a string, got ${show(value)}`);
-  if (!allowEmpty && value.length === 0) throw new RangeError(`Expected \`${name}\` to be a non-empty string`);
-  return value;
-}
-
-export function bool(name: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') throw new TypeError(`Expected \`${name}\` to be a boolean, got ${show(value)}`);
-  return value;
-}
-
-export function plainObject(name: string, value: unknown): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new TypeError(`Expected \`${name}\` to be an object, got ${show(value)}`);
-  }
-  return value as Record<string, unknown>;
-}
-
-export function rejectUnknown(name: string, o: Record<string, unknown>, allowed: ReadonlySet<string>): void {
-  for (const key of Object.keys(o)) {
-    if (!allowed.has(key)) {
-      throw new TypeError(`Unknown option \`${name}.${key}\`; known options: ${[...allowed].join(', ')}`);
-    }
-  }
-}
-
 function replicaSyncArg(value: unknown, commandTimeout: unknown): number {
   const ms = duration('options.replicaSync', value, DEFAULTS.replicaSync, 0);
   const timeout = typeof commandTimeout === 'number' ? commandTimeout : DEFAULTS.commandTimeout;
@@ -501,36 +440,9 @@ function replicaSyncArg(value: unknown, commandTimeout: unknown): number {
   return ms;
 }
 
-/** An integer in [min, max]; `fallback` when undefined. */
-function intIn(name: string, value: unknown, fallback: number, min: number, max: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value))
-    throw new TypeError(`Expected \`${name}\` to be an integer, got ${show(value)}`);
-  if (value < min || value > max) throw new RangeError(`Expected \`${name}\` to be from ${min} to ${max}, got ${value}`);
-  return value;
-}
-
-function fraction(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value))
-    throw new TypeError(`Expected \`${name}\` to be a finite number, got ${show(value)}`);
-  if (value < 0 || value >= 0.5) throw new RangeError(`Expected \`${name}\` to be in [0, 0.5), got ${value}`);
-  return value;
-}
-
 function clockArg(value: unknown): Clock {
   if (typeof value !== 'object' || value === null || typeof (value as Clock).now !== 'function') {
     throw new TypeError(`Expected \`options.clock\` to be an object with a now() method, got ${show(value)}`);
   }
   return value as Clock;
-}
-
-/** `value (type)` for error messages. */
-export function show(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'string') return `${JSON.stringify(value.length > 60 ? value.slice(0, 60) + '…' : value)} (string)`;
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return `${String(value)} (${typeof value})`;
-  if (typeof value === 'undefined') return 'undefined';
-  if (typeof value === 'function') return 'a function';
-  if (Array.isArray(value)) return 'an array';
-  return `an object (${Object.prototype.toString.call(value).slice(8, -1)})`;
 }
