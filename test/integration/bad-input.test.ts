@@ -6,17 +6,13 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClosedError, Redlock } from '../../src/index.js';
 import { startRedis, type RedisProcess } from '../helpers/redis-server.js';
+import { scriptCalls as countScripts } from '../helpers/stats.js';
 
 let server: RedisProcess;
 let admin: Redis;
 let redlock: Redlock;
 
-async function scriptCalls(): Promise<number> {
-  const info = await admin.info('commandstats');
-  let total = 0;
-  for (const m of info.matchAll(/cmdstat_(?:eval|evalsha):calls=(\d+)/g)) total += Number(m[1]);
-  return total;
-}
+const scriptCalls = (): Promise<number> => countScripts(admin);
 
 beforeAll(async () => {
   server = await startRedis();

@@ -11,6 +11,7 @@ import { Redlock, type RedlockOptions } from '../../src/index.js';
 import { startRedisCluster, type RedisCluster } from '../helpers/redis-cluster.js';
 import { defer, prefix, raw } from '../helpers/tenure.js';
 import { waitFor } from '../helpers/wait.js';
+import { scriptCalls as scriptsOn } from '../helpers/stats.js';
 
 const SLOW = { retryDelay: 5_000, retryJitter: 0 } as const;
 
@@ -30,10 +31,7 @@ async function subscribers(nodes: Redis[], channel: string): Promise<{ sharded: 
 }
 
 async function scriptCalls(nodes: Redis[]): Promise<number> {
-  let total = 0;
-  for (const n of nodes)
-    for (const m of (await n.info('commandstats')).matchAll(/cmdstat_(?:eval|evalsha):calls=(\d+)/g)) total += Number(m[1]);
-  return total;
+  return (await Promise.all(nodes.map((n) => scriptsOn(n)))).reduce((a, b) => a + b, 0);
 }
 
 describe('sharded pub/sub', () => {

@@ -11,6 +11,7 @@ import { BORROWED, useCluster, type Kind } from '../helpers/kinds.js';
 import { startRedisCluster, type RedisCluster } from '../helpers/redis-cluster.js';
 import { defer, prefix, raw } from '../helpers/tenure.js';
 import { waitFor } from '../helpers/wait.js';
+import { commandCalls } from '../helpers/stats.js';
 
 let cluster: RedisCluster;
 beforeAll(async () => {
@@ -46,8 +47,7 @@ async function subscribers(nodes: Redis[], channel: string): Promise<{ sharded: 
 
 /** Script and SPUBLISH calls per node, from INFO commandstats (calls from scripts count too). */
 async function calls(nodes: Redis[], command: 'eval' | 'evalsha' | 'spublish' | 'publish'): Promise<number[]> {
-  const pattern = new RegExp(`cmdstat_${command}:calls=(\\d+)`);
-  return Promise.all(nodes.map(async (n) => Number(pattern.exec(await n.info('commandstats'))?.[1] ?? 0)));
+  return Promise.all(nodes.map(async (n) => (await commandCalls(n))[command] ?? 0));
 }
 
 /** Two resource names whose keys hash to one slot (the hash tag is the resource). */

@@ -9,6 +9,7 @@ import { startRedis } from '../helpers/redis-server.js';
 import { BORROWED, useClients, type Kind } from '../helpers/kinds.js';
 import { defer, prefix, raw, redlock } from '../helpers/tenure.js';
 import { once, waitFor } from '../helpers/wait.js';
+import { scriptCalls } from '../helpers/stats.js';
 
 const TTL = 1_500;
 
@@ -189,9 +190,7 @@ describe('waiting candidates', () => {
     await admin!.config('RESETSTAT');
     const since = performance.now();
     await waitFor(() => performance.now() - since >= 2 * ttl, { timeout: 10_000, interval: 50 });
-    const stats = await admin!.info('commandstats');
-    let scripts = 0;
-    for (const m of stats.matchAll(/cmdstat_(?:eval|evalsha):calls=(\d+)/g)) scripts += Number(m[1]);
+    const scripts = await scriptCalls(admin!);
     // Over two ttls: the leader renews every ttl/3 (6 calls); 3 waiting candidates try about
     // once per retryDelay (ttl/2), plus a look when each 2-ttl stretch of waiting starts:
     // about 25 in all (measured). Polling every 100 ms would be about 90.

@@ -7,6 +7,7 @@ import { lockKey, type Redlock } from '../../src/index.js';
 import { startRedis, type RedisProcess } from '../helpers/redis-server.js';
 import { prefix, raw, redlock } from '../helpers/tenure.js';
 import { waitFor } from '../helpers/wait.js';
+import { scriptCalls } from '../helpers/stats.js';
 
 const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -74,10 +75,7 @@ describe('semaphore permits', () => {
     const sem = redlock([own.url], { keyPrefix }).semaphore('wide', { permits: 8, ttl: 10_000 });
     for (let i = 0; i < 7; i++) await sem.acquire();
     const [c] = raw([own.url]);
-    const calls = async (): Promise<number> => {
-      const info = await c!.info('commandstats');
-      return [...info.matchAll(/cmdstat_(?:evalsha|eval):calls=(\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
-    };
+    const calls = (): Promise<number> => scriptCalls(c!);
     const before = await calls();
     expect(await sem.tryAcquire()).not.toBeNull(); // the last free slot
     expect((await calls()) - before).toBe(1);
