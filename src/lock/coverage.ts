@@ -38,7 +38,9 @@ export class Coverage implements ops.Uncovered {
   #lock: Covered | undefined;
   /** Servers to cover once the lock exists (misses reported while it was being made). */
   #early: number[] | undefined;
-  #trying: Set<number> | undefined;
+  #trying: Map<number, Promise<void>> | undefined;
+  /** Servers a cover took. */
+  readonly #covered = new Set<number>();
 
   constructor(ctx: Context, value: string, kind: LockOps = PLAIN) {
     this.#ctx = ctx;
@@ -60,10 +62,29 @@ export class Coverage implements ops.Uncovered {
       (this.#early ??= []).push(index);
       return;
     }
-    this.#trying ??= new Set();
+    this.#trying ??= new Map();
     if (this.#trying.has(index)) return;
-    this.#trying.add(index);
-    void this.#cover(index, this.#lock).finally(() => this.#trying!.delete(index));
+    const loop = this.#cover(index, this.#lock).finally(() => this.#trying!.delete(index));
+    this.#trying.set(index, loop);
+  }
+
+  /**
+   * Resolves true once the servers in `indexes` are covered, false when `ms` passed first
+   * (or a cover gave up).
+   * A lock won on a bare majority while a contender's partial vote sat on another server
+   * waits for that vote to go and its own value to take its place before it is handed out:
+   * in that window one server losing its data could give the contender a majority.
+   */
+  async settle(indexes: readonly number[], ms: number): Promise<boolean> {
+    const loops = indexes.map((i) => this.#trying?.get(i)).filter((l) => l !== undefined);
+    if (loops.length === 0) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const done = await Promise.race([
+      Promise.all(loops).then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, ms)))),
+    ]);
+    clearTimeout(timer);
+    return done && indexes.every((i) => this.#covered.has(i));
   }
 
   /** How many servers are being tried now (for tests and inspection). */
@@ -83,7 +104,10 @@ export class Coverage implements ops.Uncovered {
       } catch {
         status = 'error';
       }
-      if (status === 'extended' || status === 'retaken') return;
+      if (status === 'extended' || status === 'retaken') {
+        this.#covered.add(index);
+        return;
+      }
       pause = Math.min(pause * 2, status === 'error' ? MAX_PAUSE.error : MAX_PAUSE.held);
     }
   }

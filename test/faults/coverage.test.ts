@@ -39,6 +39,27 @@ describe('full coverage on 3 servers', () => {
     expect(lock.isHeld).toBe(true);
   });
 
+  it('a lock won against a partial vote is handed out once its value has replaced the vote (or after a bounded wait)', async () => {
+    const { urls, keyPrefix, servers } = await three();
+    const a = redlock(urls, { keyPrefix });
+    const key = lockKey(keyPrefix, 'orders');
+    await servers[2]!.set(key, 'a-contender-vote', 'PX', 5_000);
+    setTimeout(() => void servers[2]!.del(key), 30); // the contender undoes its vote
+    const lock = await a.acquire('orders', { ttl: 10_000 });
+    // Already on all three when acquire resolves: no window in which one flushed server gives
+    // the contender a majority.
+    expect(await Promise.all(servers.map((c) => c.get(key)))).toEqual([lock.value, lock.value, lock.value]);
+
+    // A vote that stays (a stale holder there): handed out all the same, after at most ttl/10.
+    const other = lockKey(keyPrefix, 'reports');
+    await servers[2]!.set(other, 'a-stale-holder', 'PX', 60_000);
+    const started = performance.now();
+    const second = await a.acquire('reports', { ttl: 1_000 });
+    expect(second.isHeld).toBe(true);
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(await servers[2]!.get(other)).toBe('a-stale-holder');
+  });
+
   it('a server that answered after the decision (paused) holds the lock too: its late yes is kept', async () => {
     const { urls, keyPrefix, servers } = await three();
     const a = redlock(urls, { keyPrefix, commandTimeout: 300 });
