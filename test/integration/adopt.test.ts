@@ -22,12 +22,14 @@ describe.each([
     const a = redlock(urls, { keyPrefix });
     const b = redlock(urls, { keyPrefix });
     const lock = await a.acquire('job', { ttl: 2_000, fence: true });
+    const clients = raw(urls);
+    // (the acquisition settles at a quorum: the last server's yes may land after the adoption's renewal there)
+    await waitFor(async () => (await Promise.all(clients.map((c) => c.get(lockKey(keyPrefix, 'job'))))).every((v) => v === lock.value));
     const adopted = await b.adopt('job', lock.handle);
     expect(adopted.value).toBe(lock.value);
     expect(adopted.fencingToken).toBe(lock.fencingToken);
     expect(adopted.outcomes.filter((o) => o.status === 'extended').length).toBeGreaterThanOrEqual(b.quorum);
     await adopted.extend(30_000);
-    const clients = raw(urls);
     // (the extend settles at a quorum; the last server's answer may come just after)
     await waitFor(async () => (await Promise.all(clients.map((c) => c.pttl(lockKey(keyPrefix, 'job'))))).every((p) => p > 20_000));
     expect(await adopted.release()).toBe(true);
