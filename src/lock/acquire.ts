@@ -116,7 +116,10 @@ async function attemptUntil(
         if (lock && coverage !== undefined) {
           // Won on a bare majority against a contender's partial vote: take its server too
           // before handing the lock out (lock/coverage.ts), a few ms at most, under contention only.
-          const held = a.ballot.outcomes.flatMap((x, i) => (x.status === 'held' ? [i] : []));
+          // (and, when it had to wait for the lock — contention — the servers that had not
+          // answered at the decision: their answer may be a contender's vote too)
+          const contended = attempts > 1;
+          const held = a.ballot.outcomes.flatMap((x, i) => (x.status === 'held' || (contended && x.status === 'pending') ? [i] : []));
           if (held.length > 0 && !(await coverage.settle(held, Math.min(SETTLE_MS, Math.floor(o.ttl / 10))))) {
             // Not covered in time (another holds it there): make sure a quorum still holds
             // ours — a server that lost its data meanwhile would have handed the other a majority.

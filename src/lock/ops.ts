@@ -43,6 +43,8 @@ function timeoutFor(ctx: Context, ttl: number): number {
  */
 export interface Uncovered {
   miss(index: number): void;
+  /** A server that had not answered at the decision said yes after it (optional). */
+  arrived?(index: number): void;
 }
 
 /**
@@ -91,7 +93,10 @@ export async function attempt(
     onLate: (i, decoded, error) => {
       const took = decoded?.status === 'acquired';
       if (state === 'lost' && (took || (error !== undefined && !isReplyError(error)))) undo(i);
-      else if (state === 'won' && !took) uncovered?.miss(i);
+      else if (state === 'won') {
+        if (took) uncovered?.arrived?.(i);
+        else uncovered?.miss(i);
+      }
     },
   });
   const left = validity(ctx, ttl, start);
@@ -185,7 +190,7 @@ export async function cover(ctx: Context, index: number, resources: readonly str
     yes: 'extended',
     timeout: timeoutFor(ctx, ttl),
     clock: ctx.options.clock,
-    send: (instance) => instance.eval(lua.extend, [...keys, value, ttl], keys.length),
+    send: (instance) => instance.eval(lua.extend, [...keys, value, ttl, '1'], keys.length), // '1': a cover never shortens a ttl
     decode: decodeExtend,
   });
   return ballot.outcomes[0]!.status;

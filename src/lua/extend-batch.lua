@@ -11,7 +11,7 @@ local k = 0
 local a = 2
 for _ = 1, tonumber(ARGV[1]) do
   local n = tonumber(ARGV[a])
-  out[#out + 1] = renew(k + 1, k + n, ARGV[a + 1], ARGV[a + 2])
+  out[#out + 1] = renew(k + 1, k + n, ARGV[a + 1], ARGV[a + 2], false)
   k = k + n
   a = a + 3
 end

@@ -2,6 +2,7 @@
 -- KEYS[1..n]  lock keys
 -- ARGV[1]     lock value
 -- ARGV[2]     new ttl in milliseconds
+-- ARGV[3]     '1' for a cover (lock/coverage.ts): keys that hold the value keep their ttl
 -- Returns {code, time}; time = the server's clock in µs (see lib/time.lua):
 --   {1, time}  every key held the value: extended
 --   {3, time}  some key was missing (the server restarted empty, was flushed, evicted it or
@@ -12,4 +13,4 @@
 -- @include lib/time.lua
 -- @include lib/renew.lua
 local now = server_us()
-return {renew(1, #KEYS, ARGV[1], ARGV[2]), now}
+return {renew(1, #KEYS, ARGV[1], ARGV[2], ARGV[3] == '1'), now}

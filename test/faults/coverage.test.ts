@@ -43,9 +43,15 @@ describe('full coverage on 3 servers', () => {
     const { urls, keyPrefix, servers } = await three();
     const a = redlock(urls, { keyPrefix });
     const key = lockKey(keyPrefix, 'orders');
+    // Another holds it everywhere; A waits (contention), then the holder lets go of two servers
+    // while a contender's partial vote sits on the third, undone 30 ms later.
+    await Promise.all(servers.map((c) => c.set(key, 'the-holder', 'PX', 5_000)));
+    const acquired = a.acquire('orders', { ttl: 10_000, retryDelay: 20, retryJitter: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 60));
     await servers[2]!.set(key, 'a-contender-vote', 'PX', 5_000);
+    await Promise.all(servers.slice(0, 2).map((c) => c.del(key)));
     setTimeout(() => void servers[2]!.del(key), 30); // the contender undoes its vote
-    const lock = await a.acquire('orders', { ttl: 10_000 });
+    const lock = await acquired;
     // Already on all three when acquire resolves: no window in which one flushed server gives
     // the contender a majority.
     expect(await Promise.all(servers.map((c) => c.get(key)))).toEqual([lock.value, lock.value, lock.value]);

@@ -1,8 +1,10 @@
--- renew(first, last, value, ttl): renew KEYS[first..last] of one lock, all or nothing, and
--- re-take keys this server lost. Returns 1 (every key held the value: extended), 3 (some key
--- was missing and none held another value: the missing ones were set again — a re-take, not
--- a vote), or 0 (another value holds a key here: no change).
-local function renew(first, last, value, ttl)
+-- renew(first, last, value, ttl, cover): renew KEYS[first..last] of one lock, all or nothing,
+-- and re-take keys this server lost. Returns 1 (every key held the value: extended), 3 (some
+-- key was missing and none held another value: the missing ones were set again — a re-take,
+-- not a vote), or 0 (another value holds a key here: no change). With `cover` (coverage of a
+-- server the lock did not take), keys that hold the value already keep their ttl: a cover
+-- never shortens what an extension (or an adopter's) gave them.
+local function renew(first, last, value, ttl, cover)
   local missing = 0
   for i = first, last do
     local current = redis.call('GET', KEYS[i])
@@ -13,9 +15,9 @@ local function renew(first, last, value, ttl)
     end
   end
   for i = first, last do
-    if missing > 0 then
+    if missing > 0 and redis.call('EXISTS', KEYS[i]) == 0 then
       redis.call('SET', KEYS[i], value, 'PX', ttl)
-    else
+    elseif not cover then
       redis.call('PEXPIRE', KEYS[i], ttl)
     end
   end
