@@ -165,7 +165,9 @@ describe.each(cases)('lock (%s) on %i instance(s)', (kind, n) => {
 
   it('signal aborts when a lock taken without auto-extension expires', async () => {
     const a = redlock(endpoints());
-    const lock = (await a.tryAcquire('exp', { ttl: 60 }))!;
+    // (a short ttl, but not so short that a loaded machine's round trip outlasts it: each
+    // command's timeout is at most the ttl it serves)
+    const lock = await a.acquire('exp', { ttl: 250, wait: 2_000 });
     const signal = lock.signal;
     await waitFor(() => signal.aborted, { timeout: 2_000 });
     expect(signal.reason).toBeInstanceOf(LockLostError);
