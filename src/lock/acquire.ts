@@ -118,7 +118,8 @@ async function attemptUntil(
           // before handing the lock out (lock/coverage.ts), a few ms at most, under contention only.
           // (and, when it had to wait for the lock — contention — the servers that had not
           // answered at the decision: their answer may be a contender's vote too)
-          const contended = attempts > 1;
+          // (the plain lock reports late answers to coverage; other kinds wait on 'held' only)
+          const contended = attempts > 1 && kind === PLAIN;
           const held = a.ballot.outcomes.flatMap((x, i) => (x.status === 'held' || (contended && x.status === 'pending') ? [i] : []));
           if (held.length > 0 && !(await coverage.settle(held, Math.min(SETTLE_MS, Math.floor(o.ttl / 10))))) {
             // Not covered in time (another holds it there): make sure a quorum still holds
