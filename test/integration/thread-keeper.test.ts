@@ -123,6 +123,24 @@ describe("keeper: 'thread'", () => {
     }
   });
 
+  it('elections and semaphore permits renew on the thread too (a plain lease each); with the main keeper they lapse', async () => {
+    const urls = inject('redis3');
+    const run = async (options: RedlockOptions): Promise<{ leader: boolean; permit: boolean }> => {
+      const r = redlock(urls, { commandTimeout: 150, ...options });
+      const election = r.election('leader', { ttl: TTL });
+      election.start();
+      await new Promise((resolve) => election.once('elected', resolve));
+      const permit = await r.semaphore('pool', { permits: 2, ttl: TTL }).acquire({ autoExtend: true });
+      busy(2 * TTL);
+      const result = { leader: election.isLeader, permit: permit.isHeld };
+      await election.stop();
+      await permit.release();
+      return result;
+    };
+    expect(await run({ keeper: 'thread' })).toEqual({ leader: true, permit: true });
+    expect(await run({})).toEqual({ leader: false, permit: false });
+  });
+
   it('options are checked before any network call', () => {
     const url = 'redis://127.0.0.1:1';
     expect(() => redlock([url], { keeper: 'worker' as 'thread' })).toThrow(/options\.keeper/);
