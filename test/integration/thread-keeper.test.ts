@@ -4,7 +4,7 @@
  * validity read by `isHeld` comes from shared memory. Checked on the servers by a watcher on
  * its own thread (test/helpers/watch-key.ts), which keeps looking while this thread spins.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -139,6 +139,32 @@ describe("keeper: 'thread'", () => {
     };
     expect(await run({ keeper: 'thread' })).toEqual({ leader: true, permit: true });
     expect(await run({})).toEqual({ leader: false, permit: false });
+  });
+
+  it('SIGSTOP still loses the lease (the whole process stops, thread included), and fencing still protects after it', async () => {
+    const urls = inject('redis3');
+    const keyPrefix = prefix();
+    const dir = mkdtempSync(join(projectRoot, '.tmp-thread-'));
+    defer(() => rmSync(dir, { recursive: true, force: true }));
+    const script = join(dir, 'hold.mts');
+    writeFileSync(
+      script,
+      `import { Redlock } from ${JSON.stringify(join(projectRoot, 'src/index.ts'))};
+       const r = new Redlock(${JSON.stringify(urls)}, { keyPrefix: ${JSON.stringify(keyPrefix)}, keeper: 'thread' });
+       const lock = await r.acquire('job', { ttl: ${TTL}, autoExtend: true, fence: true });
+       await new Promise((resolve) => lock.once('extended', resolve));
+       console.log(String(lock.fencingToken));`,
+    );
+    const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+    defer(() => child.kill('SIGKILL'));
+    const first = await new Promise<bigint>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(BigInt(d.toString().trim()))));
+    child.kill('SIGSTOP');
+    const r = redlock(urls, { keyPrefix });
+    const since = performance.now();
+    const taken = await r.acquire('job', { ttl: TTL, wait: 5 * TTL, fence: true });
+    expect(performance.now() - since).toBeLessThan(3 * TTL); // free within about a ttl of the stop
+    expect(taken.fencingToken!).toBeGreaterThan(first); // the stopped holder's token is now stale
+    child.kill('SIGCONT');
   });
 
   it('options are checked before any network call', () => {
