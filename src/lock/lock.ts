@@ -193,7 +193,8 @@ export class Lock extends EventEmitter implements AsyncDisposable {
    * instances failed to answer (the lock stays valid until its current validity runs out).
    */
   async extend(ttl?: number): Promise<void> {
-    const t = withinStall('ttl', withinQuarantine('ttl', duration('ttl', ttl, this.#ttl, 1), this.#ctx.options), this.#ctx.options);
+    const t = withinQuarantine('ttl', duration('ttl', ttl, this.#ttl, 1), this.#ctx.options);
+    if (this.#keeperRenews) withinStall('ttl', t, this.#ctx.options); // its renewals must fit in maxStall
     this.#assertHeld('extend');
     const start = this.#ctx.options.clock.now();
     const ballot = await this.#ops.extend(this.#ctx, this.resources, this.value, t, this.#coverage);

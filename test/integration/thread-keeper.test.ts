@@ -8,6 +8,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { createClient } from 'redis';
 import { describe, expect, inject, it } from 'vitest';
 import { LockLostError, lockKey, type Lock, type RedlockOptions } from '../../src/index.js';
 import { projectRoot } from '../helpers/build.js';
@@ -107,6 +108,7 @@ describe("keeper: 'thread'", () => {
       writeFileSync(
         script,
         `import { Redis } from 'ioredis';
+import { createClient } from 'redis';
          import { Redlock } from ${JSON.stringify(join(projectRoot, 'src/index.ts'))};
          process.on('unhandledRejection', () => process.exit(3));
          const clients = ${JSON.stringify(urls)}.map((u) => new Redis(u));
@@ -174,6 +176,9 @@ describe("keeper: 'thread'", () => {
     expect(() => redlock([url], { maxStall: 1000 })).toThrow(/options\.maxStall.*keeper: 'thread'/);
     expect(() => redlock([url], { keeper: 'thread', maxStall: 10 })).toThrow(RangeError);
     expect(() => redlock([url], { keeper: 'thread', clock: { now: () => 0 } })).toThrow(/options\.clock/);
+    // A server the thread cannot reach by itself: said at construction, naming the endpoint.
+    const nodeRedis = createClient({ url: inject('redis1')[0] });
+    expect(() => redlock([nodeRedis], { keeper: 'thread' })).toThrow(/endpoints\[0\].*not an ioredis client/);
     const r = redlock([url], { keeper: 'thread', maxStall: 1000 });
     // Renewal every ttl/3 = 1000 ms could not happen within maxStall.
     return expect(r.acquire('job', { ttl: 3000, autoExtend: true })).rejects.toThrow(/maxStall/);
