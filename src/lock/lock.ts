@@ -329,6 +329,7 @@ export class Lock extends EventEmitter implements AsyncDisposable {
     const left = this.remaining();
     if (left <= 0) return;
     this.#expiresAt = Date.now() + left;
+    this.#extensions++;
     this.emit('extended', left);
   }
 
@@ -348,6 +349,7 @@ export class Lock extends EventEmitter implements AsyncDisposable {
       }
       this.#validUntil = Math.max(this.#validUntil, validUntil);
       this.#expiresAt = Date.now() + (this.#validUntil - this.#ctx.options.clock.now());
+      this.#extensions++;
       this.emit('extended', this.remaining());
       return 'renewed';
     }

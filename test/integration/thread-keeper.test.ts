@@ -40,6 +40,7 @@ describe("keeper: 'thread'", () => {
     expect(thread.remaining).toBeGreaterThan(0);
     expect(thread.remaining).toBeLessThanOrEqual(TTL); // the thread's times are on our time base
     expect(thread.lock.lostError).toBeUndefined();
+    await expect.poll(() => thread.lock.extensions).toBeGreaterThanOrEqual(4); // the block's renewals, told once we run
     expect(await thread.lock.release()).toBe(true);
 
     const main = await blocked({}, 2 * TTL);
