@@ -1,9 +1,10 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  // The library (ESM + CJS) and the `tenure` command line (dist/cli.js, ESM only). The CLI
-  // bundles what it uses of the library; the library never loads CLI code.
-  entry: { index: 'src/index.ts', cli: 'src/cli/main.ts' },
+  // The library (ESM + CJS), the `tenure` command line (dist/cli.js, ESM only) and the keeper
+  // thread (dist/keeper-thread.js, ESM only: both builds start it as a Worker from dist/). The
+  // CLI bundles what it uses of the library; the library never loads CLI code.
+  entry: { index: 'src/index.ts', cli: 'src/cli/main.ts', 'keeper-thread': 'src/core/thread/worker.ts' },
   format: ['esm', 'cjs'],
   esbuildOptions(options, { format }) {
     if (format === 'cjs') options.entryPoints = { index: 'src/index.ts' };

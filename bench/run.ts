@@ -23,6 +23,7 @@ import {
   type ToWorker,
   type WorkerConfig,
 } from './contention.js';
+import { blockedMarkdown, scenarioBlocked } from './blocked.js';
 import { heldMarkdown, scenarioHeld } from './held.js';
 import { computeTargets, contentionSvg, markdown } from './report.js';
 import type { ContentionResult, ExtendResult, LatencyResult, LoopsResult, Meta, Results, SlowResult } from './results-types.js';
@@ -589,12 +590,13 @@ async function main(): Promise<void> {
   results.extend = await scenarioExtend(tenure);
   results.targets = computeTargets(results);
   const held = await scenarioHeld(source, QUICK ? [100, 1_000] : [100, 1_000, 10_000], QUICK ? 2_000 : 10_000, log);
+  const blocked = await scenarioBlocked(source, QUICK ? 6_000 : 12_000, log);
   meta.elapsedSeconds = (performance.now() - t0) / 1000;
 
-  const md = markdown(results) + '\n' + heldMarkdown(held);
+  const md = markdown(results) + '\n' + heldMarkdown(held) + '\n' + blockedMarkdown(blocked);
   mkdirSync(resultsDir, { recursive: true });
   writeFileSync(path.join(resultsDir, 'latest.md'), md);
-  writeFileSync(path.join(resultsDir, 'latest.json'), compactJson({ ...results, held }));
+  writeFileSync(path.join(resultsDir, 'latest.json'), compactJson({ ...results, held, blocked }));
   writeFileSync(path.join(resultsDir, 'contention.svg'), contentionSvg(results));
   process.stdout.write(md + '\n');
   log(`done: bench/results/latest.md, latest.json, contention.svg`);

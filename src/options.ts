@@ -64,6 +64,22 @@ export interface RedlockOptions {
    * slot): there each lease renews alone. An integer from 1 to 1000. @default 100
    */
   renewBatch?: number;
+  /**
+   * Who renews auto-extended leases (locks, elections, semaphore permits). `'main'`: the
+   * batched keeper on the main thread. `'thread'`: a worker thread with its own connections,
+   * so a main thread blocked by synchronous work or a long GC keeps its leases (until
+   * `maxStall`); each lease's validity is shared through a SharedArrayBuffer, so `isHeld` and
+   * `remaining()` tell the truth at once. Not for Cluster endpoints, node-redis or GLIDE clients,
+   * or an injected `clock`. Read-write locks keep their main-thread renewal. @default 'main'
+   */
+  keeper?: 'main' | 'thread';
+  /**
+   * With `keeper: 'thread'`: a main thread that has not answered the keeper thread (a
+   * heartbeat every 50 ms) for this many ms is treated as hung, and the thread stops renewing
+   * its leases: they expire as they would without the thread. Must be above each lease's
+   * renewal interval (ttl/3) plus 100 ms. @default 3 × each lease's ttl
+   */
+  maxStall?: number;
   /** Monotonic clock; tests inject one. @default performance.now() */
   clock?: Clock;
   /**
@@ -174,6 +190,7 @@ export function resolveElectionOptions(options: unknown, base: ResolvedOptions):
   const id = o.id === undefined ? base.owner : stringArg('options.id', o.id, false);
   const retryDelay = duration('options.retryDelay', o.retryDelay, Math.floor(ttl / 2), 1);
   withinQuarantine('options.ttl', ttl, base);
+  withinStall('options.ttl', ttl, base);
   if (retryDelay > ttl) throw new RangeError(`Expected \`options.retryDelay\` to be at most the ttl (${ttl} ms), got ${retryDelay}`);
   if (base.commandTimeout >= ttl / 3) {
     // Renewal runs every ttl/3; a command that may take longer than that cannot renew in time.
@@ -283,7 +300,11 @@ export const DEFAULTS = Object.freeze({
   restartQuarantine: 0,
   strict: false,
   renewBatch: 100,
+  keeper: 'main',
 });
+
+/** How often the main thread tells the keeper thread it is alive (`keeper: 'thread'`). */
+export const HEARTBEAT = 50;
 
 export interface ResolvedOptions {
   readonly keyPrefix: string;
@@ -299,6 +320,9 @@ export interface ResolvedOptions {
   readonly restartQuarantine: number;
   readonly strict: boolean;
   readonly renewBatch: number;
+  readonly keeper: 'main' | 'thread';
+  /** undefined: 3 × each lease's ttl. */
+  readonly maxStall: number | undefined;
   readonly clock: Clock;
   readonly meterProvider: MeterProviderLike | undefined;
   readonly tracerProvider: TracerProviderLike | undefined;
@@ -320,6 +344,8 @@ const REDLOCK_KEYS = new Set([
   'restartQuarantine',
   'strict',
   'renewBatch',
+  'keeper',
+  'maxStall',
   'clock',
   'meterProvider',
   'tracerProvider',
@@ -342,6 +368,18 @@ export function resolveRedlockOptions(options: RedlockOptions | undefined): Reso
   const owner = o.owner === undefined ? `${hostname()}/${process.pid}` : stringArg('options.owner', o.owner, false);
   const driftFactor = o.driftFactor === undefined ? DEFAULTS.driftFactor : fraction('options.driftFactor', o.driftFactor);
   const clock = o.clock === undefined ? monotonic : clockArg(o.clock);
+  const keeper = keeperArg(o.keeper);
+  if (keeper === 'thread' && o.clock !== undefined) {
+    throw new TypeError(
+      "Expected no `options.clock` with `options.keeper: 'thread'`: the keeper thread shares validity on performance.now()'s time base",
+    );
+  }
+  if (keeper !== 'thread' && o.maxStall !== undefined) {
+    throw new TypeError(
+      `Expected \`options.maxStall\` only with \`options.keeper: 'thread'\`, got ${show(o.maxStall)} with keeper ${show(keeper)}`,
+    );
+  }
+  const maxStall = o.maxStall === undefined ? undefined : duration('options.maxStall', o.maxStall, 0, 4 * HEARTBEAT);
   return Object.freeze({
     keyPrefix,
     owner,
@@ -357,6 +395,8 @@ export function resolveRedlockOptions(options: RedlockOptions | undefined): Reso
     restartQuarantine: duration('options.restartQuarantine', o.restartQuarantine, DEFAULTS.restartQuarantine, 0),
     strict: bool('options.strict', o.strict, DEFAULTS.strict),
     renewBatch: intIn('options.renewBatch', o.renewBatch, DEFAULTS.renewBatch, 1, 1000),
+    keeper,
+    maxStall,
     meterProvider: methods<MeterProviderLike>('options.meterProvider', o.meterProvider, ['getMeter']),
     tracerProvider: methods<TracerProviderLike>('options.tracerProvider', o.tracerProvider, ['getTracer']),
     metricName:
@@ -385,10 +425,13 @@ export function resolveAcquireOptions(kind: 'try' | 'acquire' | 'using', options
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new TypeError(`Expected \`options.signal\` to be an AbortSignal, got ${show(signal)}`);
   }
+  const autoExtend = kind === 'using' ? true : bool('options.autoExtend', o.autoExtend, false);
+  const ttl = withinQuarantine('options.ttl', duration('options.ttl', o.ttl, 0, 1), base);
+  if (autoExtend) withinStall('options.ttl', ttl, base);
   return {
-    ttl: withinQuarantine('options.ttl', duration('options.ttl', o.ttl, 0, 1), base),
+    ttl,
     fence: bool('options.fence', o.fence, base.fence),
-    autoExtend: kind === 'using' ? true : bool('options.autoExtend', o.autoExtend, false),
+    autoExtend,
     wait: kind === 'try' ? 0 : duration('options.wait', o.wait, base.wait, 0),
     retryDelay: duration('options.retryDelay', o.retryDelay, base.retryDelay, 0),
     retryJitter: duration('options.retryJitter', o.retryJitter, base.retryJitter, 0),
@@ -408,6 +451,29 @@ export function withinQuarantine(name: string, ttl: number, base: ResolvedOption
     );
   }
   return ttl;
+}
+
+/**
+ * With `keeper: 'thread'` and a `maxStall`, a lease must renew (every ttl/3) well within it:
+ * else the thread would call the main thread hung before the first renewal. Returns the ttl.
+ */
+export function withinStall(name: string, ttl: number, base: ResolvedOptions): number {
+  const s = base.maxStall;
+  if (s !== undefined && s <= Math.floor(ttl / 3) + 2 * HEARTBEAT) {
+    throw new RangeError(
+      `Expected \`${name}\` (${ttl} ms) to renew (every ttl/3 = ${Math.floor(ttl / 3)} ms) more than ${2 * HEARTBEAT} ms within the Redlock's maxStall (${s} ms): raise maxStall or lower the ttl`,
+    );
+  }
+  return ttl;
+}
+
+/** The `keeper` option: 'main' or 'thread'. */
+function keeperArg(value: unknown): 'main' | 'thread' {
+  if (value === undefined) return 'main'; // DEFAULTS.keeper
+  if (value !== 'main' && value !== 'thread') {
+    throw new TypeError(`Expected \`options.keeper\` to be 'main' or 'thread', got ${show(value)}`);
+  }
+  return value;
 }
 
 /**

@@ -16,6 +16,7 @@ import { fanOut } from './core/fanout.js';
 import { Monitor, type MonitorEvents } from './core/monitor.js';
 import { quorumOf } from './core/quorum.js';
 import { Renewer } from './core/renewer.js';
+import { ThreadKeeper } from './core/thread/host.js';
 import { Telemetry, type TelemetryEvents } from './core/telemetry.js';
 import { decodeMark } from './core/replies.js';
 import { ClosedError, QuorumError } from './errors.js';
@@ -123,6 +124,7 @@ export class Redlock implements AsyncDisposable {
       options: resolved,
       monitor,
       renewer: undefined,
+      thread: undefined,
       wakeup: new Wakeup(this.#instances, resolved.commandTimeout),
       telemetry,
       live: new Set(),
@@ -133,6 +135,16 @@ export class Redlock implements AsyncDisposable {
     // One keeper renews every lease in batches; a batch script reaches one slot of a Cluster,
     // so there every lease renews alone.
     if (resolved.renewBatch > 1 && cluster === undefined) this.#ctx.renewer = new Renewer(this.#ctx, resolved.renewBatch);
+    // keeper: 'thread': plain leases renew on a worker thread with its own connections (started
+    // with the first lease); a server it cannot reach from there is a TypeError now.
+    if (resolved.keeper === 'thread') {
+      try {
+        this.#ctx.thread = new ThreadKeeper(this.#ctx);
+      } catch (error) {
+        void Promise.allSettled(this.#instances.map((i) => i.close()));
+        throw error;
+      }
+    }
   }
 
   /** Adds an event listener (see the class doc for the events). */
@@ -382,6 +394,7 @@ export class Redlock implements AsyncDisposable {
     await Promise.allSettled([...this.#ctx.services].map((service) => service.stop()));
     await Promise.allSettled([...this.#ctx.live].map((lock) => lock.revoke('the Redlock was closed')));
     this.#ctx.wakeup.close();
+    await this.#ctx.thread?.close();
     await Promise.allSettled(this.#instances.map((i) => i.close()));
   }
 

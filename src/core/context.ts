@@ -3,6 +3,7 @@ import type { ResolvedOptions } from '../options.js';
 import type { Instance } from './endpoint.js';
 import type { Monitor } from './monitor.js';
 import type { Renewer } from './renewer.js';
+import type { ThreadKeeper } from './thread/host.js';
 import type { Telemetry } from './telemetry.js';
 import type { Wakeup } from './wakeup.js';
 
@@ -15,6 +16,8 @@ export interface Context {
   readonly monitor: Monitor;
   /** The batched keeper; undefined when renewals go one lease at a time (renewBatch 1, a Cluster endpoint). */
   renewer: Renewer | undefined;
+  /** The keeper thread (`keeper: 'thread'`): plain leases renew there when set. */
+  thread: ThreadKeeper | undefined;
   /** Release notifications for waiters. */
   readonly wakeup: Wakeup;
   /** Events, logs, metrics and spans: its hooks run only while `telemetry.active`. */

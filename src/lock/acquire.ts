@@ -68,7 +68,12 @@ export function acquire(
   owner: string = ctx.options.owner,
   extra: AcquireExtra = {},
 ): Promise<Lock | null> {
-  const p = attemptUntil(ctx, resources, o, nullWhenHeld, owner, extra);
+  // keeper: 'thread': an auto-extended lock is taken once the keeper thread is up (once per
+  // Redlock; its first renewal must not wait for the thread to start).
+  const up = o.autoExtend ? ctx.thread?.ready : undefined;
+  const p = up
+    ? up.then(() => attemptUntil(ctx, resources, o, nullWhenHeld, owner, extra))
+    : attemptUntil(ctx, resources, o, nullWhenHeld, owner, extra);
   ctx.inflight.add(p);
   const forget = (): void => void ctx.inflight.delete(p);
   p.then(forget, forget);

@@ -14,8 +14,9 @@ import { debuglog } from 'node:util';
 import { type Context, drift } from '../core/context.js';
 import { Keeper } from '../core/keeper.js';
 import type { KeeperLike, Renewable, Tally } from '../core/renewer.js';
+import type { SharedKeeper } from '../core/thread/host.js';
 import { LockLostError, QuorumError, list } from '../errors.js';
-import { duration, withinQuarantine } from '../options.js';
+import { duration, withinQuarantine, withinStall } from '../options.js';
 import type { InstanceOutcome } from '../errors.js';
 import type { Coverage } from './coverage.js';
 import { encodeHandle } from './handle.js';
@@ -70,6 +71,8 @@ export class Lock extends EventEmitter implements AsyncDisposable {
   #fencing: Promise<bigint> | undefined;
   #controller: AbortController | undefined;
   #keeper: KeeperLike | undefined;
+  /** The keeper thread's keeper (`keeper: 'thread'`): validity read from shared memory. */
+  #shared: SharedKeeper | undefined;
   #keeperRenews = false;
   #lostError: LockLostError | undefined;
   #releasing: Promise<boolean> | undefined;
@@ -97,6 +100,13 @@ export class Lock extends EventEmitter implements AsyncDisposable {
   /** Milliseconds of validity left, computed now on the monotonic clock (0 once released or lost). */
   remaining(): number {
     if (this.#state !== 'held') return 0;
+    // Renewed on the keeper thread: its latest validity is in shared memory, true even while
+    // its messages wait for this thread (and -Infinity once it found the lease lost).
+    const shared = this.#shared?.validUntil();
+    if (shared !== undefined) {
+      if (shared === -Infinity) return 0;
+      if (shared > this.#validUntil) this.#validUntil = shared;
+    }
     return Math.max(0, Math.floor(this.#validUntil - this.#ctx.options.clock.now()));
   }
 
@@ -184,6 +194,7 @@ export class Lock extends EventEmitter implements AsyncDisposable {
    */
   async extend(ttl?: number): Promise<void> {
     const t = withinQuarantine('ttl', duration('ttl', ttl, this.#ttl, 1), this.#ctx.options);
+    if (this.#keeperRenews) withinStall('ttl', t, this.#ctx.options); // its renewals must fit in maxStall
     this.#assertHeld('extend');
     const start = this.#ctx.options.clock.now();
     const ballot = await this.#ops.extend(this.#ctx, this.resources, this.value, t, this.#coverage);
@@ -303,10 +314,23 @@ export class Lock extends EventEmitter implements AsyncDisposable {
     // Plain locks (and semaphore permits, which are plain lock keys) renew through the
     // Redlock's batched keeper (core/renewer.ts: extend-batch.lua renews plain lock keys);
     // other kinds (read-write locks) renew one at a time with their own script.
+    // With `keeper: 'thread'`, plain leases renew on the keeper thread (core/thread/host.ts).
     const renewer = this.#ops.kind === 'lock' ? this.#ctx.renewer : undefined;
+    const thread = this.#ops.kind === 'lock' ? this.#ctx.thread : undefined;
+    this.#shared = interval === null ? undefined : thread?.keep(lease, { interval, retry }, () => this.#threadRenewed());
     this.#keeper =
-      interval !== null && renewer !== undefined ? renewer.keep(lease, { interval, retry }) : new Keeper(lease, { interval, retry });
+      this.#shared ??
+      (interval !== null && renewer !== undefined ? renewer.keep(lease, { interval, retry }) : new Keeper(lease, { interval, retry }));
     this.#keeper.start();
+  }
+
+  /** The keeper thread renewed this lock (the new validity is already in shared memory). */
+  #threadRenewed(): void {
+    const left = this.remaining();
+    if (left <= 0) return;
+    this.#expiresAt = Date.now() + left;
+    this.#extensions++;
+    this.emit('extended', left);
   }
 
   /** A batch renewal's answers for this lock (see extend() for the same steps, one lock at a time). */

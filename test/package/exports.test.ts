@@ -40,6 +40,18 @@ describe('package', () => {
     expect(out).toBe('true true');
   });
 
+  it("keeper: 'thread' runs its worker from dist/ (ESM and CommonJS): a lock renewed past its ttl", () => {
+    expect(existsSync(join(projectRoot, 'dist', 'keeper-thread.js'))).toBe(true);
+    const url = JSON.stringify(inject('redis1')[0]!);
+    const body = `const r = new Redlock([${url}], { keyPrefix: 'pkg-thread-' + process.pid + ':', keeper: 'thread' });
+       const lock = await r.acquire('x', { ttl: 300, autoExtend: true });
+       await new Promise((resolve) => setTimeout(resolve, 700));
+       console.log(lock.isHeld, await lock.release());
+       await r.close();`;
+    expect(node(['--input-type=module', '-e', `import { Redlock } from 'tenure';\n${body}`])).toBe('true true');
+    expect(node(['-e', `const { Redlock } = require('tenure');\n(async () => { ${body} })();`])).toBe('true true');
+  });
+
   it('works where no optional peer is installed (no @opentelemetry/api, no node-redis, no GLIDE)', () => {
     // A project of its own: tenure (the built package, copied) and its dependencies only.
     const dir = mkdtempSync(join(tmpdir(), 'tenure-peers-'));
