@@ -209,11 +209,18 @@ export class Instance {
    * the server reachable: by then the keys have expired by themselves. `script` takes the
    * same keys and arguments as release.lua (a read-write lock's rw-release.lua does).
    */
-  sweep(keys: readonly string[], value: string, ttl: number, channelSuffix: string, script: LuaScript = lua.release): void {
+  sweep(
+    keys: readonly string[],
+    value: string,
+    ttl: number,
+    channelSuffix: string,
+    script: LuaScript = lua.release,
+    args?: readonly (string | number)[],
+  ): void {
     if (this.#sweeps.size >= MAX_SWEEPS) this.#sweeps.delete(this.#sweeps.values().next().value!);
     const entry: Sweep = {
       script,
-      keysAndArgs: [...keys, value, channelSuffix, this.publish],
+      keysAndArgs: args === undefined ? [...keys, value, channelSuffix, this.publish] : [...keys, value, ...args],
       numKeys: keys.length,
       ttl,
       reachableSince: undefined,

@@ -33,7 +33,10 @@ export function decodeAcquire(reply: unknown): Decoded<string> {
         if (/^\d+$/.test(reply[1])) return { status: 'acquired', data: reply[1], time };
       }
       const n = int(reply[1]);
-      if (code === Code.No && reply.length === 3 && n !== undefined) return { status: 'held', remaining: n, time };
+      if (code === Code.No && n !== undefined) {
+        if (reply.length === 3) return { status: 'held', remaining: n, time };
+        if (typeof reply[3] === 'string') return { status: 'held', remaining: n, time, data: reply[3] }; // the holder (one resource)
+      }
       const why: unknown = reply[3];
       if (code === Code.Quarantined && n !== undefined && n > 0 && (why === 'marker' || why === 'uptime')) {
         return { status: 'quarantined', remaining: n, time, data: why };

@@ -22,9 +22,6 @@ import * as ops from './ops.js';
 
 const debug = debuglog('tenure');
 
-/** Longest wait for a contended server's coverage before a won lock is handed out. */
-const SETTLE_MS = 100;
-
 const POOL_SIZE = 16 * 256;
 let pool = Buffer.alloc(0);
 let offset = POOL_SIZE;
@@ -118,28 +115,6 @@ async function attemptUntil(
       extra.attempted?.(a);
       if (a.ok) {
         const lock = await made(ctx, a.resources ?? resources, value, owner, o, a, coverage, kind);
-        if (lock && coverage !== undefined) {
-          // Won on a bare majority against a contender's partial vote: take its server too
-          // before handing the lock out (lock/coverage.ts), a few ms at most, under contention only.
-          // (and, when it had to wait for the lock — contention — the servers that had not
-          // answered at the decision: their answer may be a contender's vote too)
-          // (the plain lock reports late answers to coverage; other kinds wait on 'held' only)
-          const contended = attempts > 1 && kind === PLAIN;
-          const held = a.ballot.outcomes.flatMap((x, i) => (x.status === 'held' || (contended && x.status === 'pending') ? [i] : []));
-          if (held.length > 0 && !(await coverage.settle(held, Math.min(SETTLE_MS, Math.floor(o.ttl / 10))))) {
-            // Not covered in time (another holds it there): make sure a quorum still holds
-            // ours — a server that lost its data meanwhile would have handed the other a majority.
-            const still = await kind.confirm(ctx, lock.resources, value, o.ttl).catch(() => undefined);
-            if (still === undefined || still.yes < ctx.quorum) {
-              await lock.release().catch(() => undefined);
-              if (nullWhenHeld || clock.now() - started >= o.wait) {
-                if (nullWhenHeld) return null;
-                throw new LockTimeoutError(resources, a.ballot.outcomes, attempts, Math.round(clock.now() - started));
-              }
-              continue;
-            }
-          }
-        }
         if (lock) {
           try {
             ctx.assertOpen(); // closed meanwhile: hand nothing out

@@ -39,9 +39,6 @@ export class Coverage implements ops.Uncovered {
   /** Servers to cover once the lock exists (misses reported while it was being made). */
   #early: number[] | undefined;
   #trying: Map<number, Promise<void>> | undefined;
-  /** Servers that hold the value since the decision (a late yes, or a cover that took it). */
-  readonly #covered = new Set<number>();
-  readonly #watchers = new Set<() => void>();
 
   constructor(ctx: Context, value: string, kind: LockOps = PLAIN) {
     this.#ctx = ctx;
@@ -69,43 +66,6 @@ export class Coverage implements ops.Uncovered {
     this.#trying.set(index, loop);
   }
 
-  /** Server `index`, which had not answered at the decision, took the value after it. */
-  arrived(index: number): void {
-    this.#covered.add(index);
-    this.#changed();
-  }
-
-  /**
-   * Resolves true once every server in `indexes` holds the value — those that had not
-   * answered at the decision have answered (a late yes, or a no whose cover then took it) —
-   * false when `ms` passed first. A lock won on a bare majority while a contender's partial
-   * vote sat on another server waits for that vote to go and its own value to take its place
-   * before it is handed out: in that window one server losing its data could give the
-   * contender a majority.
-   */
-  async settle(indexes: readonly number[], ms: number): Promise<boolean> {
-    const done = (): boolean => indexes.every((i) => this.#covered.has(i));
-    if (done()) return true;
-    let timer: NodeJS.Timeout | undefined;
-    let wake: (() => void) | undefined;
-    const covered = await Promise.race([
-      new Promise<boolean>((resolve) => {
-        wake = () => {
-          if (done()) resolve(true);
-        };
-        this.#watchers.add(wake);
-      }),
-      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, ms)))),
-    ]);
-    clearTimeout(timer);
-    if (wake) this.#watchers.delete(wake);
-    return covered;
-  }
-
-  #changed(): void {
-    for (const w of [...this.#watchers]) w();
-  }
-
   /** How many servers are being tried now (for tests and inspection). */
   get pending(): number {
     return (this.#trying?.size ?? 0) + (this.#early?.length ?? 0);
@@ -123,11 +83,7 @@ export class Coverage implements ops.Uncovered {
       } catch {
         status = 'error';
       }
-      if (status === 'extended' || status === 'retaken') {
-        this.#covered.add(index);
-        this.#changed();
-        return;
-      }
+      if (status === 'extended' || status === 'retaken') return;
       pause = Math.min(pause * 2, status === 'error' ? MAX_PAUSE.error : MAX_PAUSE.held);
     }
   }

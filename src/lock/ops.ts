@@ -43,8 +43,6 @@ function timeoutFor(ctx: Context, ttl: number): number {
  */
 export interface Uncovered {
   miss(index: number): void;
-  /** A server that had not answered at the decision said yes after it (optional). */
-  arrived?(index: number): void;
 }
 
 /**
@@ -77,10 +75,15 @@ export async function attempt(
   const start = ctx.options.clock.now();
   let state: 'open' | 'won' | 'lost' = 'open';
   const swept = new Set<number>();
+  // Set on a failed attempt whose lock a quorum reported held by one value (one resource):
+  // the partial votes go to that holder (undo-to.lua) rather than free.
+  let holder: { value: string; pttl: number } | undefined;
   const undo = (i: number): void => {
     if (swept.has(i)) return;
     swept.add(i);
-    ctx.instances[i]!.sweep(lockKeys(ctx, resources), value, ttl, '');
+    const keys = lockKeys(ctx, resources);
+    if (holder !== undefined) ctx.instances[i]!.sweep(keys, value, ttl, '', lua.undoTo, [holder.value, holder.pttl]);
+    else ctx.instances[i]!.sweep(keys, value, ttl, '');
   };
   const ballot = await fanOut(ctx, {
     script: lua.acquire,
@@ -93,16 +96,14 @@ export async function attempt(
     onLate: (i, decoded, error) => {
       const took = decoded?.status === 'acquired';
       if (state === 'lost' && (took || (error !== undefined && !isReplyError(error)))) undo(i);
-      else if (state === 'won') {
-        if (took) uncovered?.arrived?.(i);
-        else uncovered?.miss(i);
-      }
+      else if (state === 'won' && !took) uncovered?.miss(i);
     },
   });
   const left = validity(ctx, ttl, start);
   const ok = ballot.yes >= ctx.quorum && left > 0;
   if (!ok) {
     state = 'lost';
+    holder = resources.length === 1 ? quorumHolder(ctx, ballot) : undefined;
     ballot.outcomes.forEach((o, i) => {
       if (o.status === 'acquired' || o.status === 'suspect' || (o.status === 'error' && !isReplyError(o.error))) undo(i);
     });
@@ -115,6 +116,19 @@ export async function attempt(
     });
   }
   return { ok, ballot, start, validity: left, token: fence ? maxToken(ballot) : undefined };
+}
+
+/** The value a quorum reported holding the lock, with the shortest remaining ttl they gave; else undefined. */
+function quorumHolder(ctx: Context, ballot: Ballot<string>): { value: string; pttl: number } | undefined {
+  const seen = new Map<string, { n: number; pttl: number }>();
+  ballot.outcomes.forEach((o, i) => {
+    const v = ballot.data[i];
+    if (o.status !== 'held' || v === undefined || o.remaining === undefined || o.remaining <= 0) return;
+    const s = seen.get(v);
+    seen.set(v, { n: (s?.n ?? 0) + 1, pttl: Math.min(s?.pttl ?? Infinity, o.remaining) });
+  });
+  for (const [value, s] of seen) if (s.n >= ctx.quorum) return { value, pttl: s.pttl };
+  return undefined;
 }
 
 function maxToken(ballot: Ballot<string>): bigint {

@@ -10,8 +10,9 @@
 -- Returns {code, data, time}; time = the server's clock in µs (see lib/time.lua):
 --   {1, '', time}       acquired, without a fencing token
 --   {1, token, time}    acquired; token = the fencing token as a decimal string
---   {0, pttl, time}     held by another value; pttl = when the last held key here frees, in ms
---                       (-1 when a held key has no expiry)
+--   {0, pttl, time[, holder]}  held by another value; pttl = when the last held key here frees,
+--                       in ms (-1 when a held key has no expiry); holder = that value (one
+--                       resource only; kept inside Tenure, never shown)
 --   {2, left, time, why}  free, but this server may have lost data (why: 'marker' — the
 --                       marker is missing or young: flushed, restarted empty, evicted — or
 --                       'uptime' — restarted less than the quarantine ago): it must not vote
@@ -35,9 +36,11 @@ local value = ARGV[1]
 local now = server_us()
 
 local heldPttl = nil
+local holder = nil
 for i = 1, n do
   local current = redis.call('GET', KEYS[i])
   if current and current ~= value then
+    holder = current
     local pttl = redis.call('PTTL', KEYS[i])
     if heldPttl == nil or pttl < 0 or (heldPttl >= 0 and pttl > heldPttl) then
       heldPttl = pttl
@@ -45,6 +48,11 @@ for i = 1, n do
   end
 end
 if heldPttl ~= nil then
+  if n == 1 then
+    -- (one resource: the holder's value, so that a failed attempt can hand its partial votes
+    -- to the holder instead of freeing them: see undo-to.lua)
+    return {0, heldPttl, now, holder}
+  end
   return {0, heldPttl, now}
 end
 

@@ -35,10 +35,11 @@ describe.each([3, 5] as const)('every vote pattern on %i instances', (n) => {
       await lock!.release();
     } else {
       expect(lock).toBeNull();
-      // The attempt's yes votes were undone; the foreign holder is untouched.
+      // The attempt's yes votes were taken back by handing them to the holder a quorum
+      // reported (never freed: see undo-to.lua); the holder's own keys are untouched.
       await waitFor(async () => {
         const values = await Promise.all(clients.map((c) => c.get(key)));
-        return values.every((v, i) => (occupied.includes(i) ? v === 'someone-else' : v === null));
+        return values.every((v) => v === 'someone-else');
       });
     }
   });
@@ -59,7 +60,8 @@ describe.each([3, 5] as const)('every vote pattern on %i instances', (n) => {
         expect(['held', 'pending']).toContain(o.status);
         if (o.status === 'held') expect(o.remaining).toBeGreaterThan(5_000);
       } else {
-        expect(['acquired', 'pending']).toContain(o.status);
+        // (a later attempt of the same call finds the first one's vote handed to the holder)
+        expect(['acquired', 'pending', 'held']).toContain(o.status);
       }
     }
     expect(outcomes.filter((o) => o.status === 'held').length).toBeGreaterThanOrEqual(n - quorum + 1);

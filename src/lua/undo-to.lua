@@ -1,0 +1,15 @@
+-- undo-to: take back a failed attempt's vote here by handing the key to the holder a quorum
+-- reported, instead of freeing it. Freeing it would leave the server free for a moment while
+-- the holder has only a bare majority: one of its servers losing its data (a restart, a
+-- flush) would then give a third client a majority. The holder holds a quorum, so no other
+-- valid holder can exist; writing its value here only keeps others out, for at most its ttl.
+-- KEYS[1]  the lock key
+-- ARGV[1]  this attempt's value
+-- ARGV[2]  the holder's value
+-- ARGV[3]  the holder's remaining ttl in ms, as a quorum reported it (the shortest)
+-- Returns 1 when the vote was handed over, 0 when the key no longer held this attempt's value.
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1
