@@ -142,7 +142,10 @@ describe('a failed release can be retried', () => {
     await expect(second.release()).rejects.toBeInstanceOf(QuorumError);
     proxies[0]!.blackhole(false);
     proxies[1]!.blackhole(false);
-    await waitFor(() => r.inspect('orders').then((i) => i.instances.every((v) => v.status !== 'error')), { timeout: 10_000, interval: 100 });
+    await waitFor(() => r.inspect('orders').then((i) => i.instances.every((v) => v.status !== 'error')), {
+      timeout: 10_000,
+      interval: 100,
+    });
     await r.close();
     expect(await Promise.all(servers.map((c) => c.get(lockKey(keyPrefix, 'orders'))))).toEqual([null, null, null]);
   });
