@@ -56,20 +56,9 @@ if heldPttl ~= nil then
   return {0, heldPttl, now}
 end
 
-if quarantine > 0 then
-  local left, why
-  if marked then
-    left, why = quarantine_left(KEYS[#KEYS], quarantine, now)
-    if not left then
-      return why
-    end
-  else
-    -- No marker here (a Cluster node): the uptime alone.
-    left, why = uptime_left(redis.call('INFO', 'server'), quarantine), 'uptime'
-  end
-  if left > 0 then
-    return {2, left, now, why}
-  end
+local refusal = quarantine_reply(quarantine, marked, KEYS[#KEYS], now)
+if refusal then
+  return refusal
 end
 
 local token = 0

@@ -65,23 +65,9 @@ if side == 'read' then
   end
 end
 
-if quarantine > 0 then
-  local left, why
-  if marked then
-    left, why = quarantine_left(KEYS[#KEYS], quarantine, now)
-    if not left then
-      return why
-    end
-  else
-    local up = tonumber(string.match(redis.call('INFO', 'server'), 'uptime_in_seconds:(%d+)'))
-    left, why = 0, 'uptime'
-    if up and up * 1000 < quarantine then
-      left = quarantine - up * 1000
-    end
-  end
-  if left > 0 then
-    return {2, left, now, why}
-  end
+local refusal = quarantine_reply(quarantine, marked, KEYS[#KEYS], now)
+if refusal then
+  return refusal
 end
 
 if side == 'read' then

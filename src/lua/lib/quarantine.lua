@@ -53,3 +53,26 @@ local function quarantine_left(marker, quarantine, now_us)
   end
   return 0
 end
+
+-- quarantine_reply(quarantine, marked, marker, now_us): what an acquiring script answers when
+-- this server may not vote yet — {2, left, time, why}, or an error reply (a foreign marker) —
+-- or nil when it may. `marked`: the marker key is KEYS (not on a Cluster node, where the
+-- uptime alone tells). The one copy of this rule for acquire, rw-acquire and sem-pick.
+local function quarantine_reply(quarantine, marked, marker, now_us)
+  if quarantine <= 0 then
+    return nil
+  end
+  local left, why
+  if marked then
+    left, why = quarantine_left(marker, quarantine, now_us)
+    if not left then
+      return why
+    end
+  else
+    left, why = uptime_left(redis.call('INFO', 'server'), quarantine), 'uptime'
+  end
+  if left > 0 then
+    return {2, left, now_us, why}
+  end
+  return nil
+end
