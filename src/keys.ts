@@ -12,6 +12,15 @@ export function fenceKey(prefix: string, resource: string): string {
 }
 
 /**
+ * A lock key's gone mark: the value last released there (when a contender was about), for
+ * the lock's ttl, so that a failed attempt does not hand its vote to a holder that is gone
+ * (release.lua, undo-to.lua). Same slot.
+ */
+export function goneKey(prefix: string, resource: string): string {
+  return `${prefix}{${resource}}:gone`;
+}
+
+/**
  * The server's marker (restartQuarantine): when the data here became complete. Outside
  * every `{…}` hash tag, so no resource name can reach it.
  */

@@ -40,7 +40,8 @@ const MAX_SWEEPS = 10_000;
 
 interface Sweep {
   readonly script: LuaScript;
-  readonly keysAndArgs: (string | number)[];
+  /** Made when sent (an argument may depend on the time: undo-to's ttl). */
+  readonly keysAndArgs: () => (string | number)[];
   readonly numKeys: number;
   readonly ttl: number;
   /** Monotonic time the server was first reachable after the sweep was queued. */
@@ -207,7 +208,8 @@ export class Instance {
    * did not get through), sent now and again whenever the connection is back, until answered.
    * `channelSuffix` '' sends no release message. Gives up once `ttl` ms have passed with
    * the server reachable: by then the keys have expired by themselves. `script` takes the
-   * same keys and arguments as release.lua (a read-write lock's rw-release.lua does).
+   * same keys and arguments as release.lua (a read-write lock's rw-release.lua does), or
+   * `args` after the value, made each time it is sent.
    */
   sweep(
     keys: readonly string[],
@@ -215,12 +217,12 @@ export class Instance {
     ttl: number,
     channelSuffix: string,
     script: LuaScript = lua.release,
-    args?: readonly (string | number)[],
+    args?: () => readonly (string | number)[],
   ): void {
     if (this.#sweeps.size >= MAX_SWEEPS) this.#sweeps.delete(this.#sweeps.values().next().value!);
     const entry: Sweep = {
       script,
-      keysAndArgs: args === undefined ? [...keys, value, channelSuffix, this.publish] : [...keys, value, ...args],
+      keysAndArgs: args === undefined ? () => [...keys, value, channelSuffix, this.publish] : () => [...keys, value, ...args()],
       numKeys: keys.length,
       ttl,
       reachableSince: undefined,
@@ -250,7 +252,7 @@ export class Instance {
     }
     if (this.owned && (this.client.status !== 'ready' || this.#probing)) return; // sent again on 'ready' (or once trusted)
     entry.sending = true;
-    runScript(this.client, entry.script, entry.keysAndArgs, entry.numKeys).then(
+    runScript(this.client, entry.script, entry.keysAndArgs(), entry.numKeys).then(
       () => {
         entry.sending = false;
         // Right after a reset, a command of the old connection may still run after this one

@@ -9,7 +9,7 @@ import { fanOut } from '../core/fanout.js';
 import { isReplyError, poll, type Ballot } from '../core/quorum.js';
 import { decodeAcquire, decodeExtend, decodeFence, decodeRelease } from '../core/replies.js';
 import { CommandTimeoutError } from '../errors.js';
-import { RELEASE_SUFFIX, fenceKey, lockKey, markerKey } from '../keys.js';
+import { RELEASE_SUFFIX, fenceKey, goneKey, lockKey, markerKey } from '../keys.js';
 import * as lua from '../lua/scripts.generated.js';
 
 export interface Attempt {
@@ -81,9 +81,11 @@ export async function attempt(
   const undo = (i: number): void => {
     if (swept.has(i)) return;
     swept.add(i);
-    const keys = lockKeys(ctx, resources);
-    if (holder !== undefined) ctx.instances[i]!.sweep(keys, value, ttl, '', lua.undoTo, [holder.value, holder.pttl]);
-    else ctx.instances[i]!.sweep(keys, value, ttl, '');
+    const h = holder;
+    if (h === undefined) return ctx.instances[i]!.sweep(lockKeys(ctx, resources), value, ttl, '');
+    // (No longer than the holder's validity from when it is sent; not at all once it released here.)
+    const keys = [lockKey(ctx.options.keyPrefix, resources[0]!), goneKey(ctx.options.keyPrefix, resources[0]!)];
+    ctx.instances[i]!.sweep(keys, value, ttl, '', lua.undoTo, () => [h.value, Math.floor(h.pttl - (ctx.options.clock.now() - start))]);
   };
   const ballot = await fanOut(ctx, {
     script: lua.acquire,
@@ -149,11 +151,17 @@ function maxToken(ballot: Ballot<string>): bigint {
  * is sent again when its connection is back, for up to `ttl`.
  */
 export async function release(ctx: Context, resources: readonly string[], value: string, ttl: number): Promise<Ballot<never>> {
-  const keys = lockKeys(ctx, resources);
-  const sweep = (i: number): void => ctx.instances[i]!.sweep(keys, value, ttl, RELEASE_SUFFIX);
+  // One resource: with its gone mark, for a contender's attempt still in flight (undo-to.lua).
+  const one = resources.length === 1;
+  const keys = one ? [...lockKeys(ctx, resources), goneKey(ctx.options.keyPrefix, resources[0]!)] : lockKeys(ctx, resources);
+  const extra = one ? [ttl] : [];
+  const sweep = (i: number): void => {
+    const instance = ctx.instances[i]!;
+    instance.sweep(keys, value, ttl, RELEASE_SUFFIX, lua.release, () => [RELEASE_SUFFIX, instance.publish, ...extra]);
+  };
   const ballot = await fanOut(ctx, {
     script: lua.release,
-    args: (instance) => [...keys, value, RELEASE_SUFFIX, instance.publish],
+    args: (instance) => [...keys, value, RELEASE_SUFFIX, instance.publish, ...extra],
     numKeys: keys.length,
     yes: 'released',
     decode: decodeRelease,

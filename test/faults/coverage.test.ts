@@ -4,8 +4,9 @@
  * a server that lost the key — so one server losing its data cannot hand anyone a majority.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { LockLostError, lockKey } from '../../src/index.js';
+import { LockLostError, lockKey, releaseChannel } from '../../src/index.js';
 import { startRedisSet, type RedisSet } from '../helpers/redis-server.js';
+import { startProxy } from '../helpers/tcp-proxy.js';
 import { prefix, raw, redlock } from '../helpers/tenure.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -52,6 +53,37 @@ describe('full coverage on 3 servers', () => {
     // So one of the holder's servers losing its data gives nobody a majority.
     await servers[0]!.flushall();
     expect(await redlock(urls, { keyPrefix }).tryAcquire('orders', { ttl: 5_000 })).toBeNull();
+  });
+
+  it('a vote taken where the holder had just released is freed, not handed to the gone holder (no key nobody holds)', async () => {
+    const { urls, keyPrefix, servers } = await three();
+    const key = lockKey(keyPrefix, 'orders');
+    const holder = redlock(urls, { keyPrefix });
+    const lock = await holder.acquire('orders', { ttl: 10_000 });
+    await waitFor(async () => (await Promise.all(servers.map((s) => s.get(key)))).every((v) => v === lock.value));
+    // A waiting process (subscribed to the release on every server)...
+    const subs = raw(urls);
+    await Promise.all(subs.map((s) => s.subscribe(releaseChannel(keyPrefix, 'orders'))));
+    // ...and a contender whose commands reach the third server 300 ms late.
+    const proxy = await startProxy({ port: Number(new URL(urls[2]!).port) });
+    const contender = redlock([urls[0]!, urls[1]!, proxy.url], { keyPrefix, commandTimeout: 3_000 });
+    expect(await contender.tryAcquire('warm-up', { ttl: 1_000 })).not.toBeNull();
+    proxy.setLatency(300);
+    // Its attempt: two servers answer "held" at once (the attempt is lost, and the holder known)...
+    const attempt = contender.tryAcquire('orders', { ttl: 5_000 });
+    expect(await attempt).toBeNull();
+    // ...the holder releases, everywhere, before the attempt's vote reaches the third server...
+    await lock.release();
+    expect(await servers[2]!.get(key)).toBeNull();
+    // ...which then takes it (the server is free), and the late yes is undone.
+    const seen = await waitFor(async () => servers[2]!.get(key), { timeout: 3_000, message: 'the late vote never came' });
+    expect(seen).not.toBe(lock.value);
+    const after = await waitFor(async () => ((await servers[2]!.get(key)) === seen ? undefined : { v: await servers[2]!.get(key) }), {
+      timeout: 3_000,
+      message: 'the late vote was never undone',
+    });
+    expect(after.v).toBeNull(); // freed: the key of a holder that is gone would block this server for 10 s
+    await proxy.close();
   });
 
   it('a server that answered after the decision (paused) holds the lock too: its late yes is kept', async () => {
