@@ -15,6 +15,9 @@ import { openFeed, type Feed } from './feed.js';
 
 const debug = debuglog('tenure');
 
+/** How long a channel nobody waits on stays subscribed, in case a waiter comes back. */
+const LINGER_MS = 1_000;
+
 interface Waiter {
   readonly channels: readonly string[];
   wake(): void;
@@ -36,6 +39,9 @@ export class Wakeup {
   #interrupted: Error | undefined;
   /** Every wait in progress, with or without channels. */
   readonly #all = new Set<Waiter>();
+  /** Channels nobody waits on any more, still subscribed until the linger timer fires. */
+  readonly #lingering = new Set<string>();
+  #lingerTimer: NodeJS.Timeout | undefined;
 
   constructor(instances: readonly Instance[], timeout: number) {
     this.#instances = instances;
@@ -49,9 +55,9 @@ export class Wakeup {
    */
   subscribe(channels: readonly string[]): Promise<void> {
     const fresh = channels.filter((c) => {
-      const n = this.#refs.get(c) ?? 0;
-      this.#refs.set(c, n + 1);
-      return n === 0;
+      const n = this.#refs.get(c);
+      this.#refs.set(c, (n ?? 0) + 1);
+      return n === undefined; // (0: still subscribed, lingering)
     });
     if (fresh.length === 0 || this.#closed) return Promise.resolve();
     const sent = this.#instances.map((instance) => {
@@ -76,20 +82,40 @@ export class Wakeup {
     });
   }
 
-  /** Stops listening on these channels when this was the last interested waiter. */
+  /**
+   * Stops listening on these channels when this was the last interested waiter — after
+   * LINGER_MS, so that a lock taken again and again under contention (each acquire that
+   * waits subscribes, and its win unsubscribes) does not pay a SUBSCRIBE round trip and an
+   * UNSUBSCRIBE on every server each time.
+   */
   unsubscribe(channels: readonly string[]): void {
-    const gone: string[] = [];
     for (const c of channels) {
       const n = (this.#refs.get(c) ?? 0) - 1;
       if (n > 0) this.#refs.set(c, n);
       else {
-        this.#refs.delete(c);
-        this.#lastPayload.delete(c);
-        this.#generation.delete(c);
-        this.#listeners.delete(c);
-        gone.push(c);
+        this.#refs.set(c, 0);
+        this.#lingering.add(c);
       }
     }
+    if (this.#lingering.size > 0 && this.#lingerTimer === undefined && !this.#closed) {
+      this.#lingerTimer = setTimeout(() => this.#dropLingering(), LINGER_MS);
+      this.#lingerTimer.unref();
+    }
+  }
+
+  /** Unsubscribes the channels nobody took up again while they lingered. */
+  #dropLingering(): void {
+    this.#lingerTimer = undefined;
+    const gone: string[] = [];
+    for (const c of this.#lingering) {
+      if ((this.#refs.get(c) ?? 0) > 0) continue;
+      this.#refs.delete(c);
+      this.#lastPayload.delete(c);
+      this.#generation.delete(c);
+      this.#listeners.delete(c);
+      gone.push(c);
+    }
+    this.#lingering.clear();
     if (gone.length === 0 || this.#closed) return;
     for (const sub of this.#subscribers.values()) sub?.unsubscribe(gone);
   }
@@ -159,6 +185,8 @@ export class Wakeup {
   /** Closes every subscriber connection (they are always Tenure's own). */
   close(): void {
     this.#closed = true;
+    clearTimeout(this.#lingerTimer);
+    this.#lingerTimer = undefined;
     for (const sub of this.#subscribers.values()) sub?.close();
     this.#subscribers.clear();
   }

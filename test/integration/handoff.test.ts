@@ -2,7 +2,9 @@
 import { describe, expect, inject, it } from 'vitest';
 import type { Lock } from '../../src/index.js';
 import { BORROWED, useClients, type Kind } from '../helpers/kinds.js';
-import { raw, redlock } from '../helpers/tenure.js';
+import { startRedisSet } from '../helpers/redis-server.js';
+import { commandCalls } from '../helpers/stats.js';
+import { prefix, raw, redlock } from '../helpers/tenure.js';
 import { waitFor } from '../helpers/wait.js';
 
 async function subscribers(urls: readonly string[], channel: string): Promise<number[]> {
@@ -80,5 +82,33 @@ describe.each(cases)('hand-off (%s) on %i instance(s)', (kind, n) => {
     const lock = await waiting;
     expect(lock.resources).toEqual(['m1', 'm2']);
     expect(performance.now() - start).toBeLessThan(5_000);
+  });
+});
+
+describe('the release subscription under steady contention', () => {
+  it('lingers a moment after the last waiter, so a lock taken again and again subscribes once, not per acquire', async () => {
+    const set = await startRedisSet(1);
+    try {
+      const [server] = raw(set.urls);
+      const keyPrefix = prefix();
+      const a = redlock(set.urls, { keyPrefix });
+      const b = redlock(set.urls, { keyPrefix });
+      const channel = `${a.options.keyPrefix}{busy}:released`;
+      // Two processes' worth of contenders take turns, each wait subscribing `b` anew.
+      for (let i = 0; i < 8; i++) {
+        const held = (await a.tryAcquire('busy', { ttl: 5_000 }))!;
+        const waiting = b.acquire('busy', { ttl: 5_000, wait: 5_000 });
+        await waitFor(async () => (await subscribers(set.urls, channel))[0] === 1);
+        await held.release();
+        await (await waiting).release();
+      }
+      const calls = await commandCalls(server!);
+      expect(calls.subscribe).toBe(1);
+      expect(calls.unsubscribe ?? 0).toBe(0);
+      // Nobody waits any more: it goes, after the linger.
+      await waitFor(async () => (await subscribers(set.urls, channel))[0] === 0, { timeout: 3_000 });
+    } finally {
+      await set.stop();
+    }
   });
 });
