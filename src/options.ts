@@ -31,7 +31,12 @@ export interface RedlockOptions {
   owner?: string;
   /** Issue a fencing token with every lock. @default false */
   fence?: boolean;
-  /** ioredis `enableAutoPipelining` on connections Tenure opens: commands of one tick share one write (many concurrent locks). Clients you pass in keep their own setting. @default false */
+  /**
+   * ioredis `enableAutoPipelining` on connections Tenure opens: commands of one tick share one
+   * write (many concurrent locks). Clients you pass in keep their own setting. Off by default:
+   * measured, it costs a lone acquire + release 25–45 % of its latency (it waits a tick to batch).
+   * @default false
+   */
   autoPipelining?: boolean;
   /**
    * After a write that grants, extends or fences a lock (and a job marker or sequence value),
