@@ -12,9 +12,8 @@
 import { EventEmitter } from 'node:events';
 import type { Context } from './core/context.js';
 import { createInstances, type EndpointInput, type Instance } from './core/endpoint.js';
-import { fanOut } from './core/fanout.js';
+import { fanOut, quorumOf } from './core/ballot.js';
 import { Monitor, type MonitorEvents } from './core/monitor.js';
-import { quorumOf } from './core/quorum.js';
 import { Renewer } from './core/renewer.js';
 import { ThreadKeeper } from './core/thread/host.js';
 import { Telemetry, type TelemetryEvents } from './core/telemetry.js';

@@ -13,8 +13,7 @@
 import type { InstanceOutcome } from '../errors.js';
 import * as lua from '../lua/scripts.generated.js';
 import type { Context } from './context.js';
-import { fanOut } from './fanout.js';
-import type { Ballot } from './quorum.js';
+import { fanOut, type Ballot } from './ballot.js';
 import type { KeeperOptions, Lease } from './keeper.js';
 import { decodeBatch } from './replies.js';
 
@@ -160,8 +159,7 @@ export class Renewer {
     }
     const now = this.#now();
     // The common case: a quorum extended every lease of the batch; one tally serves them all.
-    const all: Tally | undefined =
-      ballot !== undefined && ballot.yes >= this.#ctx.quorum ? { yes: ballot.yes, no: 0, outcomes: ballot.outcomes } : undefined;
+    const all: Tally | undefined = ballot?.verdict === 'quorum' ? { yes: ballot.yes, no: 0, outcomes: ballot.outcomes } : undefined;
     entries.forEach((e, l) => {
       e.renewing = false;
       if (!this.#entries.has(e)) return; // stopped meanwhile

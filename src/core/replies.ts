@@ -3,7 +3,7 @@
  * other shape is an UnexpectedReplyError — never taken as a success.
  */
 import { UnexpectedReplyError } from '../errors.js';
-import type { Decoded } from './quorum.js';
+import type { Decoded } from './ballot.js';
 
 /** Status codes the scripts return (first element of their reply, or the reply itself). */
 export const Code = Object.freeze({ No: 0, Yes: 1, Quarantined: 2, Retaken: 3 } as const);

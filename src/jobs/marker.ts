@@ -4,7 +4,7 @@
  * quorum, so a reader always meets at least one instance that took the last write.
  */
 import type { Context } from '../core/context.js';
-import { fanOut, requireQuorum } from '../core/fanout.js';
+import { fanOut, requireQuorum } from '../core/ballot.js';
 import { decodeMark, decodeReadMark } from '../core/replies.js';
 import { LockLostError, list } from '../errors.js';
 import { lockKey, markKey } from '../keys.js';
@@ -36,7 +36,7 @@ export async function writeMark(ctx: Context, resource: string, mark: number, px
     decode: decodeMark,
     grants: true,
   });
-  if (ballot.no > ctx.instances.length - ctx.quorum) {
+  if (ballot.verdict === 'refused') {
     throw new LockLostError(`lost the lock on ${list([resource])} before its run could be recorded as done`, [resource], ballot.outcomes);
   }
   requireQuorum(ctx, ballot, `record that ${resource} is done`, [resource]);

@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { debuglog } from 'node:util';
 import { type Context, drift } from '../core/context.js';
-import { isReplyError } from '../core/quorum.js';
+import { isReplyError } from '../core/ballot.js';
 import { assertOneSlot } from '../core/slot.js';
 import { LockTimeoutError, QuorumError, list, type InstanceOutcome } from '../errors.js';
 import { releaseChannel } from '../keys.js';
@@ -216,7 +216,7 @@ async function made(
     // still present, on a quorum. Any later holder's quorum meets this one, so its phase 1
     // starts above the token: no timing assumption.
     const phase2 = await kind.fencePhase(ctx, resources, value, 'raise', token);
-    if (phase2.ballot.yes < ctx.quorum) {
+    if (phase2.ballot.verdict !== 'quorum') {
       await kind.release(ctx, resources, value, o.ttl).catch(() => undefined);
       throw new QuorumError(
         `acquired ${list(resources)} but could not publish its fencing token`,
@@ -259,7 +259,7 @@ interface Failure {
 function classify(ctx: Context, resources: readonly string[], a: ops.Attempt): Failure {
   const { ballot } = a;
   const n = ctx.instances.length;
-  if (ballot.yes >= ctx.quorum) {
+  if (ballot.verdict === 'quorum') {
     // A quorum said yes, but too late: the validity was used up on the way.
     const message = `acquired ${list(resources)} on a quorum too slowly: no validity left (raise the ttl)`;
     return { error: new QuorumError(message, resources, ballot.outcomes, ctx.quorum), permanent: false };

@@ -44,8 +44,8 @@ export async function adopt(ctx: Context, resource: unknown, handle: unknown, op
   const start = ctx.options.clock.now();
   const ballot = await kind.confirm(ctx, h.resources, h.value, h.ttl);
   const n = ctx.instances.length;
-  if (ballot.yes < ctx.quorum) {
-    if (ballot.no > n - ctx.quorum) {
+  if (ballot.verdict !== 'quorum') {
+    if (ballot.verdict === 'refused') {
       throw new LockLostError(`cannot adopt ${list(h.resources)}: that value no longer holds it on a quorum`, h.resources, ballot.outcomes);
     }
     throw new QuorumError(`could not adopt ${list(h.resources)}`, h.resources, ballot.outcomes, ctx.quorum);

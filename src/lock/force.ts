@@ -5,8 +5,7 @@
  * (the fence counter is left alone).
  */
 import type { Context } from '../core/context.js';
-import { fanOut } from '../core/fanout.js';
-import type { Decoded } from '../core/quorum.js';
+import { fanOut, type Decoded } from '../core/ballot.js';
 import { UnexpectedReplyError } from '../errors.js';
 import { RELEASE_SUFFIX, lockKey } from '../keys.js';
 import * as lua from '../lua/scripts.generated.js';

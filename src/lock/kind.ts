@@ -6,8 +6,7 @@
  * and the fan-out.
  */
 import type { Context } from '../core/context.js';
-import { fanOut } from '../core/fanout.js';
-import type { Ballot } from '../core/quorum.js';
+import { fanOut, type Ballot } from '../core/ballot.js';
 import { decodeExtend } from '../core/replies.js';
 import * as lua from '../lua/scripts.generated.js';
 import * as ops from './ops.js';

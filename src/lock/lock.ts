@@ -12,6 +12,7 @@
 import { EventEmitter } from 'node:events';
 import { debuglog } from 'node:util';
 import { type Context, drift } from '../core/context.js';
+import { verdictOf } from '../core/ballot.js';
 import { Keeper } from '../core/keeper.js';
 import type { KeeperLike, Renewable, Tally } from '../core/renewer.js';
 import type { SharedKeeper } from '../core/thread/host.js';
@@ -244,15 +245,14 @@ export class Lock extends EventEmitter implements AsyncDisposable {
     const believed = (this.#believedAtRelease ??= this.#state === 'held' && this.isHeld);
     this.#keeper?.stop(); // no more renewals, whatever the outcome
     const ballot = await this.#ops.release(this.#ctx, this.resources, this.value, this.#ttl);
-    const n = this.#ctx.instances.length;
     const quorum = this.#ctx.quorum;
-    if (ballot.yes < quorum && ballot.errors > n - quorum) {
+    if (ballot.verdict === 'unreachable') {
       throw new QuorumError(`could not confirm the release of ${list(this.resources)}`, this.resources, ballot.outcomes, quorum);
     }
     const wasHeld = this.#state === 'held';
     this.#state = 'released';
     this.#ctx.live.delete(this);
-    if (ballot.yes >= quorum || retry) {
+    if (ballot.verdict === 'quorum' || retry) {
       if (wasHeld) this.#ctx.telemetry.released(this);
       if (debug.enabled) debug('released %s', list(this.resources));
       return believed;
@@ -339,9 +339,8 @@ export class Lock extends EventEmitter implements AsyncDisposable {
     tally.outcomes.forEach((o, i) => {
       if (o.status === 'not-held') this.#coverage?.miss(i);
     });
-    const n = this.#ctx.instances.length;
-    const quorum = this.#ctx.quorum;
-    if (tally.yes >= quorum) {
+    const verdict = verdictOf(tally, this.#ctx.instances.length, this.#ctx.quorum);
+    if (verdict === 'quorum') {
       const validUntil = start + ttl - drift(this.#ctx, ttl);
       if (validUntil <= this.#ctx.options.clock.now()) {
         this.#lose('expired', tally.outcomes);
@@ -353,7 +352,7 @@ export class Lock extends EventEmitter implements AsyncDisposable {
       this.emit('extended', this.remaining());
       return 'renewed';
     }
-    if (tally.no > n - quorum) {
+    if (verdict === 'refused') {
       this.#lose('taken', tally.outcomes);
       return 'lost';
     }
@@ -368,11 +367,9 @@ export class Lock extends EventEmitter implements AsyncDisposable {
 
   /** A quorum answered no: lost. Too many errors: QuorumError (still valid for now). */
   #checkQuorum(ballot: ops.Attempt['ballot'] | Awaited<ReturnType<typeof ops.extend>>, action: string): void {
-    const n = this.#ctx.instances.length;
-    const quorum = this.#ctx.quorum;
-    if (ballot.yes >= quorum) return;
-    if (ballot.no > n - quorum) throw this.#lose('taken', ballot.outcomes);
-    throw new QuorumError(`could not ${action} ${list(this.resources)}`, this.resources, ballot.outcomes, quorum);
+    if (ballot.verdict === 'quorum') return;
+    if (ballot.verdict === 'refused') throw this.#lose('taken', ballot.outcomes);
+    throw new QuorumError(`could not ${action} ${list(this.resources)}`, this.resources, ballot.outcomes, this.#ctx.quorum);
   }
 
   /** Marks the lock lost (once), aborts the signal, emits 'lost'; returns the error. */

@@ -5,8 +5,8 @@
  */
 import { type Context, validity } from '../core/context.js';
 import type { Instance } from '../core/endpoint.js';
-import { fanOut } from '../core/fanout.js';
-import { isReplyError, poll, type Ballot } from '../core/quorum.js';
+import type { LuaScript } from '../core/scripts.js';
+import { fanOut, isReplyError, poll, type Ballot } from '../core/ballot.js';
 import { decodeAcquire, decodeExtend, decodeFence, decodeRelease } from '../core/replies.js';
 import { CommandTimeoutError } from '../errors.js';
 import { RELEASE_SUFFIX, fenceKey, goneKey, lockKey, markerKey } from '../keys.js';
@@ -46,11 +46,8 @@ export interface Uncovered {
 }
 
 /**
- * One attempt: the acquire script on every instance (one round trip). On failure, every
- * instance that said yes, or may have (an error, a timeout), is swept at once — the
- * compare-and-delete follows the attempt on the same connection, or waits for it to come
- * back — and an instance that says yes after the decision is swept when its answer comes.
- * On success, the servers that did not take the value are handed to `uncovered`.
+ * One attempt: the acquire script on every instance (one round trip), through `vote`. A
+ * failed attempt's votes go back with release.lua, or to the holder a quorum reported.
  */
 export async function attempt(
   ctx: Context,
@@ -73,24 +70,59 @@ export async function attempt(
     numKeys = (instance) => (instance.cluster ? keys.length : keys.length + 1);
   }
   const start = ctx.options.clock.now();
-  let state: 'open' | 'won' | 'lost' = 'open';
-  const swept = new Set<number>();
   // Set on a failed attempt whose lock a quorum reported held by one value (one resource):
   // the partial votes go to that holder (undo-to.lua) rather than free.
   let holder: { value: string; pttl: number } | undefined;
   const undo = (i: number): void => {
-    if (swept.has(i)) return;
-    swept.add(i);
     const h = holder;
     if (h === undefined) return ctx.instances[i]!.sweep(lockKeys(ctx, resources), value, ttl, '');
     // (No longer than the holder's validity from when it is sent; not at all once it released here.)
     const keys = [lockKey(ctx.options.keyPrefix, resources[0]!), goneKey(ctx.options.keyPrefix, resources[0]!)];
     ctx.instances[i]!.sweep(keys, value, ttl, '', lua.undoTo, () => [h.value, Math.floor(h.pttl - (ctx.options.clock.now() - start))]);
   };
+  const lost = (ballot: Ballot<string>): void => {
+    holder = resources.length === 1 ? quorumHolder(ctx, ballot) : undefined;
+  };
+  const { ok, ballot, validity: left } = await vote(ctx, ttl, start, { script: lua.acquire, args, numKeys, undo, lost }, uncovered);
+  return { ok, ballot, start, validity: left, token: fence ? maxToken(ballot) : undefined };
+}
+
+/** A kind's acquire script call, and how it takes a vote back (lock/ops.ts, rwlock/ops.ts). */
+export interface VoteCall {
+  readonly script: LuaScript;
+  readonly args: (string | number)[] | ((instance: Instance) => (string | number)[]);
+  readonly numKeys: number | ((instance: Instance) => number);
+  /** Takes server `i`'s vote back (called at most once per server). */
+  readonly undo: (i: number) => void;
+  /** Told of a failed ballot before any vote is taken back. */
+  readonly lost?: (ballot: Ballot<string>) => void;
+}
+
+/**
+ * The acquire ballot every kind shares. On failure, every instance that said yes, or may
+ * have (an error, a timeout), is swept at once — the compare-and-delete follows the attempt
+ * on the same connection, or waits for it to come back — and an instance that says yes after
+ * the decision is swept when its answer comes. On success, the servers that did not take the
+ * value are handed to `uncovered`.
+ */
+export async function vote(
+  ctx: Context,
+  ttl: number,
+  start: number,
+  call: VoteCall,
+  uncovered: Uncovered | undefined,
+): Promise<{ ok: boolean; ballot: Ballot<string>; validity: number }> {
+  let state: 'open' | 'won' | 'lost' = 'open';
+  const swept = new Set<number>();
+  const undo = (i: number): void => {
+    if (swept.has(i)) return;
+    swept.add(i);
+    call.undo(i);
+  };
   const ballot = await fanOut(ctx, {
-    script: lua.acquire,
-    args,
-    numKeys,
+    script: call.script,
+    args: call.args,
+    numKeys: call.numKeys,
     yes: 'acquired',
     decode: decodeAcquire,
     grants: true,
@@ -102,14 +134,14 @@ export async function attempt(
     },
   });
   const left = validity(ctx, ttl, start);
-  const ok = ballot.yes >= ctx.quorum && left > 0;
+  const ok = ballot.verdict === 'quorum' && left > 0;
   if (!ok) {
     state = 'lost';
-    holder = resources.length === 1 ? quorumHolder(ctx, ballot) : undefined;
+    call.lost?.(ballot);
     ballot.outcomes.forEach((o, i) => {
       if (o.status === 'acquired' || o.status === 'suspect' || (o.status === 'error' && !isReplyError(o.error))) undo(i);
     });
-    return { ok, ballot, start, validity: left, token: undefined };
+    return { ok, ballot, validity: left };
   }
   state = 'won';
   if (uncovered !== undefined) {
@@ -117,7 +149,7 @@ export async function attempt(
       if (o.status === 'held' || o.status === 'quarantined' || o.status === 'error') uncovered.miss(i);
     });
   }
-  return { ok, ballot, start, validity: left, token: fence ? maxToken(ballot) : undefined };
+  return { ok, ballot, validity: left };
 }
 
 /** The value a quorum reported holding the lock, with the shortest remaining ttl they gave; else undefined. */

@@ -4,11 +4,10 @@
  * extend and coverage (rw-extend.lua), release and sweeps (rw-release.lua). A writer's
  * fencing token uses the plain fence.lua: the writer's key is an ordinary lock key.
  */
-import { type Context, validity } from '../core/context.js';
+import type { Context } from '../core/context.js';
 import type { Instance } from '../core/endpoint.js';
-import { fanOut } from '../core/fanout.js';
-import { isReplyError, poll, type Ballot } from '../core/quorum.js';
-import { decodeAcquire, decodeExtend, decodeRelease } from '../core/replies.js';
+import { fanOut, isReplyError, poll, type Ballot } from '../core/ballot.js';
+import { decodeExtend, decodeRelease } from '../core/replies.js';
 import { CommandTimeoutError } from '../errors.js';
 import { RELEASE_SUFFIX, fenceKey, markerKey, rwKeys } from '../keys.js';
 import type { KindAttempt, LockOps } from '../lock/kind.js';
@@ -80,40 +79,9 @@ async function attempt(
     withMarker && !instance.cluster ? [...keys, markerKey(ctx.options.keyPrefix), ...tail(true)] : [...keys, ...tail(false)];
   const numKeys = (instance: Instance): number => (withMarker && !instance.cluster ? keys.length + 1 : keys.length);
   const start = ctx.options.clock.now();
-  let state: 'open' | 'won' | 'lost' = 'open';
-  const swept = new Set<number>();
-  const undo = (i: number): void => {
-    if (swept.has(i)) return;
-    swept.add(i);
-    ctx.instances[i]!.sweep(rw, value, ttl, '', lua.rwRelease);
-  };
-  const ballot = await fanOut(ctx, {
-    script: lua.rwAcquire,
-    args,
-    numKeys,
-    yes: 'acquired',
-    decode: decodeAcquire,
-    grants: true,
-    timeout: timeoutFor(ctx, ttl),
-    onLate: (i, decoded, error) => {
-      const took = decoded?.status === 'acquired';
-      if (state === 'lost' && (took || (error !== undefined && !isReplyError(error)))) undo(i);
-      else if (state === 'won' && !took) uncovered?.miss(i);
-    },
-  });
-  const left = validity(ctx, ttl, start);
-  const ok = ballot.yes >= ctx.quorum && left > 0;
-  if (!ok) {
-    state = 'lost';
-    ballot.outcomes.forEach((o, i) => {
-      if (o.status === 'acquired' || o.status === 'suspect' || (o.status === 'error' && !isReplyError(o.error))) undo(i);
-    });
-    return { ok, ballot, start, validity: left, token: undefined };
-  }
-  state = 'won';
-  ballot.outcomes.forEach((o, i) => {
-    if (o.status === 'held' || o.status === 'quarantined' || o.status === 'error') uncovered?.miss(i);
-  });
+  const undo = (i: number): void => ctx.instances[i]!.sweep(rw, value, ttl, '', lua.rwRelease);
+  const { ok, ballot, validity: left } = await plain.vote(ctx, ttl, start, { script: lua.rwAcquire, args, numKeys, undo }, uncovered);
+  if (!ok) return { ok, ballot, start, validity: left, token: undefined };
   return { ok, ballot, start, validity: left, token: fence ? maxToken(ballot) : undefined };
 }
 

@@ -19,8 +19,7 @@
  */
 import { type Context, validity } from '../core/context.js';
 import type { Instance } from '../core/endpoint.js';
-import { fanOut } from '../core/fanout.js';
-import { isReplyError, type Ballot, type Decoded } from '../core/quorum.js';
+import { fanOut, isReplyError, verdictOf, type Ballot, type Decoded } from '../core/ballot.js';
 import { decodePick, type Picked } from '../core/replies.js';
 import type { InstanceOutcome } from '../errors.js';
 import { fenceKey, markerKey } from '../keys.js';
@@ -122,7 +121,8 @@ async function pick(
   outcomes.forEach((_, i) => {
     if (ok && !pending.has(i) && took.get(i)?.join('\n') !== won) uncovered?.miss(i);
   });
-  const result: Ballot<string> = { outcomes, data: [], yes: top.count, no: ballot.no, errors: ballot.errors };
+  const counts = { yes: top.count, no: ballot.no, errors: ballot.errors };
+  const result: Ballot<string> = { outcomes, data: [], ...counts, verdict: verdictOf(counts, ctx.instances.length, ctx.quorum) };
   if (!ok) return { ok, ballot: result, start, validity: left, token: undefined };
   let token = 0n;
   for (const [i, t] of tokens) if (t !== '' && took.get(i)?.join('\n') === won && BigInt(t) > token) token = BigInt(t);

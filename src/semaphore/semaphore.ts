@@ -20,7 +20,7 @@
  */
 import type { Context } from '../core/context.js';
 import { LockTimeoutError, QuorumError } from '../errors.js';
-import { isReplyError } from '../core/quorum.js';
+import { isReplyError } from '../core/ballot.js';
 import { releaseChannel, semaphoreSlot } from '../keys.js';
 import { acquire } from '../lock/acquire.js';
 import { inspect } from '../lock/inspect.js';

@@ -19,8 +19,7 @@
  * refuses nothing; a majority must keep its data, as for locks.
  */
 import type { Context } from '../core/context.js';
-import { fanOut, requireQuorum } from '../core/fanout.js';
-import type { Ballot } from '../core/quorum.js';
+import { fanOut, requireQuorum, type Ballot } from '../core/ballot.js';
 import { decodeClaim, decodeIncr } from '../core/replies.js';
 import { sleep } from '../core/sleep.js';
 import { QuorumError } from '../errors.js';
@@ -50,12 +49,11 @@ export class Sequence {
     for (let round = 0; ; round++) {
       const proposal = this.#seen + 1n;
       const ballot = await this.#claim(proposal); // one round trip
-      if (ballot.yes >= this.#ctx.quorum) {
+      if (ballot.verdict === 'quorum') {
         if (proposal > this.#seen) this.#seen = proposal;
         return proposal;
       }
-      const n = this.#ctx.instances.length;
-      if (ballot.errors > n - this.#ctx.quorum) {
+      if (ballot.verdict === 'unreachable') {
         throw new QuorumError(
           `could not reach a quorum for the sequence ${JSON.stringify(this.name)}`,
           [this.name],

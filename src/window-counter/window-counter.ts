@@ -11,7 +11,7 @@
  * exact.
  */
 import type { Context } from '../core/context.js';
-import { fanOut } from '../core/fanout.js';
+import { fanOut } from '../core/ballot.js';
 import { decodeWindow } from '../core/replies.js';
 import { QuorumError } from '../errors.js';
 import { windowKey } from '../keys.js';
@@ -57,7 +57,7 @@ export class WindowCounter<R = number> {
     const args = [this.#key, this.window, n, this.limit ?? 0];
     const ballot = await fanOut(this.#ctx, { script: lua.windowAdd, args, numKeys: 1, yes: 'counted', decode: decodeWindow });
     // Settled once decided: a quorum counted the add (allowed), or no quorum can (refused).
-    if (ballot.yes < this.#ctx.quorum && ballot.errors > this.#ctx.instances.length - this.#ctx.quorum) {
+    if (ballot.verdict === 'unreachable') {
       throw new QuorumError(`could not count in ${JSON.stringify(this.name)}`, [this.name], ballot.outcomes, this.#ctx.quorum);
     }
     let count = 0;
@@ -69,7 +69,7 @@ export class WindowCounter<R = number> {
       resetMs = Math.max(resetMs, d.resetMs);
     }
     if (this.limit === undefined) return count as R;
-    const allowed = ballot.yes >= this.#ctx.quorum;
+    const allowed = ballot.verdict === 'quorum';
     const verdict: WindowVerdict = { allowed, count, remaining: Math.max(0, this.limit - count), resetMs };
     return verdict as R;
   }
