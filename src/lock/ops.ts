@@ -182,17 +182,31 @@ function maxToken(ballot: Ballot<string>): bigint {
  * that failed to answer, or answered with an error after the decision, is swept: the release
  * is sent again when its connection is back, for up to `ttl`.
  */
-export async function release(ctx: Context, resources: readonly string[], value: string, ttl: number): Promise<Ballot<never>> {
+export function release(ctx: Context, resources: readonly string[], value: string, ttl: number): Promise<Ballot<never>> {
   // One resource: with its gone mark, for a contender's attempt still in flight (undo-to.lua).
-  const one = resources.length === 1;
-  const keys = one ? [...lockKeys(ctx, resources), goneKey(ctx.options.keyPrefix, resources[0]!)] : lockKeys(ctx, resources);
-  const extra = one ? [ttl] : [];
+  if (resources.length !== 1) return releaseWith(ctx, lua.release, lockKeys(ctx, resources), value, ttl);
+  const keys = [...lockKeys(ctx, resources), goneKey(ctx.options.keyPrefix, resources[0]!)];
+  return releaseWith(ctx, lua.release, keys, value, ttl, [ttl]);
+}
+
+/**
+ * `script` (release.lua, or one that takes its keys and arguments, then `extra`) everywhere,
+ * as release() says.
+ */
+export async function releaseWith(
+  ctx: Context,
+  script: LuaScript,
+  keys: readonly string[],
+  value: string,
+  ttl: number,
+  extra: readonly (string | number)[] = [],
+): Promise<Ballot<never>> {
   const sweep = (i: number): void => {
     const instance = ctx.instances[i]!;
-    instance.sweep(keys, value, ttl, RELEASE_SUFFIX, lua.release, () => [RELEASE_SUFFIX, instance.publish, ...extra]);
+    instance.sweep(keys, value, ttl, RELEASE_SUFFIX, script, () => [RELEASE_SUFFIX, instance.publish, ...extra]);
   };
   const ballot = await fanOut(ctx, {
-    script: lua.release,
+    script,
     args: (instance) => [...keys, value, RELEASE_SUFFIX, instance.publish, ...extra],
     numKeys: keys.length,
     yes: 'released',

@@ -6,10 +6,9 @@
  */
 import type { Context } from '../core/context.js';
 import type { Instance } from '../core/endpoint.js';
-import { fanOut, isReplyError, poll, type Ballot } from '../core/ballot.js';
-import { decodeExtend, decodeRelease } from '../core/replies.js';
-import { CommandTimeoutError } from '../errors.js';
-import { RELEASE_SUFFIX, fenceKey, markerKey, rwKeys } from '../keys.js';
+import { fanOut, poll, type Ballot } from '../core/ballot.js';
+import { decodeExtend } from '../core/replies.js';
+import { fenceKey, markerKey, rwKeys } from '../keys.js';
 import type { KindAttempt, LockOps } from '../lock/kind.js';
 import * as plain from '../lock/ops.js';
 import * as lua from '../lua/scripts.generated.js';
@@ -95,23 +94,8 @@ function maxToken(ballot: Ballot<string>): bigint {
 }
 
 /** rw-release.lua everywhere (one round trip); what fails to get through is swept. */
-export async function release(ctx: Context, resources: readonly string[], value: string, ttl: number): Promise<Ballot<never>> {
-  const keys = keysOf(ctx, resources);
-  const sweep = (i: number): void => ctx.instances[i]!.sweep(keys, value, ttl, RELEASE_SUFFIX, lua.rwRelease);
-  const ballot = await fanOut(ctx, {
-    script: lua.rwRelease,
-    args: (instance) => [...keys, value, RELEASE_SUFFIX, instance.publish],
-    numKeys: keys.length,
-    yes: 'released',
-    decode: decodeRelease,
-    onLate: (i, _decoded, error) => {
-      if (error !== undefined && !isReplyError(error)) sweep(i);
-    },
-  });
-  ballot.outcomes.forEach((o, i) => {
-    if (o.status === 'error' && !isReplyError(o.error) && !(o.error instanceof CommandTimeoutError)) sweep(i);
-  });
-  return ballot;
+export function release(ctx: Context, resources: readonly string[], value: string, ttl: number): Promise<Ballot<never>> {
+  return plain.releaseWith(ctx, lua.rwRelease, keysOf(ctx, resources), value, ttl);
 }
 
 function extend(
