@@ -6,6 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
+import { sleep } from '../core/sleep.js';
 import { EXIT, debug } from './common.js';
 
 export interface ChildExit {
@@ -159,8 +160,4 @@ export function onSignals(handler: (signal: NodeJS.Signals) => void, signals: re
   return () => {
     for (const s of signals) process.off(s, handler);
   };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }

@@ -20,6 +20,7 @@ import type { Clock } from '../options.js';
 import { shardedPubSub } from './adapters/borrow.js';
 import { INFO_EVERY, type Health } from './monitor.js';
 import { forgetScripts, runScript, type LuaScript, type ScriptClient } from './scripts.js';
+import { sleep } from './sleep.js';
 import * as lua from '../lua/scripts.generated.js';
 
 const debug = debuglog('tenure');
@@ -280,7 +281,7 @@ export class Instance {
     if (!this.owned) return;
     const client = this.client as unknown as Redis;
     if (client.status === 'ready') {
-      await Promise.race([client.quit().catch(() => undefined), new Promise((r) => setTimeout(r, 500).unref())]);
+      await Promise.race([client.quit().catch(() => undefined), sleep(500, undefined, { unref: true })]);
     }
     client.disconnect();
   }

@@ -15,6 +15,7 @@
  * server that refused back here. The acquire path pays no round trip for any of it.
  */
 import type { Context } from '../core/context.js';
+import { sleep } from '../core/sleep.js';
 import { PLAIN, type LockOps } from './kind.js';
 import type * as ops from './ops.js';
 
@@ -74,7 +75,7 @@ export class Coverage implements ops.Uncovered {
   async #cover(index: number, lock: Covered): Promise<void> {
     let pause = FIRST_PAUSE;
     for (;;) {
-      await delay(pause * (0.5 + Math.random()));
+      await sleep(pause * (0.5 + Math.random()), undefined, { unref: true });
       const ttl = lock.remaining();
       if (ttl <= 0) return;
       let status: string;
@@ -87,9 +88,4 @@ export class Coverage implements ops.Uncovered {
       pause = Math.min(pause * 2, status === 'error' ? MAX_PAUSE.error : MAX_PAUSE.held);
     }
   }
-}
-
-/** A pause that never holds the process open. */
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

@@ -3,6 +3,7 @@
  * another takes over; a worker is paused (SIGSTOP) while it holds the job, past its lock's
  * ttl, then resumed — its late write carries a stale token and the fenced store refuses it.
  */
+import { sleep } from '../../core/sleep.js';
 import type { Fleet, Received } from './fleet.js';
 import type { Timeline } from './timeline.js';
 
@@ -147,13 +148,4 @@ async function pause({ fleet, timeline, plan, leader, victim, next, signal }: Sc
     return undefined;
   }
   return { worker, at, resumedAt, token };
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => (signal.removeEventListener('abort', aborted), resolve()), ms);
-    const aborted = (): void => (clearTimeout(timer), reject(signal.reason as Error));
-    signal.addEventListener('abort', aborted, { once: true });
-    if (signal.aborted) aborted();
-  });
 }

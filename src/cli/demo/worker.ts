@@ -4,6 +4,7 @@
  * store with the lock's token, and lets go. It reports each step as a JSON line on stdout.
  */
 import { Redlock, fencedSet } from '../../index.js';
+import { pause as sleep } from '../../core/sleep.js';
 import type { Target } from '../endpoints.js';
 import { plainClient, type Client } from '../redis.js';
 import { encode, type WorkerEvent } from './events.js';
@@ -24,18 +25,6 @@ type Payload<E> = E extends WorkerEvent ? Omit<E, 'at'> & { at?: number } : neve
 
 function emit(event: Payload<WorkerEvent>): void {
   process.stdout.write(encode({ at: Date.now(), ...event }));
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 export async function worker(o: WorkerOptions): Promise<number> {

@@ -3,9 +3,7 @@ import net from 'node:net';
 
 export const HOST = '127.0.0.1';
 
-export function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+export { sleep as delay } from '../../core/sleep.js';
 
 /** Asks the kernel for a currently free loopback port. */
 export function freePort(): Promise<number> {

@@ -13,6 +13,7 @@ import * as lua from '../../lua/scripts.generated.js';
 import { masterOf } from '../replicated.js';
 import { decodeBatch } from '../replies.js';
 import { runScript } from '../scripts.js';
+import { sleep } from '../sleep.js';
 import { Shared, type FromThread, type ThreadInit, type ToThread } from './shared.js';
 
 interface Entry {
@@ -173,7 +174,7 @@ async function close(): Promise<void> {
   if (timer !== undefined) clearTimeout(timer);
   entries.clear();
   const quit = (c: Redis): Promise<unknown> =>
-    c.status === 'ready' ? Promise.race([c.quit().catch(() => undefined), new Promise((r) => setTimeout(r, 500))]) : Promise.resolve();
+    c.status === 'ready' ? Promise.race([c.quit().catch(() => undefined), sleep(500)]) : Promise.resolve();
   await Promise.all(clients.map(quit));
   for (const c of clients) c.disconnect();
   send({ t: 'closed' });
