@@ -31,6 +31,15 @@ export function markerKey(prefix: string): string {
 /** Suffix of a lock key that names its release channel (the release script appends it). */
 export const RELEASE_SUFFIX = ':released';
 
+/**
+ * What a release publishes: the first 8 characters of the lock value, so that a waiter tells
+ * the N copies of one release (one per server) apart. lib/publish.lua's release_message()
+ * writes it; test/scripts/gone.test.ts holds the two to the same form.
+ */
+export function releaseMessage(value: string): string {
+  return value.slice(0, 8);
+}
+
 /** The channel a release is published on (same slot, for sharded pub/sub). */
 export function releaseChannel(prefix: string, resource: string): string {
   return lockKey(prefix, resource) + RELEASE_SUFFIX;

@@ -11,6 +11,7 @@
  */
 import { debuglog } from 'node:util';
 import type { Instance } from './endpoint.js';
+import { releaseMessage } from '../keys.js';
 import { openFeed, type Feed } from './feed.js';
 
 const debug = debuglog('tenure');
@@ -138,6 +139,11 @@ export class Wakeup {
       this.#listeners.get(channel)?.delete(fn);
       this.unsubscribe([channel]);
     };
+  }
+
+  /** Whether the last release heard on `channel` was the lock `value`'s (keys.ts releaseMessage). */
+  heard(channel: string, value: string): boolean {
+    return this.#lastPayload.get(channel) === releaseMessage(value);
   }
 
   /** How many releases were seen on these channels so far (compare before and after an attempt). */

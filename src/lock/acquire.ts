@@ -171,7 +171,11 @@ async function attemptUntil(
         await ctx.wakeup.subscribe(channels);
         continue;
       }
-      splits = a.ballot.yes > 0 ? splits + 1 : 0;
+      // A split vote, or a refusal only by a holder whose release was heard already (its
+      // copies from the other servers are still on their way, and would be taken for the
+      // same release: no wake-up would come): a short pause, not a retry delay.
+      const gone = channels !== undefined && kind === PLAIN && refusedByReleased(ctx, channels, a.ballot);
+      splits = a.ballot.yes > 0 || gone ? splits + 1 : 0;
       const delay = Math.min(pause(o, a, splits), left);
       if (debug.enabled) debug('waiting for %s: %s; next attempt within %d ms', list(resources), summary(a), Math.round(delay));
       const before = channels === undefined ? 0 : ctx.wakeup.generation(channels);
@@ -186,6 +190,19 @@ async function attemptUntil(
     if (channels !== undefined) ctx.wakeup.unsubscribe(channels);
     if (counted) t.waiting(resources, -1);
   }
+}
+
+/** Every server that refused said the holder is a lock whose release this Redlock heard. */
+function refusedByReleased(ctx: Context, channels: readonly string[], ballot: ops.Attempt['ballot']): boolean {
+  if (channels.length !== 1) return false;
+  let held = 0;
+  for (let i = 0; i < ballot.outcomes.length; i++) {
+    if (ballot.outcomes[i]!.status !== 'held') continue;
+    const holder = ballot.data[i];
+    if (holder === undefined || !ctx.wakeup.heard(channels[0]!, holder)) return false;
+    held++;
+  }
+  return held > 0;
 }
 
 /** One line of what an attempt found, for NODE_DEBUG=tenure. */

@@ -1,9 +1,10 @@
 /** Hand-off by release notification: waiters wake on the release, not after a retry delay. */
 import { describe, expect, inject, it } from 'vitest';
-import type { Lock } from '../../src/index.js';
+import { lockKey, releaseChannel, type Lock } from '../../src/index.js';
 import { BORROWED, useClients, type Kind } from '../helpers/kinds.js';
 import { startRedisSet } from '../helpers/redis-server.js';
 import { commandCalls } from '../helpers/stats.js';
+import { startProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { prefix, raw, redlock } from '../helpers/tenure.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -108,6 +109,49 @@ describe('the release subscription under steady contention', () => {
       // Nobody waits any more: it goes, after the linger.
       await waitFor(async () => (await subscribers(set.urls, channel))[0] === 0, { timeout: 3_000 });
     } finally {
+      await set.stop();
+    }
+  });
+});
+
+describe('a release heard from one server before the others have run it', () => {
+  it('the waiter refused by the lock it heard released tries again shortly, not after its retry delay', async () => {
+    const set = await startRedisSet(3);
+    const proxies: TcpProxy[] = [];
+    try {
+      const [a, b, c] = set.urls as [string, string, string];
+      const via = async (url: string): Promise<string> => {
+        const p = await startProxy({ port: Number(new URL(url).port) });
+        proxies.push(p);
+        return p.url;
+      };
+      const keyPrefix = prefix();
+      // The holder reaches B and C through proxies (its release gets there late); the
+      // waiter reaches A through one (it hears A's release message late, and A's answer).
+      const [holderB, holderC, waiterA] = [await via(b), await via(c), await via(a)];
+      const holder = redlock([a, holderB, holderC], { keyPrefix });
+      const waiter = redlock([waiterA, b, c], { keyPrefix, retryDelay: 30_000, retryJitter: 0 });
+      const key = lockKey(keyPrefix, 'job');
+      const lock = await holder.acquire('job', { ttl: 60_000 });
+      const servers = raw(set.urls);
+      await waitFor(async () => (await Promise.all(servers.map((s) => s.get(key)))).every((v) => v === lock.value));
+      const started = performance.now();
+      const waiting = waiter.acquire('job', { ttl: 5_000, wait: 20_000 });
+      const channel = releaseChannel(keyPrefix, 'job');
+      await waitFor(async () => (await subscribers(set.urls, channel)).every((x) => x === 1));
+      proxies[0]!.setLatency(300);
+      proxies[1]!.setLatency(300);
+      proxies[2]!.setLatency(100);
+      // A runs the release at once and publishes; the waiter hears it 100 ms later and tries:
+      // B and C still hold the lock (their release is 300 ms away), A's answer is late. Their
+      // own release messages then look like copies of the one already heard.
+      await lock.release();
+      const won = await waiting;
+      expect(won.isHeld).toBe(true);
+      expect(performance.now() - started).toBeLessThan(10_000); // its retry delay is 30 s, its wait 20 s
+      await won.release();
+    } finally {
+      for (const p of proxies) await p.close();
       await set.stop();
     }
   });

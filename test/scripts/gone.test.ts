@@ -3,7 +3,7 @@
  * vote to the holder a quorum reported only while that holder has not released here.
  */
 import { inject, describe, expect, it } from 'vitest';
-import { goneKey, lockKey, releaseChannel } from '../../src/keys.js';
+import { goneKey, lockKey, releaseChannel, releaseMessage } from '../../src/keys.js';
 import * as lua from '../../src/lua/scripts.generated.js';
 import { prefix, raw } from '../helpers/tenure.js';
 
@@ -33,13 +33,15 @@ describe('the gone mark', () => {
     expect(await c!.exists(key, gone)).toBe(0); // uncontended: no mark
 
     await sub!.subscribe(channel); // a waiter
-    await c!.set(key, 'holder2', 'PX', 10_000);
-    expect(await c!.eval(lua.release.source, 2, key, gone, 'holder2', ':released', 'PUBLISH', 10_000)).toBe(1);
+    const heard = new Promise<string>((resolve) => sub!.once('message', (_channel: string, message: string) => resolve(message)));
+    await c!.set(key, 'holder2-a-longer-value', 'PX', 10_000);
+    expect(await c!.eval(lua.release.source, 2, key, gone, 'holder2-a-longer-value', ':released', 'PUBLISH', 10_000)).toBe(1);
+    expect(await heard).toBe(releaseMessage('holder2-a-longer-value')); // the form the waiters compare (keys.ts)
     expect(await c!.exists(key)).toBe(0);
-    expect(await c!.get(gone)).toBe('holder2');
+    expect(await c!.get(gone)).toBe('holder2-a-longer-value');
     // A contender's vote taken after the release here (its other servers answered before it):
     await c!.set(key, 'contender', 'PX', 5_000);
-    expect(await c!.eval(lua.undoTo.source, 2, key, gone, 'contender', 'holder2', 8_000)).toBe(2);
+    expect(await c!.eval(lua.undoTo.source, 2, key, gone, 'contender', 'holder2-a-longer-value', 8_000)).toBe(2);
     expect(await c!.exists(key)).toBe(0);
     await sub!.unsubscribe(channel);
   });
