@@ -7,28 +7,20 @@
  *   BENCH_QUICK=1       ~40 s smoke run
  *   BENCH_TENURE=src    measure src/ through tsx instead of the bundle in dist/ (see loadTenure)
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { redisServerBinary } from '../test/helpers/redis-server.js';
 import { connect, loadTenure, makeAdapter, type Adapter, type TenureModule, type TenureSource } from './adapters.js';
 import { CONTENTION, DURATIONS, LIBS, LOOPS, QUICK, SETTINGS, SLOW_MS, type LibName } from './config.js';
-import {
-  runRound,
-  settleStragglers,
-  type FromWorker,
-  type ProcessResult,
-  type RoundSpec,
-  type ToWorker,
-  type WorkerConfig,
-} from './contention.js';
+import { runRound, settleStragglers, type ProcessResult, type RoundSpec } from './contention.js';
 import { blockedMarkdown, scenarioBlocked } from './blocked.js';
 import { heldMarkdown, scenarioHeld } from './held.js';
+import { distIsStale, runMeta } from './meta.js';
 import { computeTargets, contentionSvg, markdown } from './report.js';
-import type { ContentionResult, ExtendResult, LatencyResult, LoopsResult, Meta, Results, SlowResult } from './results-types.js';
+import type { ContentionResult, ExtendResult, LatencyResult, LoopsResult, Results, SlowResult } from './results-types.js';
 import { cleanupAll, installSignalHandlers, onCleanup, withProxies, withServers } from './rig.js';
+import { get, open, sequential, warm } from './scenarios/shared.js';
 import { jain, summarize } from './stats.js';
+import { WorkerProcess } from './worker-process.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const resultsDir = path.join(root, 'bench', 'results');
@@ -37,66 +29,6 @@ const t0 = performance.now();
 function log(message: string): void {
   const s = ((performance.now() - t0) / 1000).toFixed(1).padStart(6);
   process.stderr.write(`[${s}s] ${message}\n`);
-}
-
-// ---------------------------------------------------------------------------
-// Adapters: one set per library on one set of URLs, closed on crash too
-// ---------------------------------------------------------------------------
-
-interface Opened {
-  readonly adapters: Map<LibName, Adapter>;
-  close(): Promise<void>;
-}
-
-async function open(urls: readonly string[], tenure: TenureModule): Promise<Opened> {
-  const adapters = new Map<LibName, Adapter>();
-  const close = onCleanup(async () => {
-    await Promise.allSettled([...adapters.values()].map((a) => a.close()));
-  });
-  for (const lib of LIBS) {
-    const a = makeAdapter(lib, { urls, tenure });
-    adapters.set(lib, a);
-    await a.ready();
-  }
-  return { adapters, close };
-}
-
-function get(opened: Opened, lib: LibName): Adapter {
-  return opened.adapters.get(lib)!;
-}
-
-/** Sequential acquire+release on one key for `ms`; per-op latency in ms (acquire and release separately). */
-async function sequential(
-  adapter: Adapter,
-  key: string,
-  ms: number,
-): Promise<{ acquire: number[]; release: number[]; total: number[]; fails: number }> {
-  const acquire: number[] = [];
-  const release: number[] = [];
-  const total: number[] = [];
-  let fails = 0;
-  const end = performance.now() + ms;
-  while (performance.now() < end) {
-    const a = performance.now();
-    let held;
-    try {
-      held = await adapter.acquire(key, SETTINGS.ttl);
-    } catch {
-      fails++;
-      continue;
-    }
-    const b = performance.now();
-    await held.release();
-    const c = performance.now();
-    acquire.push(b - a);
-    release.push(c - b);
-    total.push(c - a);
-  }
-  return { acquire, release, total, fails };
-}
-
-async function warm(opened: Opened, ms: number): Promise<void> {
-  for (const lib of LIBS) await sequential(get(opened, lib), `warm:${lib}`, ms / LIBS.length);
 }
 
 // ---------------------------------------------------------------------------
@@ -217,72 +149,6 @@ async function scenarioLoops(tenure: TenureModule): Promise<LoopsResult[]> {
 // ---------------------------------------------------------------------------
 // c. 8 workers on one key, 3 instances: 1 process and 4 processes
 // ---------------------------------------------------------------------------
-
-/** A worker process (bench/worker.ts) driven over IPC. */
-class WorkerProcess {
-  readonly #child: ChildProcess;
-  readonly #pending = new Map<number, { resolve: (r: ProcessResult) => void; reject: (e: Error) => void }>();
-  readonly ready: Promise<void>;
-  readonly exited: Promise<void>;
-  #seq = 0;
-
-  constructor(config: WorkerConfig) {
-    this.#child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'bench', 'worker.ts')], {
-      cwd: root,
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      env: { ...process.env, BENCH_WORKER: JSON.stringify(config) },
-    });
-    let readyResolve!: () => void;
-    let readyReject!: (e: Error) => void;
-    this.ready = new Promise<void>((resolve, reject) => {
-      readyResolve = resolve;
-      readyReject = reject;
-    });
-    this.ready.catch(() => undefined);
-    this.#child.on('message', (msg: FromWorker) => {
-      if (msg.type === 'ready') readyResolve();
-      else if (msg.type === 'result') this.#settle(msg.seq, msg.result, undefined);
-      else {
-        const error = new Error(`worker ${this.#child.pid}: ${msg.message}`);
-        if (msg.seq === undefined) readyReject(error);
-        else this.#settle(msg.seq, undefined, error);
-      }
-    });
-    this.exited = new Promise<void>((resolve) => {
-      this.#child.once('exit', (code, signal) => {
-        const error = new Error(`worker ${this.#child.pid} exited (code ${code}, signal ${signal})`);
-        readyReject(error);
-        for (const seq of [...this.#pending.keys()]) this.#settle(seq, undefined, error);
-        resolve();
-      });
-    });
-  }
-
-  #settle(seq: number, result: ProcessResult | undefined, error: Error | undefined): void {
-    const p = this.#pending.get(seq);
-    if (p === undefined) return;
-    this.#pending.delete(seq);
-    if (error) p.reject(error);
-    else p.resolve(result!);
-  }
-
-  round(spec: RoundSpec): Promise<ProcessResult> {
-    const seq = ++this.#seq;
-    return new Promise<ProcessResult>((resolve, reject) => {
-      this.#pending.set(seq, { resolve, reject });
-      this.#child.send({ type: 'round', seq, spec } satisfies ToWorker);
-    });
-  }
-
-  /** Asks it to close its connections and exit; SIGKILL (this child only) after 3 s. */
-  async stop(): Promise<void> {
-    if (this.#child.exitCode !== null || this.#child.signalCode !== null) return;
-    if (this.#child.connected) this.#child.send({ type: 'exit' } satisfies ToWorker);
-    const timer = setTimeout(() => this.#child.kill('SIGKILL'), 3000);
-    await this.exited;
-    clearTimeout(timer);
-  }
-}
 
 async function scenarioContention(tenure: TenureModule, source: TenureSource): Promise<ContentionResult[]> {
   log(`c. ${CONTENTION.workers} workers on one key, 3 instances, 1 and ${CONTENTION.processes} processes`);
@@ -503,47 +369,6 @@ async function scenarioExtend(tenure: TenureModule): Promise<ExtendResult[]> {
 // main
 // ---------------------------------------------------------------------------
 
-function readVersion(pkg: string): string {
-  try {
-    return (JSON.parse(readFileSync(path.join(root, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
-  } catch {
-    return '?';
-  }
-}
-
-function gitDescribe(): string {
-  try {
-    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: root, encoding: 'utf8' }).trim() !== '';
-    return dirty ? `${head} + uncommitted src/ changes` : head;
-  } catch {
-    return 'unknown';
-  }
-}
-
-/** Whether some file under src/ is newer than the bundle. */
-function distIsStale(): boolean {
-  const newest = (dir: string): number =>
-    readdirSync(dir, { withFileTypes: true }).reduce((t, e) => {
-      const p = path.join(dir, e.name);
-      return Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-    }, 0);
-  try {
-    return newest(path.join(root, 'src')) > statSync(path.join(root, 'dist', 'index.js')).mtimeMs;
-  } catch {
-    return true;
-  }
-}
-
-function redisVersion(): string {
-  try {
-    const out = execFileSync(redisServerBinary(), ['--version'], { encoding: 'utf8' });
-    return /v=(\S+)/.exec(out)?.[1] ?? out.trim();
-  } catch {
-    return '?';
-  }
-}
-
 /** Indented JSON, but arrays of numbers on one line (the wait samples would be one per line). */
 function compactJson(value: unknown): string {
   const text = JSON.stringify(value, null, 1);
@@ -555,32 +380,7 @@ async function main(): Promise<void> {
   const source: TenureSource = process.env['BENCH_TENURE'] === 'src' ? 'src' : 'dist';
   if (source === 'dist' && distIsStale()) log('warning: dist/ is older than src/: run `npm run build` (npm run bench does)');
   const tenure = await loadTenure(source);
-  const meta: Meta = {
-    date: new Date().toISOString(),
-    quick: QUICK,
-    node: process.version,
-    redis: redisVersion(),
-    cpus: cpus().length,
-    cpuModel: cpus()[0]?.model.trim() ?? '?',
-    versions: {
-      tenure: readVersion('..'),
-      'redlock (5)': readVersion('redlock5'),
-      'redlock (4)': readVersion('redlock4'),
-      'redis-semaphore': readVersion('redis-semaphore'),
-      ioredis: readVersion('ioredis'),
-    },
-    settings: {
-      ...SETTINGS,
-      loops: LOOPS,
-      workers: CONTENTION.workers,
-      processes: CONTENTION.processes,
-      csMs: CONTENTION.csMs,
-      slowMs: SLOW_MS,
-    },
-    durations: DURATIONS,
-    tenureSource: source,
-    git: gitDescribe(),
-  };
+  const meta = runMeta(source);
   log(`bench${QUICK ? ' (quick)' : ''}: tenure from ${source}/, node ${meta.node}, redis ${meta.redis}`);
   const results: Results = { meta, latency: [], loops: [], contention: [], slow: [], extend: [], targets: [] };
   results.latency = await scenarioLatency(tenure);
