@@ -1,13 +1,141 @@
-/** Markdown tables, the targets section and the contention chart (hand-written SVG). */
+/**
+ * Markdown tables, the targets and the contention chart (hand-written SVG). One function
+ * per section of latest.md; bench/run.ts puts them together in the order the scenarios ran.
+ */
 import { CONTENTION, LABELS, LIBS, LOOPS, PEERS, SLOW_MS, type LibName } from './config.js';
 import { GRACE_MS } from './contention.js';
-import type { ContentionResult, Results, Target } from './results-types.js';
+import type { ContentionResult, ExtendResult, LatencyResult, LoopsResult, Meta, SlowResult, Target } from './results-types.js';
 
-const f0 = (x: number): string => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '–');
-const f1 = (x: number): string => (Number.isFinite(x) ? x.toFixed(1) : '–');
-const f2 = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : '–');
-const ratio = (x: number): string => (!Number.isFinite(x) ? '–' : x >= 0.1 ? `${x.toFixed(2)}×` : `${x.toPrecision(2)}×`);
+export const f0 = (x: number): string => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '–');
+export const f1 = (x: number): string => (Number.isFinite(x) ? x.toFixed(1) : '–');
+export const f2 = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : '–');
+export const ratio = (x: number): string => (!Number.isFinite(x) ? '–' : x >= 0.1 ? `${x.toFixed(2)}×` : `${x.toPrecision(2)}×`);
 const mode = (processes: number): string => (processes === 1 ? '1 process' : `${processes} processes`);
+
+/** A Markdown table: the first column left-aligned, the numbers right-aligned. */
+export function table(head: string[], rows: string[][]): string {
+  const align = head.map((_, i) => (i === 0 ? '---' : '---:'));
+  return [head, align, ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
+}
+
+/** A library's plain row (not a variant such as `tenure, autoPipelining`). */
+export function byLib<T extends { lib: LibName; variant?: string }>(list: readonly T[], lib: LibName): T | undefined {
+  return list.find((r) => r.lib === lib && r.variant === undefined);
+}
+
+/** The title, the run's provenance and how every scenario is run. */
+export function header(m: Meta): string {
+  return [
+    `# Tenure benchmark${m.quick ? ' (BENCH_QUICK smoke run)' : ''}`,
+    '',
+    `${m.date} · node ${m.node} · redis ${m.redis} · ${m.cpus} × ${m.cpuModel} · tenure from ${m.tenureSource}/ (${m.git})` +
+      (m.elapsedSeconds !== undefined ? ` · ${Math.round(m.elapsedSeconds)} s` : ''),
+    '',
+    `Every library runs against the same fresh redis-servers with its own connections; rounds are interleaved ` +
+      `(each library one short round, then the next; ${m.durations.latencyReps} rounds of ${m.durations.latencyRoundMs} ms each in a, ` +
+      `${m.durations.contentionReps} of ${m.durations.contentionRoundMs} ms in c, ${m.durations.reps} elsewhere) and aggregated after a warm-up. ` +
+      `ttl ${m.settings['ttl']} ms; waits up to ${m.settings['wait']} ms; retry delay ${m.settings['retryDelay']} ms + jitter ` +
+      `[0, ${m.settings['retryJitter']}) for Tenure and the raw floor, 125 ± 25 ms for node-redlock (same window), ` +
+      `a fixed ${m.settings['retryDelay']} ms for redis-semaphore (it has no jitter); nobody auto-extends. ` +
+      `The raw floor is SET NX PX + EVALSHA compare-and-delete through ioredis with no library ` +
+      `(on N instances: fanned out with Promise.all, quorum check, no early return; under contention a naive spin-lock).`,
+    '',
+  ].join('\n');
+}
+
+/** Every target, met or missed, with the figures behind it. */
+export function targetsMarkdown(targets: readonly Target[]): string {
+  return ['## Targets', '', ...targets.map((t) => `- **${t.pass ? 'PASS' : 'MISS'}** ${t.name}: ${t.detail}`), ''].join('\n');
+}
+
+// ---------------------------------------------------------------------------
+// a. uncontended latency
+// ---------------------------------------------------------------------------
+
+export function latencyTargets(results: readonly LatencyResult[]): Target[] {
+  const targets: Target[] = [];
+  for (const n of [...new Set(results.map((r) => r.instances))]) {
+    const rows = results.filter((r) => r.instances === n);
+    const t = byLib(rows, 'tenure')?.latencyMicros.p50 ?? NaN;
+    const raw = byLib(rows, 'raw')?.latencyMicros.p50 ?? NaN;
+    const x = t / raw;
+    targets.push({
+      name: `uncontended acquire+release p50 ≤ 1.05× raw, ${n} instance${n === 1 ? '' : 's'}`,
+      pass: x <= 1.05,
+      detail: `tenure ${f0(t)} µs vs raw ${f0(raw)} µs = ${ratio(x)}`,
+    });
+  }
+  return targets;
+}
+
+export function latencyMarkdown(results: readonly LatencyResult[]): string {
+  const rows: string[][] = [];
+  for (const n of [...new Set(results.map((r) => r.instances))]) {
+    const group = results.filter((r) => r.instances === n);
+    const raw = byLib(group, 'raw')?.latencyMicros.p50 ?? NaN;
+    for (const lib of LIBS) {
+      const r = byLib(group, lib);
+      if (r === undefined) continue;
+      rows.push([
+        String(n),
+        LABELS[lib],
+        f0(r.latencyMicros.p50),
+        f0(r.latencyMicros.p99),
+        f0(r.latencyMicros.mean),
+        f0(r.latencyMicros.n),
+        String(r.fails),
+        ratio(r.latencyMicros.p50 / raw),
+      ]);
+    }
+  }
+  return [
+    '## a. Uncontended acquire + release latency',
+    '',
+    'One acquire followed by its release, sequentially, on one key. µs.',
+    '',
+    table(['instances', 'library', 'p50 µs', 'p99 µs', 'mean µs', 'samples', 'fails', '× raw p50'], rows),
+    '',
+  ].join('\n');
+}
+
+// ---------------------------------------------------------------------------
+// b. concurrent loops
+// ---------------------------------------------------------------------------
+
+export function loopsTargets(results: readonly LoopsResult[]): Target[] {
+  const t = byLib(results, 'tenure')?.opsPerSec ?? NaN;
+  const raw = byLib(results, 'raw')?.opsPerSec ?? NaN;
+  return [
+    {
+      name: `${LOOPS} loops on distinct keys (3 instances) ≥ 1.0× raw ops/s`,
+      pass: t / raw >= 1.0,
+      detail: `tenure ${f0(t)} ops/s vs raw ${f0(raw)} ops/s = ${ratio(t / raw)}`,
+    },
+  ];
+}
+
+export function loopsMarkdown(results: readonly LoopsResult[]): string {
+  const raw = byLib(results, 'raw')?.opsPerSec ?? NaN;
+  const rows = LIBS.flatMap((lib) => {
+    const r = byLib(results, lib);
+    return r ? [[LABELS[lib], f0(r.opsPerSec), f1(r.cpuMicrosPerOp), String(r.fails), ratio(r.opsPerSec / raw)]] : [];
+  });
+  for (const r of results.filter((x) => x.variant !== undefined)) {
+    rows.push([`${LABELS[r.lib]}, ${r.variant}`, f0(r.opsPerSec), f1(r.cpuMicrosPerOp), String(r.fails), ratio(r.opsPerSec / raw)]);
+  }
+  return [
+    `## b. ${LOOPS} concurrent loops on distinct keys, 3 instances`,
+    '',
+    'Each loop acquires and releases its own key as fast as it can. CPU is this process’s user + system time (redis-servers not included).',
+    '',
+    table(['library', 'ops/s', 'CPU µs/op', 'fails', '× raw ops/s'], rows),
+    '',
+  ].join('\n');
+}
+
+// ---------------------------------------------------------------------------
+// c. contention
+// ---------------------------------------------------------------------------
 
 function failures(r: ContentionResult): string {
   const parts: string[] = [];
@@ -18,15 +146,6 @@ function failures(r: ContentionResult): string {
   return parts.length === 0 ? '0' : parts.join(', ');
 }
 
-function table(head: string[], rows: string[][]): string {
-  const align = head.map((_, i) => (i === 0 ? '---' : '---:'));
-  return [head, align, ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
-}
-
-function byLib<T extends { lib: LibName; variant?: string }>(list: readonly T[], lib: LibName): T | undefined {
-  return list.find((r) => r.lib === lib && r.variant === undefined);
-}
-
 /** The best peer's critical sections per second in one contention config. */
 function bestPeer(rows: readonly ContentionResult[]): ContentionResult | undefined {
   let best: ContentionResult | undefined;
@@ -34,9 +153,10 @@ function bestPeer(rows: readonly ContentionResult[]): ContentionResult | undefin
   return best;
 }
 
-function contentionConfigs(results: Results): { processes: number; pauseMs: number; rows: ContentionResult[] }[] {
+/** The results grouped by config (processes, pause), in the order they ran. */
+function contentionConfigs(results: readonly ContentionResult[]): { processes: number; pauseMs: number; rows: ContentionResult[] }[] {
   const out: { processes: number; pauseMs: number; rows: ContentionResult[] }[] = [];
-  for (const r of results.contention) {
+  for (const r of results) {
     let c = out.find((o) => o.processes === r.processes && o.pauseMs === r.pauseMs);
     if (c === undefined) out.push((c = { processes: r.processes, pauseMs: r.pauseMs, rows: [] }));
     c.rows.push(r);
@@ -44,28 +164,8 @@ function contentionConfigs(results: Results): { processes: number; pauseMs: numb
   return out;
 }
 
-export function computeTargets(results: Results): Target[] {
+export function contentionTargets(results: readonly ContentionResult[]): Target[] {
   const targets: Target[] = [];
-  for (const n of [...new Set(results.latency.map((r) => r.instances))]) {
-    const rows = results.latency.filter((r) => r.instances === n);
-    const t = byLib(rows, 'tenure')?.latencyMicros.p50 ?? NaN;
-    const raw = byLib(rows, 'raw')?.latencyMicros.p50 ?? NaN;
-    const x = t / raw;
-    targets.push({
-      name: `uncontended acquire+release p50 ≤ 1.05× raw, ${n} instance${n === 1 ? '' : 's'}`,
-      pass: x <= 1.05,
-      detail: `tenure ${f0(t)} µs vs raw ${f0(raw)} µs = ${ratio(x)}`,
-    });
-  }
-  {
-    const t = byLib(results.loops, 'tenure')?.opsPerSec ?? NaN;
-    const raw = byLib(results.loops, 'raw')?.opsPerSec ?? NaN;
-    targets.push({
-      name: `${LOOPS} loops on distinct keys (3 instances) ≥ 1.0× raw ops/s`,
-      pass: t / raw >= 1.0,
-      detail: `tenure ${f0(t)} ops/s vs raw ${f0(raw)} ops/s = ${ratio(t / raw)}`,
-    });
-  }
   for (const c of contentionConfigs(results)) {
     const t = byLib(c.rows, 'tenure');
     const raw = byLib(c.rows, 'raw');
@@ -93,95 +193,57 @@ export function computeTargets(results: Results): Target[] {
       });
     }
   }
-  {
-    const t = byLib(results.slow, 'tenure');
-    if (t !== undefined) {
-      const x = t.slow.acquire.p50 / t.base.acquire.p50;
-      targets.push({
-        name: `one slow instance of three (+${SLOW_MS} ms each way): acquire p50 within 1.5× of the run without it`,
-        pass: x <= 1.5,
-        detail: `tenure ${f2(t.slow.acquire.p50)} ms vs ${f2(t.base.acquire.p50)} ms = ${ratio(x)}`,
-      });
-    }
-  }
   return targets;
 }
 
-export function markdown(results: Results): string {
-  const m = results.meta;
-  const out: string[] = [];
-  out.push(`# Tenure benchmark${m.quick ? ' (BENCH_QUICK smoke run)' : ''}`);
-  out.push('');
-  out.push(
-    `${m.date} · node ${m.node} · redis ${m.redis} · ${m.cpus} × ${m.cpuModel} · tenure from ${m.tenureSource}/ (${m.git})` +
-      (m.elapsedSeconds !== undefined ? ` · ${Math.round(m.elapsedSeconds)} s` : ''),
-  );
-  out.push('');
-  out.push(
-    `Every library runs against the same fresh redis-servers with its own connections; rounds are interleaved ` +
-      `(each library one short round, then the next; ${m.durations.latencyReps} rounds of ${m.durations.latencyRoundMs} ms each in a, ` +
-      `${m.durations.contentionReps} of ${m.durations.contentionRoundMs} ms in c, ${m.durations.reps} elsewhere) and aggregated after a warm-up. ` +
-      `ttl ${m.settings['ttl']} ms; waits up to ${m.settings['wait']} ms; retry delay ${m.settings['retryDelay']} ms + jitter ` +
-      `[0, ${m.settings['retryJitter']}) for Tenure and the raw floor, 125 ± 25 ms for node-redlock (same window), ` +
-      `a fixed ${m.settings['retryDelay']} ms for redis-semaphore (it has no jitter); nobody auto-extends. ` +
-      `The raw floor is SET NX PX + EVALSHA compare-and-delete through ioredis with no library ` +
-      `(on N instances: fanned out with Promise.all, quorum check, no early return; under contention a naive spin-lock).`,
-  );
-  out.push('');
-
-  // a
-  out.push('## a. Uncontended acquire + release latency');
-  out.push('');
-  out.push('One acquire followed by its release, sequentially, on one key. µs.');
-  out.push('');
-  {
-    const rows: string[][] = [];
-    for (const n of [...new Set(results.latency.map((r) => r.instances))]) {
-      const group = results.latency.filter((r) => r.instances === n);
-      const raw = byLib(group, 'raw')?.latencyMicros.p50 ?? NaN;
-      for (const lib of LIBS) {
-        const r = byLib(group, lib);
-        if (r === undefined) continue;
-        rows.push([
-          String(n),
-          LABELS[lib],
-          f0(r.latencyMicros.p50),
-          f0(r.latencyMicros.p99),
-          f0(r.latencyMicros.mean),
-          f0(r.latencyMicros.n),
-          String(r.fails),
-          ratio(r.latencyMicros.p50 / raw),
-        ]);
-      }
+function contentionRows(results: readonly ContentionResult[]): string[][] {
+  const rows: string[][] = [];
+  for (const c of contentionConfigs(results)) {
+    const raw = byLib(c.rows, 'raw')?.csPerSec ?? NaN;
+    const best = bestPeer(c.rows)?.csPerSec ?? NaN;
+    for (const lib of LIBS) {
+      const r = byLib(c.rows, lib);
+      if (r === undefined) continue;
+      rows.push([
+        mode(c.processes),
+        `${c.pauseMs} ms`,
+        LABELS[lib],
+        f0(r.csPerSec),
+        f2(r.wait.p50),
+        f1(r.wait.p99),
+        f0(r.wait.max),
+        `${r.minTurns} / ${r.maxTurns}`,
+        f2(r.jain),
+        failures(r),
+        f1(r.commandsPerTurn),
+        ratio(r.csPerSec / raw),
+        ratio(r.csPerSec / best),
+      ]);
     }
-    out.push(table(['instances', 'library', 'p50 µs', 'p99 µs', 'mean µs', 'samples', 'fails', '× raw p50'], rows));
   }
-  out.push('');
+  return rows;
+}
 
-  // b
-  out.push(`## b. ${LOOPS} concurrent loops on distinct keys, 3 instances`);
-  out.push('');
-  out.push(
-    'Each loop acquires and releases its own key as fast as it can. CPU is this process’s user + system time (redis-servers not included).',
-  );
-  out.push('');
-  {
-    const raw = byLib(results.loops, 'raw')?.opsPerSec ?? NaN;
-    const rows = LIBS.flatMap((lib) => {
-      const r = byLib(results.loops, lib);
-      return r ? [[LABELS[lib], f0(r.opsPerSec), f1(r.cpuMicrosPerOp), String(r.fails), ratio(r.opsPerSec / raw)]] : [];
-    });
-    for (const r of results.loops.filter((x) => x.variant !== undefined)) {
-      rows.push([`${LABELS[r.lib]}, ${r.variant}`, f0(r.opsPerSec), f1(r.cpuMicrosPerOp), String(r.fails), ratio(r.opsPerSec / raw)]);
-    }
-    out.push(table(['library', 'ops/s', 'CPU µs/op', 'fails', '× raw ops/s'], rows));
-  }
-  out.push('');
+const CONTENTION_HEAD = [
+  'processes',
+  'pause',
+  'library',
+  'CS/s',
+  'wait p50',
+  'wait p99',
+  'wait max',
+  'turns min / max',
+  'Jain',
+  'failures',
+  'Redis calls/CS',
+  '× raw',
+  '× best peer',
+];
 
-  // c
-  out.push(`## c. ${CONTENTION.workers} workers on one key, 3 instances`);
-  out.push('');
-  out.push(
+export function contentionMarkdown(results: readonly ContentionResult[], m: Meta): string {
+  return [
+    `## c. ${CONTENTION.workers} workers on one key, 3 instances`,
+    '',
     `Each worker: acquire, ${CONTENTION.csMs} ms critical section (setTimeout), release, pause; fixed ${m.durations.contentionRoundMs / 1000} s rounds. ` +
       `Wait = acquire call to lock held (ms), including acquisitions that ended after the deadline. ` +
       `Turns = critical sections per worker per round; Jain = fairness index of the turns (1 = even, 0.125 = one worker takes all). ` +
@@ -189,138 +251,109 @@ export function markdown(results: Results): string {
       `Failures: acquisitions that threw (“gave up”), were still waiting ${GRACE_MS} ms after the deadline (“unfinished”: ` +
       `counted in the waits with the time waited so far, a lower bound), or two workers of one process inside at once (“overlap”). ` +
       `Redis calls/CS = commands the servers ran per critical section, all servers, including the calls made inside Lua scripts (server work, not round trips).`,
-  );
-  out.push('');
-  {
-    const rows: string[][] = [];
-    for (const c of contentionConfigs(results)) {
-      const raw = byLib(c.rows, 'raw')?.csPerSec ?? NaN;
-      const best = bestPeer(c.rows)?.csPerSec ?? NaN;
-      for (const lib of LIBS) {
-        const r = byLib(c.rows, lib);
-        if (r === undefined) continue;
-        rows.push([
-          mode(c.processes),
-          `${c.pauseMs} ms`,
-          LABELS[lib],
-          f0(r.csPerSec),
-          f2(r.wait.p50),
-          f1(r.wait.p99),
-          f0(r.wait.max),
-          `${r.minTurns} / ${r.maxTurns}`,
-          f2(r.jain),
-          failures(r),
-          f1(r.commandsPerTurn),
-          ratio(r.csPerSec / raw),
-          ratio(r.csPerSec / best),
-        ]);
-      }
-    }
-    out.push(
-      table(
-        [
-          'processes',
-          'pause',
-          'library',
-          'CS/s',
-          'wait p50',
-          'wait p99',
-          'wait max',
-          'turns min / max',
-          'Jain',
-          'failures',
-          'Redis calls/CS',
-          '× raw',
-          '× best peer',
-        ],
-        rows,
-      ),
-    );
-  }
-  out.push('');
-  out.push('Wait-time distributions: [contention.svg](contention.svg).');
-  out.push('');
+    '',
+    table(CONTENTION_HEAD, contentionRows(results)),
+    '',
+    'Wait-time distributions: [contention.svg](contention.svg).',
+    '',
+  ].join('\n');
+}
 
-  // d
-  out.push(`## d. One slow instance of three`);
-  out.push('');
-  out.push(
+// ---------------------------------------------------------------------------
+// d. one slow instance
+// ---------------------------------------------------------------------------
+
+export function slowTargets(results: readonly SlowResult[]): Target[] {
+  const t = byLib(results, 'tenure');
+  if (t === undefined) return [];
+  const x = t.slow.acquire.p50 / t.base.acquire.p50;
+  return [
+    {
+      name: `one slow instance of three (+${SLOW_MS} ms each way): acquire p50 within 1.5× of the run without it`,
+      pass: x <= 1.5,
+      detail: `tenure ${f2(t.slow.acquire.p50)} ms vs ${f2(t.base.acquire.p50)} ms = ${ratio(x)}`,
+    },
+  ];
+}
+
+const SLOW_HEAD = [
+  'library',
+  'acquire p50, no slow',
+  'acquire p50, slow',
+  'slow / no slow',
+  'acquire p99, slow',
+  'release p50, slow',
+  'samples (slow)',
+  'fails',
+  '× raw (slow p50)',
+];
+
+export function slowMarkdown(results: readonly SlowResult[]): string {
+  const rawSlow = byLib(results, 'raw')?.slow.acquire.p50 ?? NaN;
+  const rows = LIBS.flatMap((lib) => {
+    const r = byLib(results, lib);
+    if (r === undefined) return [];
+    return [
+      [
+        LABELS[lib],
+        f2(r.base.acquire.p50),
+        f2(r.slow.acquire.p50),
+        ratio(r.slow.acquire.p50 / r.base.acquire.p50),
+        f2(r.slow.acquire.p99),
+        f2(r.slow.release.p50),
+        String(r.slow.acquire.n),
+        String(r.fails),
+        ratio(r.slow.acquire.p50 / rawSlow),
+      ],
+    ];
+  });
+  return [
+    `## d. One slow instance of three`,
+    '',
     `All three instances behind TCP proxies (in this process); “slow” adds ${SLOW_MS} ms each way on one of them. ` +
       `Sequential acquire + release on one key; ms.`,
-  );
-  out.push('');
-  {
-    const rawSlow = byLib(results.slow, 'raw')?.slow.acquire.p50 ?? NaN;
-    const rows = LIBS.flatMap((lib) => {
-      const r = byLib(results.slow, lib);
-      if (r === undefined) return [];
-      return [
-        [
-          LABELS[lib],
-          f2(r.base.acquire.p50),
-          f2(r.slow.acquire.p50),
-          ratio(r.slow.acquire.p50 / r.base.acquire.p50),
-          f2(r.slow.acquire.p99),
-          f2(r.slow.release.p50),
-          String(r.slow.acquire.n),
-          String(r.fails),
-          ratio(r.slow.acquire.p50 / rawSlow),
-        ],
-      ];
-    });
-    out.push(
-      table(
-        [
-          'library',
-          'acquire p50, no slow',
-          'acquire p50, slow',
-          'slow / no slow',
-          'acquire p99, slow',
-          'release p50, slow',
-          'samples (slow)',
-          'fails',
-          '× raw (slow p50)',
-        ],
-        rows,
-      ),
-    );
-  }
-  out.push('');
-
-  // e
-  out.push('## e. Extend throughput');
-  out.push('');
-  out.push('Sequential extends of one held lock. redis-semaphore has no public extend: it is called through its internal `_refresh()`.');
-  out.push('');
-  {
-    const rows: string[][] = [];
-    for (const n of [...new Set(results.extend.map((r) => r.instances))]) {
-      const group = results.extend.filter((r) => r.instances === n);
-      const raw = byLib(group, 'raw')?.opsPerSec ?? NaN;
-      for (const lib of LIBS) {
-        const r = byLib(group, lib);
-        if (r === undefined) continue;
-        rows.push([
-          String(n),
-          LABELS[lib],
-          f0(r.opsPerSec),
-          f0(r.latencyMicros.p50),
-          f0(r.latencyMicros.p99),
-          String(r.fails),
-          ratio(r.opsPerSec / raw),
-        ]);
-      }
-    }
-    out.push(table(['instances', 'library', 'extends/s', 'p50 µs', 'p99 µs', 'fails', '× raw'], rows));
-  }
-  out.push('');
-
-  out.push('## Targets');
-  out.push('');
-  for (const t of results.targets) out.push(`- **${t.pass ? 'PASS' : 'MISS'}** ${t.name}: ${t.detail}`);
-  out.push('');
-  return out.join('\n');
+    '',
+    table(SLOW_HEAD, rows),
+    '',
+  ].join('\n');
 }
+
+// ---------------------------------------------------------------------------
+// e. extend
+// ---------------------------------------------------------------------------
+
+export function extendMarkdown(results: readonly ExtendResult[]): string {
+  const rows: string[][] = [];
+  for (const n of [...new Set(results.map((r) => r.instances))]) {
+    const group = results.filter((r) => r.instances === n);
+    const raw = byLib(group, 'raw')?.opsPerSec ?? NaN;
+    for (const lib of LIBS) {
+      const r = byLib(group, lib);
+      if (r === undefined) continue;
+      rows.push([
+        String(n),
+        LABELS[lib],
+        f0(r.opsPerSec),
+        f0(r.latencyMicros.p50),
+        f0(r.latencyMicros.p99),
+        String(r.fails),
+        ratio(r.opsPerSec / raw),
+      ]);
+    }
+  }
+  return [
+    '## e. Extend throughput',
+    '',
+    'Sequential extends of one held lock. redis-semaphore has no public extend: it is called through its internal `_refresh()`.',
+    '',
+    table(['instances', 'library', 'extends/s', 'p50 µs', 'p99 µs', 'fails', '× raw'], rows),
+    '',
+  ].join('\n');
+}
+
+// ---------------------------------------------------------------------------
+// the contention chart
+// ---------------------------------------------------------------------------
 
 const COLORS: Record<LibName, string> = {
   tenure: '#1f77b4',
@@ -333,8 +366,8 @@ const COLORS: Record<LibName, string> = {
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** Per-library horizontal box plots of the contention waits, log-scale ms. */
-export function contentionSvg(results: Results): string {
-  const configs = contentionConfigs(results);
+export function contentionSvg(contention: readonly ContentionResult[], meta: Meta): string {
+  const configs = contentionConfigs(contention);
   const width = 1000;
   const left = 250;
   const right = 230;
@@ -343,7 +376,7 @@ export function contentionSvg(results: Results): string {
   const headH = 26;
   const top = 60;
   let max = 1;
-  for (const r of results.contention) if (Number.isFinite(r.wait.max)) max = Math.max(max, r.wait.max);
+  for (const r of contention) if (Number.isFinite(r.wait.max)) max = Math.max(max, r.wait.max);
   const lo = 0.1;
   const decade = 10 ** Math.floor(Math.log10(max));
   const hi = [1, 2, 5, 10].map((k) => k * decade).find((v) => v >= max)!;
@@ -360,7 +393,7 @@ export function contentionSvg(results: Results): string {
     `<text x="${width / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">Wait for the lock: ${CONTENTION.workers} workers on one key, 3 instances, ${CONTENTION.csMs} ms critical section</text>`,
   );
   parts.push(
-    `<text x="${width / 2}" y="40" text-anchor="middle" fill="#555">ms, log scale · whiskers p1–p99 · box p25–p75 · bar median · ◆ max${results.meta.quick ? ' · QUICK run' : ''}</text>`,
+    `<text x="${width / 2}" y="40" text-anchor="middle" fill="#555">ms, log scale · whiskers p1–p99 · box p25–p75 · bar median · ◆ max${meta.quick ? ' · QUICK run' : ''}</text>`,
   );
   const bottom = height - 50;
   // grid: decades labelled, 2 and 5 faint

@@ -7,23 +7,19 @@
  *   BENCH_QUICK=1       ~40 s smoke run
  *   BENCH_TENURE=src    measure src/ through tsx instead of the bundle in dist/ (see loadTenure)
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { connect, loadTenure, makeAdapter, type Adapter, type TenureModule, type TenureSource } from './adapters.js';
 import { CONTENTION, DURATIONS, LIBS, LOOPS, QUICK, SETTINGS, SLOW_MS, type LibName } from './config.js';
 import { runRound, settleStragglers, type ProcessResult, type RoundSpec } from './contention.js';
-import { blockedMarkdown, scenarioBlocked } from './blocked.js';
-import { heldMarkdown, scenarioHeld } from './held.js';
+import { scenarioBlocked } from './blocked.js';
+import { scenarioHeld } from './held.js';
 import { distIsStale, runMeta } from './meta.js';
-import { computeTargets, contentionSvg, markdown } from './report.js';
+import { targets, writeResults } from './output.js';
 import type { ContentionResult, ExtendResult, LatencyResult, LoopsResult, Results, SlowResult } from './results-types.js';
 import { cleanupAll, installSignalHandlers, onCleanup, withProxies, withServers } from './rig.js';
 import { get, open, sequential, warm } from './scenarios/shared.js';
 import { jain, summarize } from './stats.js';
 import { WorkerProcess } from './worker-process.js';
 
-const root = path.resolve(import.meta.dirname, '..');
-const resultsDir = path.join(root, 'bench', 'results');
 const t0 = performance.now();
 
 function log(message: string): void {
@@ -369,12 +365,6 @@ async function scenarioExtend(tenure: TenureModule): Promise<ExtendResult[]> {
 // main
 // ---------------------------------------------------------------------------
 
-/** Indented JSON, but arrays of numbers on one line (the wait samples would be one per line). */
-function compactJson(value: unknown): string {
-  const text = JSON.stringify(value, null, 1);
-  return text.replace(/\[\s*(-?[\d.e+-]+(?:,\s*-?[\d.e+-]+)*)\s*\]/g, (_, inner: string) => `[${inner.replace(/\s+/g, '')}]`) + '\n';
-}
-
 async function main(): Promise<void> {
   installSignalHandlers();
   const source: TenureSource = process.env['BENCH_TENURE'] === 'src' ? 'src' : 'dist';
@@ -388,16 +378,12 @@ async function main(): Promise<void> {
   results.contention = await scenarioContention(tenure, source);
   results.slow = await scenarioSlow(tenure);
   results.extend = await scenarioExtend(tenure);
-  results.targets = computeTargets(results);
+  results.targets = targets(results);
   const held = await scenarioHeld(source, QUICK ? [100, 1_000] : [100, 1_000, 10_000], QUICK ? 2_000 : 10_000, log);
   const blocked = await scenarioBlocked(source, QUICK ? 6_000 : 12_000, log);
   meta.elapsedSeconds = (performance.now() - t0) / 1000;
 
-  const md = markdown(results) + '\n' + heldMarkdown(held) + '\n' + blockedMarkdown(blocked);
-  mkdirSync(resultsDir, { recursive: true });
-  writeFileSync(path.join(resultsDir, 'latest.md'), md);
-  writeFileSync(path.join(resultsDir, 'latest.json'), compactJson({ ...results, held, blocked }));
-  writeFileSync(path.join(resultsDir, 'contention.svg'), contentionSvg(results));
+  const md = writeResults(results, held, blocked);
   process.stdout.write(md + '\n');
   log(`done: bench/results/latest.md, latest.json, contention.svg`);
 }
