@@ -15,8 +15,6 @@ import {
   contentionTargets,
   extendMarkdown,
   header,
-  latencyMarkdown,
-  latencyTargets,
   loopsMarkdown,
   loopsTargets,
   slowMarkdown,
@@ -24,6 +22,7 @@ import {
   targetsMarkdown,
 } from './report.js';
 import type { Results, Target } from './results-types.js';
+import { latencyMarkdown, latencyTargets } from './scenarios/latency.js';
 
 const resultsDir = path.resolve(import.meta.dirname, 'results');
 

@@ -4,7 +4,7 @@
  */
 import { CONTENTION, LABELS, LIBS, LOOPS, PEERS, SLOW_MS, type LibName } from './config.js';
 import { GRACE_MS } from './contention.js';
-import type { ContentionResult, ExtendResult, LatencyResult, LoopsResult, Meta, SlowResult, Target } from './results-types.js';
+import type { ContentionResult, ExtendResult, LoopsResult, Meta, SlowResult, Target } from './results-types.js';
 
 export const f0 = (x: number): string => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '–');
 export const f1 = (x: number): string => (Number.isFinite(x) ? x.toFixed(1) : '–');
@@ -46,56 +46,6 @@ export function header(m: Meta): string {
 /** Every target, met or missed, with the figures behind it. */
 export function targetsMarkdown(targets: readonly Target[]): string {
   return ['## Targets', '', ...targets.map((t) => `- **${t.pass ? 'PASS' : 'MISS'}** ${t.name}: ${t.detail}`), ''].join('\n');
-}
-
-// ---------------------------------------------------------------------------
-// a. uncontended latency
-// ---------------------------------------------------------------------------
-
-export function latencyTargets(results: readonly LatencyResult[]): Target[] {
-  const targets: Target[] = [];
-  for (const n of [...new Set(results.map((r) => r.instances))]) {
-    const rows = results.filter((r) => r.instances === n);
-    const t = byLib(rows, 'tenure')?.latencyMicros.p50 ?? NaN;
-    const raw = byLib(rows, 'raw')?.latencyMicros.p50 ?? NaN;
-    const x = t / raw;
-    targets.push({
-      name: `uncontended acquire+release p50 ≤ 1.05× raw, ${n} instance${n === 1 ? '' : 's'}`,
-      pass: x <= 1.05,
-      detail: `tenure ${f0(t)} µs vs raw ${f0(raw)} µs = ${ratio(x)}`,
-    });
-  }
-  return targets;
-}
-
-export function latencyMarkdown(results: readonly LatencyResult[]): string {
-  const rows: string[][] = [];
-  for (const n of [...new Set(results.map((r) => r.instances))]) {
-    const group = results.filter((r) => r.instances === n);
-    const raw = byLib(group, 'raw')?.latencyMicros.p50 ?? NaN;
-    for (const lib of LIBS) {
-      const r = byLib(group, lib);
-      if (r === undefined) continue;
-      rows.push([
-        String(n),
-        LABELS[lib],
-        f0(r.latencyMicros.p50),
-        f0(r.latencyMicros.p99),
-        f0(r.latencyMicros.mean),
-        f0(r.latencyMicros.n),
-        String(r.fails),
-        ratio(r.latencyMicros.p50 / raw),
-      ]);
-    }
-  }
-  return [
-    '## a. Uncontended acquire + release latency',
-    '',
-    'One acquire followed by its release, sequentially, on one key. µs.',
-    '',
-    table(['instances', 'library', 'p50 µs', 'p99 µs', 'mean µs', 'samples', 'fails', '× raw p50'], rows),
-    '',
-  ].join('\n');
 }
 
 // ---------------------------------------------------------------------------

@@ -14,8 +14,9 @@ import { scenarioBlocked } from './blocked.js';
 import { scenarioHeld } from './held.js';
 import { distIsStale, runMeta } from './meta.js';
 import { targets, writeResults } from './output.js';
-import type { ContentionResult, ExtendResult, LatencyResult, LoopsResult, Results, SlowResult } from './results-types.js';
+import type { ContentionResult, ExtendResult, LoopsResult, Results, SlowResult } from './results-types.js';
 import { cleanupAll, installSignalHandlers, onCleanup, withProxies, withServers } from './rig.js';
+import { scenarioLatency } from './scenarios/latency.js';
 import { get, open, sequential, warm } from './scenarios/shared.js';
 import { jain, summarize } from './stats.js';
 import { WorkerProcess } from './worker-process.js';
@@ -25,47 +26,6 @@ const t0 = performance.now();
 function log(message: string): void {
   const s = ((performance.now() - t0) / 1000).toFixed(1).padStart(6);
   process.stderr.write(`[${s}s] ${message}\n`);
-}
-
-// ---------------------------------------------------------------------------
-// a. uncontended latency on 1, 3, 5 instances
-// ---------------------------------------------------------------------------
-
-async function scenarioLatency(tenure: TenureModule): Promise<LatencyResult[]> {
-  const out: LatencyResult[] = [];
-  for (const n of [1, 3, 5]) {
-    log(`a. uncontended latency, ${n} instance(s)`);
-    await withServers(n, async (set) => {
-      const opened = await open(set.urls, tenure);
-      try {
-        await warm(opened, DURATIONS.warmMs);
-        const samples = new Map<LibName, number[]>(LIBS.map((l) => [l, []]));
-        const roundP50 = new Map<LibName, number[]>(LIBS.map((l) => [l, []]));
-        const fails = new Map<LibName, number>(LIBS.map((l) => [l, 0]));
-        for (let rep = 0; rep < DURATIONS.latencyReps; rep++) {
-          for (const lib of LIBS) {
-            const r = await sequential(get(opened, lib), `a:${n}:${lib}`, DURATIONS.latencyRoundMs);
-            const micros = r.total.map((v) => v * 1000);
-            samples.get(lib)!.push(...micros);
-            roundP50.get(lib)!.push(summarize(micros).p50);
-            fails.set(lib, fails.get(lib)! + r.fails);
-          }
-        }
-        for (const lib of LIBS) {
-          out.push({
-            instances: n,
-            lib,
-            latencyMicros: summarize(samples.get(lib)!),
-            roundP50Micros: roundP50.get(lib)!,
-            fails: fails.get(lib)!,
-          });
-        }
-      } finally {
-        await opened.close();
-      }
-    });
-  }
-  return out;
 }
 
 // ---------------------------------------------------------------------------
@@ -373,7 +333,7 @@ async function main(): Promise<void> {
   const meta = runMeta(source);
   log(`bench${QUICK ? ' (quick)' : ''}: tenure from ${source}/, node ${meta.node}, redis ${meta.redis}`);
   const results: Results = { meta, latency: [], loops: [], contention: [], slow: [], extend: [], targets: [] };
-  results.latency = await scenarioLatency(tenure);
+  results.latency = await scenarioLatency(tenure, log);
   results.loops = await scenarioLoops(tenure);
   results.contention = await scenarioContention(tenure, source);
   results.slow = await scenarioSlow(tenure);
