@@ -15,14 +15,13 @@ import {
   contentionTargets,
   extendMarkdown,
   header,
-  loopsMarkdown,
-  loopsTargets,
   slowMarkdown,
   slowTargets,
   targetsMarkdown,
 } from './report.js';
 import type { Results, Target } from './results-types.js';
 import { latencyMarkdown, latencyTargets } from './scenarios/latency.js';
+import { loopsMarkdown, loopsTargets } from './scenarios/loops.js';
 
 const resultsDir = path.resolve(import.meta.dirname, 'results');
 

@@ -2,9 +2,9 @@
  * Markdown tables, the targets and the contention chart (hand-written SVG). One function
  * per section of latest.md; bench/run.ts puts them together in the order the scenarios ran.
  */
-import { CONTENTION, LABELS, LIBS, LOOPS, PEERS, SLOW_MS, type LibName } from './config.js';
+import { CONTENTION, LABELS, LIBS, PEERS, SLOW_MS, type LibName } from './config.js';
 import { GRACE_MS } from './contention.js';
-import type { ContentionResult, ExtendResult, LoopsResult, Meta, SlowResult, Target } from './results-types.js';
+import type { ContentionResult, ExtendResult, Meta, SlowResult, Target } from './results-types.js';
 
 export const f0 = (x: number): string => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '–');
 export const f1 = (x: number): string => (Number.isFinite(x) ? x.toFixed(1) : '–');
@@ -46,41 +46,6 @@ export function header(m: Meta): string {
 /** Every target, met or missed, with the figures behind it. */
 export function targetsMarkdown(targets: readonly Target[]): string {
   return ['## Targets', '', ...targets.map((t) => `- **${t.pass ? 'PASS' : 'MISS'}** ${t.name}: ${t.detail}`), ''].join('\n');
-}
-
-// ---------------------------------------------------------------------------
-// b. concurrent loops
-// ---------------------------------------------------------------------------
-
-export function loopsTargets(results: readonly LoopsResult[]): Target[] {
-  const t = byLib(results, 'tenure')?.opsPerSec ?? NaN;
-  const raw = byLib(results, 'raw')?.opsPerSec ?? NaN;
-  return [
-    {
-      name: `${LOOPS} loops on distinct keys (3 instances) ≥ 1.0× raw ops/s`,
-      pass: t / raw >= 1.0,
-      detail: `tenure ${f0(t)} ops/s vs raw ${f0(raw)} ops/s = ${ratio(t / raw)}`,
-    },
-  ];
-}
-
-export function loopsMarkdown(results: readonly LoopsResult[]): string {
-  const raw = byLib(results, 'raw')?.opsPerSec ?? NaN;
-  const rows = LIBS.flatMap((lib) => {
-    const r = byLib(results, lib);
-    return r ? [[LABELS[lib], f0(r.opsPerSec), f1(r.cpuMicrosPerOp), String(r.fails), ratio(r.opsPerSec / raw)]] : [];
-  });
-  for (const r of results.filter((x) => x.variant !== undefined)) {
-    rows.push([`${LABELS[r.lib]}, ${r.variant}`, f0(r.opsPerSec), f1(r.cpuMicrosPerOp), String(r.fails), ratio(r.opsPerSec / raw)]);
-  }
-  return [
-    `## b. ${LOOPS} concurrent loops on distinct keys, 3 instances`,
-    '',
-    'Each loop acquires and releases its own key as fast as it can. CPU is this process’s user + system time (redis-servers not included).',
-    '',
-    table(['library', 'ops/s', 'CPU µs/op', 'fails', '× raw ops/s'], rows),
-    '',
-  ].join('\n');
 }
 
 // ---------------------------------------------------------------------------

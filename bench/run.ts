@@ -7,16 +7,17 @@
  *   BENCH_QUICK=1       ~40 s smoke run
  *   BENCH_TENURE=src    measure src/ through tsx instead of the bundle in dist/ (see loadTenure)
  */
-import { connect, loadTenure, makeAdapter, type Adapter, type TenureModule, type TenureSource } from './adapters.js';
-import { CONTENTION, DURATIONS, LIBS, LOOPS, QUICK, SETTINGS, SLOW_MS, type LibName } from './config.js';
+import { connect, loadTenure, type TenureModule, type TenureSource } from './adapters.js';
+import { CONTENTION, DURATIONS, LIBS, QUICK, SETTINGS, SLOW_MS, type LibName } from './config.js';
 import { runRound, settleStragglers, type ProcessResult, type RoundSpec } from './contention.js';
 import { scenarioBlocked } from './blocked.js';
 import { scenarioHeld } from './held.js';
 import { distIsStale, runMeta } from './meta.js';
 import { targets, writeResults } from './output.js';
-import type { ContentionResult, ExtendResult, LoopsResult, Results, SlowResult } from './results-types.js';
+import type { ContentionResult, ExtendResult, Results, SlowResult } from './results-types.js';
 import { cleanupAll, installSignalHandlers, onCleanup, withProxies, withServers } from './rig.js';
 import { scenarioLatency } from './scenarios/latency.js';
+import { scenarioLoops } from './scenarios/loops.js';
 import { get, open, sequential, warm } from './scenarios/shared.js';
 import { jain, summarize } from './stats.js';
 import { WorkerProcess } from './worker-process.js';
@@ -26,80 +27,6 @@ const t0 = performance.now();
 function log(message: string): void {
   const s = ((performance.now() - t0) / 1000).toFixed(1).padStart(6);
   process.stderr.write(`[${s}s] ${message}\n`);
-}
-
-// ---------------------------------------------------------------------------
-// b. 64 concurrent loops on distinct keys, 3 instances
-// ---------------------------------------------------------------------------
-
-async function loopsRound(
-  adapter: Adapter,
-  prefix: string,
-  ms: number,
-): Promise<{ ops: number; ms: number; cpuMicros: number; fails: number }> {
-  let ops = 0;
-  let fails = 0;
-  const cpu0 = process.cpuUsage();
-  const start = performance.now();
-  const end = start + ms;
-  await Promise.all(
-    Array.from({ length: LOOPS }, async (_, i) => {
-      const key = `${prefix}:${i}`;
-      while (performance.now() < end) {
-        try {
-          const held = await adapter.acquire(key, SETTINGS.ttl);
-          await held.release();
-          ops++;
-        } catch {
-          fails++;
-        }
-      }
-    }),
-  );
-  const elapsed = performance.now() - start;
-  const cpu = process.cpuUsage(cpu0);
-  return { ops, ms: elapsed, cpuMicros: cpu.user + cpu.system, fails };
-}
-
-async function scenarioLoops(tenure: TenureModule): Promise<LoopsResult[]> {
-  log(`b. ${LOOPS} concurrent loops on distinct keys, 3 instances`);
-  return withServers(3, async (set) => {
-    const opened = await open(set.urls, tenure);
-    // Tenure with `autoPipelining: true` runs as one more contender, interleaved with the others.
-    const pipelined = makeAdapter('tenure', { urls: set.urls, tenure, autoPipelining: true });
-    const closePipelined = onCleanup(() => pipelined.close());
-    try {
-      await pipelined.ready();
-      const runs: { lib: LibName; variant?: 'autoPipelining'; adapter: Adapter }[] = [
-        ...LIBS.map((lib) => ({ lib, adapter: get(opened, lib) })),
-        { lib: 'tenure', variant: 'autoPipelining', adapter: pipelined },
-      ];
-      for (const [i, run] of runs.entries()) await loopsRound(run.adapter, `warm:b:${i}`, DURATIONS.warmMs / 2);
-      const rounds = runs.map(() => [] as { ops: number; ms: number; cpuMicros: number; fails: number }[]);
-      for (let rep = 0; rep < DURATIONS.reps; rep++) {
-        for (const [i, run] of runs.entries()) rounds[i]!.push(await loopsRound(run.adapter, `b:${rep}:${i}`, DURATIONS.loopsRoundMs));
-      }
-      return runs.map(({ lib, variant }, i) => {
-        const rs = rounds[i]!;
-        const ops = rs.reduce((s, r) => s + r.ops, 0);
-        const ms = rs.reduce((s, r) => s + r.ms, 0);
-        const cpu = rs.reduce((s, r) => s + r.cpuMicros, 0);
-        return {
-          lib,
-          ...(variant === undefined ? {} : { variant }),
-          ops,
-          ms,
-          opsPerSec: (ops / ms) * 1000,
-          cpuMicrosPerOp: cpu / ops,
-          fails: rs.reduce((s, r) => s + r.fails, 0),
-          rounds: rs,
-        };
-      });
-    } finally {
-      await closePipelined();
-      await opened.close();
-    }
-  });
 }
 
 // ---------------------------------------------------------------------------
@@ -334,7 +261,7 @@ async function main(): Promise<void> {
   log(`bench${QUICK ? ' (quick)' : ''}: tenure from ${source}/, node ${meta.node}, redis ${meta.redis}`);
   const results: Results = { meta, latency: [], loops: [], contention: [], slow: [], extend: [], targets: [] };
   results.latency = await scenarioLatency(tenure, log);
-  results.loops = await scenarioLoops(tenure);
+  results.loops = await scenarioLoops(tenure, log);
   results.contention = await scenarioContention(tenure, source);
   results.slow = await scenarioSlow(tenure);
   results.extend = await scenarioExtend(tenure);
