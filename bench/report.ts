@@ -3,7 +3,7 @@
  * per section of latest.md; bench/run.ts puts them together in the order the scenarios ran.
  */
 import { CONTENTION, LABELS, LIBS, PEERS, SLOW_MS, type LibName } from './config.js';
-import { GRACE_MS } from './contention.js';
+import { GRACE_MS } from './contention-round.js';
 import type { ContentionResult, ExtendResult, Meta, SlowResult, Target } from './results-types.js';
 
 export const f0 = (x: number): string => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '–');

@@ -9,7 +9,7 @@
  */
 import { connect, loadTenure, type TenureModule, type TenureSource } from './adapters.js';
 import { CONTENTION, DURATIONS, LIBS, QUICK, SETTINGS, SLOW_MS, type LibName } from './config.js';
-import { runRound, settleStragglers, type ProcessResult, type RoundSpec } from './contention.js';
+import { runRound, settleStragglers, type ProcessResult, type RoundSpec } from './contention-round.js';
 import { scenarioBlocked } from './blocked.js';
 import { scenarioHeld } from './held.js';
 import { distIsStale, runMeta } from './meta.js';

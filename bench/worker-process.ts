@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import type { FromWorker, ProcessResult, RoundSpec, ToWorker, WorkerConfig } from './contention.js';
+import type { FromWorker, ProcessResult, RoundSpec, ToWorker, WorkerConfig } from './contention-round.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 

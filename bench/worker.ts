@@ -5,7 +5,7 @@
  */
 import { loadTenure, makeAdapter, type Adapter } from './adapters.js';
 import type { LibName } from './config.js';
-import { runRound, type FromWorker, type ToWorker, type WorkerConfig } from './contention.js';
+import { runRound, type FromWorker, type ToWorker, type WorkerConfig } from './contention-round.js';
 
 function send(msg: FromWorker): void {
   process.send?.(msg);
