@@ -7,138 +7,25 @@
  *   BENCH_QUICK=1       ~40 s smoke run
  *   BENCH_TENURE=src    measure src/ through tsx instead of the bundle in dist/ (see loadTenure)
  */
-import { connect, loadTenure, type TenureModule, type TenureSource } from './adapters.js';
-import { CONTENTION, DURATIONS, LIBS, QUICK, SETTINGS, SLOW_MS, type LibName } from './config.js';
-import { runRound, settleStragglers, type ProcessResult, type RoundSpec } from './contention-round.js';
+import { loadTenure, type TenureModule, type TenureSource } from './adapters.js';
+import { DURATIONS, LIBS, QUICK, SETTINGS, SLOW_MS, type LibName } from './config.js';
 import { scenarioBlocked } from './blocked.js';
 import { scenarioHeld } from './held.js';
 import { distIsStale, runMeta } from './meta.js';
 import { targets, writeResults } from './output.js';
-import type { ContentionResult, ExtendResult, Results, SlowResult } from './results-types.js';
-import { cleanupAll, installSignalHandlers, onCleanup, withProxies, withServers } from './rig.js';
+import type { ExtendResult, Results, SlowResult } from './results-types.js';
+import { cleanupAll, installSignalHandlers, withProxies, withServers } from './rig.js';
+import { scenarioContention } from './scenarios/contention.js';
 import { scenarioLatency } from './scenarios/latency.js';
 import { scenarioLoops } from './scenarios/loops.js';
 import { get, open, sequential, warm } from './scenarios/shared.js';
-import { jain, summarize } from './stats.js';
-import { WorkerProcess } from './worker-process.js';
+import { summarize } from './stats.js';
 
 const t0 = performance.now();
 
 function log(message: string): void {
   const s = ((performance.now() - t0) / 1000).toFixed(1).padStart(6);
   process.stderr.write(`[${s}s] ${message}\n`);
-}
-
-// ---------------------------------------------------------------------------
-// c. 8 workers on one key, 3 instances: 1 process and 4 processes
-// ---------------------------------------------------------------------------
-
-async function scenarioContention(tenure: TenureModule, source: TenureSource): Promise<ContentionResult[]> {
-  log(`c. ${CONTENTION.workers} workers on one key, 3 instances, 1 and ${CONTENTION.processes} processes`);
-  return withServers(CONTENTION.instances, async (set) => {
-    const opened = await open(set.urls, tenure);
-    const stats = connect(set.urls);
-    const closeStats = onCleanup(async () => {
-      await Promise.allSettled(stats.map((c) => c.quit()));
-    });
-    /** Commands the servers have run so far (all of them, INFO itself excluded). */
-    const commands = async (): Promise<number> => {
-      const infos = await Promise.all(stats.map((c) => c.info('commandstats')));
-      let total = 0;
-      for (const info of infos) {
-        for (const m of info.matchAll(/^cmdstat_(\w+):calls=(\d+)/gm)) if (m[1] !== 'info') total += Number(m[2]);
-      }
-      return total;
-    };
-    const children: WorkerProcess[] = [];
-    const stopChildren = onCleanup(async () => {
-      await Promise.all(children.map((c) => c.stop()));
-    });
-    try {
-      await warm(opened, DURATIONS.warmMs);
-      for (let i = 0; i < CONTENTION.processes; i++) {
-        children.push(new WorkerProcess({ urls: set.urls, libs: [...LIBS], tenureSource: source }));
-      }
-      await Promise.all(children.map((c) => c.ready));
-      log(`c. ${CONTENTION.processes} worker processes ready`);
-
-      interface Acc {
-        processes: number;
-        pauseMs: number;
-        lib: LibName;
-        rounds: ProcessResult[][];
-        ms: number;
-        commands: number;
-      }
-      const acc: Acc[] = [];
-      const perProcess = CONTENTION.workers / CONTENTION.processes;
-      for (let rep = 0; rep < DURATIONS.contentionReps; rep++) {
-        for (const processes of [1, CONTENTION.processes]) {
-          for (const pauseMs of CONTENTION.pauses) {
-            log(`c. rep ${rep + 1}/${DURATIONS.contentionReps}: ${processes} process(es), ${pauseMs} ms pause`);
-            for (const lib of LIBS) {
-              const spec: RoundSpec = {
-                lib,
-                key: `c:${rep}:${processes}:${pauseMs}:${lib}`,
-                workers: processes === 1 ? CONTENTION.workers : perProcess,
-                ttl: SETTINGS.ttl,
-                pauseMs,
-                csMs: CONTENTION.csMs,
-                startAt: Date.now() + 150,
-                durationMs: DURATIONS.contentionRoundMs,
-              };
-              const before = await commands();
-              const results =
-                processes === 1 ? [await runRound(get(opened, lib), spec)] : await Promise.all(children.map((c) => c.round(spec)));
-              const after = await commands();
-              let a = acc.find((x) => x.processes === processes && x.pauseMs === pauseMs && x.lib === lib);
-              if (a === undefined) acc.push((a = { processes, pauseMs, lib, rounds: [], ms: 0, commands: 0 }));
-              a.rounds.push(results);
-              a.ms += spec.durationMs;
-              a.commands += after - before;
-              await new Promise((r) => setTimeout(r, 50)); // let unawaited commands (undo, publish) land
-            }
-          }
-        }
-      }
-
-      return acc.map((a): ContentionResult => {
-        const workers = a.rounds.map((round) => round.flatMap((p) => p.workers));
-        const all = workers.flat();
-        const workerTurns = workers.map((ws) => ws.map((w) => w.turns));
-        const turns = all.reduce((s, w) => s + w.turns, 0);
-        const waits = all.flatMap((w) => w.waits);
-        const cpu = a.rounds.flat().reduce((s, p) => s + p.cpuMicros, 0);
-        const flatTurns = workerTurns.flat();
-        return {
-          processes: a.processes,
-          pauseMs: a.pauseMs,
-          lib: a.lib,
-          turns,
-          durationMs: a.ms,
-          csPerSec: (turns / a.ms) * 1000,
-          wait: summarize([...waits, ...all.flatMap((w) => w.failWaits)]),
-          fails: all.reduce((s, w) => s + w.fails, 0),
-          releaseErrors: all.reduce((s, w) => s + w.releaseErrors, 0),
-          unfinished: all.reduce((s, w) => s + w.unfinished, 0),
-          commandsPerTurn: a.commands / turns,
-          violations: a.rounds.flat().reduce((s, p) => s + p.violations, 0),
-          workerTurns,
-          minTurns: Math.min(...flatTurns),
-          maxTurns: Math.max(...flatTurns),
-          jain: workerTurns.reduce((s, t) => s + jain(t), 0) / workerTurns.length,
-          cpuMicrosPerTurn: cpu / turns,
-          waits: waits.map((w) => Math.round(w * 100) / 100),
-        };
-      });
-    } finally {
-      await stopChildren();
-      const left = await settleStragglers(2000);
-      if (left > 0) log(`c. ${left} acquisition(s) still waiting after the last round; closing anyway`);
-      await closeStats();
-      await opened.close();
-    }
-  });
 }
 
 // ---------------------------------------------------------------------------
@@ -262,7 +149,7 @@ async function main(): Promise<void> {
   const results: Results = { meta, latency: [], loops: [], contention: [], slow: [], extend: [], targets: [] };
   results.latency = await scenarioLatency(tenure, log);
   results.loops = await scenarioLoops(tenure, log);
-  results.contention = await scenarioContention(tenure, source);
+  results.contention = await scenarioContention(tenure, source, log);
   results.slow = await scenarioSlow(tenure);
   results.extend = await scenarioExtend(tenure);
   results.targets = targets(results);
