@@ -9,12 +9,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { blockedMarkdown, type BlockedResult } from './blocked.js';
 import { heldMarkdown, type HeldResult } from './held.js';
-import { extendMarkdown, header, slowMarkdown, slowTargets, targetsMarkdown } from './report.js';
+import { extendMarkdown, header, targetsMarkdown } from './report.js';
 import type { Results, Target } from './results-types.js';
 import { contentionMarkdown, contentionTargets } from './scenarios/contention.js';
 import { contentionSvg } from './scenarios/contention-chart.js';
 import { latencyMarkdown, latencyTargets } from './scenarios/latency.js';
 import { loopsMarkdown, loopsTargets } from './scenarios/loops.js';
+import { slowMarkdown, slowTargets } from './scenarios/slow.js';
 
 const resultsDir = path.resolve(import.meta.dirname, 'results');
 

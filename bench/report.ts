@@ -2,8 +2,8 @@
  * Markdown tables, the targets and the contention chart (hand-written SVG). One function
  * per section of latest.md; bench/run.ts puts them together in the order the scenarios ran.
  */
-import { LABELS, LIBS, SLOW_MS, type LibName } from './config.js';
-import type { ExtendResult, Meta, SlowResult, Target } from './results-types.js';
+import { LABELS, LIBS, type LibName } from './config.js';
+import type { ExtendResult, Meta, Target } from './results-types.js';
 
 export const f0 = (x: number): string => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '–');
 export const f1 = (x: number): string => (Number.isFinite(x) ? x.toFixed(1) : '–');
@@ -44,65 +44,6 @@ export function header(m: Meta): string {
 /** Every target, met or missed, with the figures behind it. */
 export function targetsMarkdown(targets: readonly Target[]): string {
   return ['## Targets', '', ...targets.map((t) => `- **${t.pass ? 'PASS' : 'MISS'}** ${t.name}: ${t.detail}`), ''].join('\n');
-}
-
-// ---------------------------------------------------------------------------
-// d. one slow instance
-// ---------------------------------------------------------------------------
-
-export function slowTargets(results: readonly SlowResult[]): Target[] {
-  const t = byLib(results, 'tenure');
-  if (t === undefined) return [];
-  const x = t.slow.acquire.p50 / t.base.acquire.p50;
-  return [
-    {
-      name: `one slow instance of three (+${SLOW_MS} ms each way): acquire p50 within 1.5× of the run without it`,
-      pass: x <= 1.5,
-      detail: `tenure ${f2(t.slow.acquire.p50)} ms vs ${f2(t.base.acquire.p50)} ms = ${ratio(x)}`,
-    },
-  ];
-}
-
-const SLOW_HEAD = [
-  'library',
-  'acquire p50, no slow',
-  'acquire p50, slow',
-  'slow / no slow',
-  'acquire p99, slow',
-  'release p50, slow',
-  'samples (slow)',
-  'fails',
-  '× raw (slow p50)',
-];
-
-export function slowMarkdown(results: readonly SlowResult[]): string {
-  const rawSlow = byLib(results, 'raw')?.slow.acquire.p50 ?? NaN;
-  const rows = LIBS.flatMap((lib) => {
-    const r = byLib(results, lib);
-    if (r === undefined) return [];
-    return [
-      [
-        LABELS[lib],
-        f2(r.base.acquire.p50),
-        f2(r.slow.acquire.p50),
-        ratio(r.slow.acquire.p50 / r.base.acquire.p50),
-        f2(r.slow.acquire.p99),
-        f2(r.slow.release.p50),
-        String(r.slow.acquire.n),
-        String(r.fails),
-        ratio(r.slow.acquire.p50 / rawSlow),
-      ],
-    ];
-  });
-  return [
-    `## d. One slow instance of three`,
-    '',
-    `All three instances behind TCP proxies (in this process); “slow” adds ${SLOW_MS} ms each way on one of them. ` +
-      `Sequential acquire + release on one key; ms.`,
-    '',
-    table(SLOW_HEAD, rows),
-    '',
-  ].join('\n');
 }
 
 // ---------------------------------------------------------------------------

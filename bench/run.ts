@@ -8,17 +8,18 @@
  *   BENCH_TENURE=src    measure src/ through tsx instead of the bundle in dist/ (see loadTenure)
  */
 import { loadTenure, type TenureModule, type TenureSource } from './adapters.js';
-import { DURATIONS, LIBS, QUICK, SETTINGS, SLOW_MS, type LibName } from './config.js';
+import { DURATIONS, LIBS, QUICK, SETTINGS, type LibName } from './config.js';
 import { scenarioBlocked } from './blocked.js';
 import { scenarioHeld } from './held.js';
 import { distIsStale, runMeta } from './meta.js';
 import { targets, writeResults } from './output.js';
-import type { ExtendResult, Results, SlowResult } from './results-types.js';
-import { cleanupAll, installSignalHandlers, withProxies, withServers } from './rig.js';
+import type { ExtendResult, Results } from './results-types.js';
+import { cleanupAll, installSignalHandlers, withServers } from './rig.js';
 import { scenarioContention } from './scenarios/contention.js';
 import { scenarioLatency } from './scenarios/latency.js';
 import { scenarioLoops } from './scenarios/loops.js';
-import { get, open, sequential, warm } from './scenarios/shared.js';
+import { get, open } from './scenarios/shared.js';
+import { scenarioSlow } from './scenarios/slow.js';
 import { summarize } from './stats.js';
 
 const t0 = performance.now();
@@ -26,53 +27,6 @@ const t0 = performance.now();
 function log(message: string): void {
   const s = ((performance.now() - t0) / 1000).toFixed(1).padStart(6);
   process.stderr.write(`[${s}s] ${message}\n`);
-}
-
-// ---------------------------------------------------------------------------
-// d. one slow instance of three
-// ---------------------------------------------------------------------------
-
-async function scenarioSlow(tenure: TenureModule): Promise<SlowResult[]> {
-  log(`d. one slow instance of three (+${SLOW_MS} ms each way through a proxy)`);
-  return withServers(3, (set) =>
-    withProxies(set, async (proxies) => {
-      const opened = await open(
-        proxies.map((p) => p.url),
-        tenure,
-      );
-      try {
-        await warm(opened, DURATIONS.warmMs);
-        type Samples = { acquire: number[]; release: number[] };
-        const data = new Map<LibName, { base: Samples; slow: Samples; fails: number }>(
-          LIBS.map((l) => [l, { base: { acquire: [], release: [] }, slow: { acquire: [], release: [] }, fails: 0 }]),
-        );
-        for (let rep = 0; rep < DURATIONS.reps; rep++) {
-          for (const m of ['base', 'slow'] as const) {
-            proxies[2]!.setLatency(m === 'slow' ? SLOW_MS : 0);
-            for (const lib of LIBS) {
-              const r = await sequential(get(opened, lib), `d:${rep}:${m}:${lib}`, DURATIONS.slowRoundMs);
-              const d = data.get(lib)!;
-              d[m].acquire.push(...r.acquire);
-              d[m].release.push(...r.release);
-              d.fails += r.fails;
-            }
-          }
-        }
-        proxies[2]!.setLatency(0);
-        return LIBS.map((lib) => {
-          const d = data.get(lib)!;
-          return {
-            lib,
-            base: { acquire: summarize(d.base.acquire), release: summarize(d.base.release) },
-            slow: { acquire: summarize(d.slow.acquire), release: summarize(d.slow.release) },
-            fails: d.fails,
-          };
-        });
-      } finally {
-        await opened.close();
-      }
-    }),
-  );
 }
 
 // ---------------------------------------------------------------------------
@@ -150,7 +104,7 @@ async function main(): Promise<void> {
   results.latency = await scenarioLatency(tenure, log);
   results.loops = await scenarioLoops(tenure, log);
   results.contention = await scenarioContention(tenure, source, log);
-  results.slow = await scenarioSlow(tenure);
+  results.slow = await scenarioSlow(tenure, log);
   results.extend = await scenarioExtend(tenure);
   results.targets = targets(results);
   const held = await scenarioHeld(source, QUICK ? [100, 1_000] : [100, 1_000, 10_000], QUICK ? 2_000 : 10_000, log);
