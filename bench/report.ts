@@ -1,9 +1,12 @@
 /**
- * Markdown tables, the targets and the contention chart (hand-written SVG). One function
- * per section of latest.md; bench/run.ts puts them together in the order the scenarios ran.
+ * What every section of latest.md shares: number formats, the table layout, the header
+ * (the run's provenance and how rounds are interleaved) and the targets list. Each
+ * scenario's own table lives beside its runner in bench/scenarios/; bench/output.ts puts
+ * the sections together. One format for every table, so that a figure reads the same in
+ * each section (– for no value, × for ratios, thousands separated).
  */
-import { LABELS, LIBS, type LibName } from './config.js';
-import type { ExtendResult, Meta, Target } from './results-types.js';
+import type { LibName } from './config.js';
+import type { Meta, Target } from './results-types.js';
 
 export const f0 = (x: number): string => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '–');
 export const f1 = (x: number): string => (Number.isFinite(x) ? x.toFixed(1) : '–');
@@ -44,37 +47,4 @@ export function header(m: Meta): string {
 /** Every target, met or missed, with the figures behind it. */
 export function targetsMarkdown(targets: readonly Target[]): string {
   return ['## Targets', '', ...targets.map((t) => `- **${t.pass ? 'PASS' : 'MISS'}** ${t.name}: ${t.detail}`), ''].join('\n');
-}
-
-// ---------------------------------------------------------------------------
-// e. extend
-// ---------------------------------------------------------------------------
-
-export function extendMarkdown(results: readonly ExtendResult[]): string {
-  const rows: string[][] = [];
-  for (const n of [...new Set(results.map((r) => r.instances))]) {
-    const group = results.filter((r) => r.instances === n);
-    const raw = byLib(group, 'raw')?.opsPerSec ?? NaN;
-    for (const lib of LIBS) {
-      const r = byLib(group, lib);
-      if (r === undefined) continue;
-      rows.push([
-        String(n),
-        LABELS[lib],
-        f0(r.opsPerSec),
-        f0(r.latencyMicros.p50),
-        f0(r.latencyMicros.p99),
-        String(r.fails),
-        ratio(r.opsPerSec / raw),
-      ]);
-    }
-  }
-  return [
-    '## e. Extend throughput',
-    '',
-    'Sequential extends of one held lock. redis-semaphore has no public extend: it is called through its internal `_refresh()`.',
-    '',
-    table(['instances', 'library', 'extends/s', 'p50 µs', 'p99 µs', 'fails', '× raw'], rows),
-    '',
-  ].join('\n');
 }

@@ -1,26 +1,27 @@
 /**
  * `npm run bench`: Tenure against node-redlock 5 and 4, redis-semaphore and a raw ioredis
- * floor, in one run, on fresh redis-servers started here. Tables go to stdout and
- * bench/results/latest.md, every number to latest.json, the contention chart to
- * contention.svg. Results are reported, not asserted: exit 0 unless something crashed.
+ * floor, in one run. This file only runs the scenarios in order (a–e, then held and
+ * blocked), each on fresh redis-servers it starts and stops itself (bench/scenarios/), and
+ * hands the results to bench/output.ts: tables to stdout and bench/results/latest.md,
+ * every number to latest.json, the contention chart to contention.svg. Results are
+ * reported, not asserted: exit 0 unless something crashed.
  *
  *   BENCH_QUICK=1       ~40 s smoke run
  *   BENCH_TENURE=src    measure src/ through tsx instead of the bundle in dist/ (see loadTenure)
  */
-import { loadTenure, type TenureModule, type TenureSource } from './adapters.js';
-import { DURATIONS, LIBS, QUICK, SETTINGS, type LibName } from './config.js';
+import { loadTenure, type TenureSource } from './adapters.js';
+import { QUICK } from './config.js';
 import { scenarioBlocked } from './blocked.js';
 import { scenarioHeld } from './held.js';
 import { distIsStale, runMeta } from './meta.js';
 import { targets, writeResults } from './output.js';
-import type { ExtendResult, Results } from './results-types.js';
-import { cleanupAll, installSignalHandlers, withServers } from './rig.js';
+import type { Results } from './results-types.js';
+import { cleanupAll, installSignalHandlers } from './rig.js';
 import { scenarioContention } from './scenarios/contention.js';
+import { scenarioExtend } from './scenarios/extend.js';
 import { scenarioLatency } from './scenarios/latency.js';
 import { scenarioLoops } from './scenarios/loops.js';
-import { get, open } from './scenarios/shared.js';
 import { scenarioSlow } from './scenarios/slow.js';
-import { summarize } from './stats.js';
 
 const t0 = performance.now();
 
@@ -28,70 +29,6 @@ function log(message: string): void {
   const s = ((performance.now() - t0) / 1000).toFixed(1).padStart(6);
   process.stderr.write(`[${s}s] ${message}\n`);
 }
-
-// ---------------------------------------------------------------------------
-// e. extend throughput
-// ---------------------------------------------------------------------------
-
-async function scenarioExtend(tenure: TenureModule): Promise<ExtendResult[]> {
-  const out: ExtendResult[] = [];
-  for (const n of [1, 3]) {
-    log(`e. extend throughput, ${n} instance(s)`);
-    await withServers(n, async (set) => {
-      const opened = await open(set.urls, tenure);
-      try {
-        const data = new Map<LibName, { samples: number[]; ms: number; fails: number }>(
-          LIBS.map((l) => [l, { samples: [], ms: 0, fails: 0 }]),
-        );
-        for (let rep = -1; rep < DURATIONS.reps; rep++) {
-          for (const lib of LIBS) {
-            const adapter = get(opened, lib);
-            const held = await adapter.acquire(`e:${n}:${rep}:${lib}`, SETTINGS.ttl);
-            const samples: number[] = [];
-            let fails = 0;
-            const start = performance.now();
-            const end = start + (rep < 0 ? DURATIONS.warmMs / LIBS.length : DURATIONS.extendRoundMs);
-            while (performance.now() < end) {
-              const a = performance.now();
-              try {
-                await held.extend(SETTINGS.ttl);
-                samples.push((performance.now() - a) * 1000);
-              } catch {
-                fails++;
-              }
-            }
-            const ms = performance.now() - start;
-            await held.release();
-            if (rep < 0) continue; // warm-up round
-            const d = data.get(lib)!;
-            d.samples.push(...samples);
-            d.ms += ms;
-            d.fails += fails;
-          }
-        }
-        for (const lib of LIBS) {
-          const d = data.get(lib)!;
-          out.push({
-            instances: n,
-            lib,
-            ops: d.samples.length,
-            ms: d.ms,
-            opsPerSec: (d.samples.length / d.ms) * 1000,
-            latencyMicros: summarize(d.samples),
-            fails: d.fails,
-          });
-        }
-      } finally {
-        await opened.close();
-      }
-    });
-  }
-  return out;
-}
-
-// ---------------------------------------------------------------------------
-// main
-// ---------------------------------------------------------------------------
 
 async function main(): Promise<void> {
   installSignalHandlers();
@@ -105,7 +42,7 @@ async function main(): Promise<void> {
   results.loops = await scenarioLoops(tenure, log);
   results.contention = await scenarioContention(tenure, source, log);
   results.slow = await scenarioSlow(tenure, log);
-  results.extend = await scenarioExtend(tenure);
+  results.extend = await scenarioExtend(tenure, log);
   results.targets = targets(results);
   const held = await scenarioHeld(source, QUICK ? [100, 1_000] : [100, 1_000, 10_000], QUICK ? 2_000 : 10_000, log);
   const blocked = await scenarioBlocked(source, QUICK ? 6_000 : 12_000, log);
