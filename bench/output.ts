@@ -7,8 +7,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { blockedMarkdown, type BlockedResult } from './blocked.js';
-import { heldMarkdown, type HeldResult } from './held.js';
+import { blockedMarkdown, type BlockedResult } from './scenarios/blocked.js';
+import { heldMarkdown, type HeldResult } from './scenarios/held.js';
 import { header, targetsMarkdown } from './report.js';
 import type { Results, Target } from './results-types.js';
 import { contentionMarkdown, contentionTargets } from './scenarios/contention.js';

@@ -11,8 +11,8 @@
  */
 import { loadTenure, type TenureSource } from './adapters.js';
 import { QUICK } from './config.js';
-import { scenarioBlocked } from './blocked.js';
-import { scenarioHeld } from './held.js';
+import { scenarioBlocked } from './scenarios/blocked.js';
+import { scenarioHeld } from './scenarios/held.js';
 import { distIsStale, runMeta } from './meta.js';
 import { targets, writeResults } from './output.js';
 import type { Results } from './results-types.js';
