@@ -1,5 +1,5 @@
 /**
- * A contention worker process (scenario c, 4 processes): started by bench/run.ts as
+ * A contention worker process (scenario c, 4 processes): started by bench/worker-process.ts as
  * `node --import tsx bench/worker.ts` with its config in BENCH_WORKER, it connects every
  * library once, warms it up, and then runs the rounds it is sent over IPC.
  */
