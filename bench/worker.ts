@@ -1,11 +1,11 @@
 /**
- * A contention worker process (scenario c, 4 processes): started by bench/run.ts as
+ * A contention worker process (scenario c, 4 processes): started by bench/worker-process.ts as
  * `node --import tsx bench/worker.ts` with its config in BENCH_WORKER, it connects every
  * library once, warms it up, and then runs the rounds it is sent over IPC.
  */
 import { loadTenure, makeAdapter, type Adapter } from './adapters.js';
 import type { LibName } from './config.js';
-import { runRound, type FromWorker, type ToWorker, type WorkerConfig } from './contention.js';
+import { runRound, type FromWorker, type ToWorker, type WorkerConfig } from './contention-round.js';
 
 function send(msg: FromWorker): void {
   process.send?.(msg);

@@ -8,9 +8,9 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import type { TenureSource } from './adapters.js';
-import type { HeldConfig, HeldSample } from './held-worker.js';
-import { withServers } from './rig.js';
+import type { TenureSource } from '../adapters.js';
+import type { HeldConfig, HeldSample } from '../held-worker.js';
+import { withServers } from '../rig.js';
 
 export interface HeldResult extends HeldSample {
   readonly lib: HeldConfig['lib'];
@@ -47,7 +47,7 @@ async function calls(client: Redis): Promise<{ total: number; requests: number }
 
 function round(config: HeldConfig, admin: Redis): Promise<HeldResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'held-worker.ts')], {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, '..', 'held-worker.ts')], {
       env: { ...process.env, BENCH_HELD: JSON.stringify(config) },
       stdio: ['ignore', 'pipe', 'inherit'],
     });

@@ -10,9 +10,9 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import type { TenureSource } from './adapters.js';
-import type { BlockedConfig, BlockedLib, BlockedSample } from './blocked-worker.js';
-import { withServers } from './rig.js';
+import type { TenureSource } from '../adapters.js';
+import type { BlockedConfig, BlockedLib, BlockedSample } from '../blocked-worker.js';
+import { withServers } from '../rig.js';
 
 export interface BlockedResult {
   readonly lib: BlockedLib;
@@ -37,7 +37,7 @@ const TTL = 1_000;
 
 function contender(config: BlockedConfig): Promise<BlockedSample> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'blocked-worker.ts')], {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, '..', 'blocked-worker.ts')], {
       env: { ...process.env, BENCH_BLOCKED: JSON.stringify(config) },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
