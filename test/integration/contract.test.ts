@@ -275,8 +275,12 @@ describe('forceRelease', () => {
     const holder = redlock(urls, { keyPrefix, owner: 'stuck-job' });
     const lock = await holder.acquire('report', { ttl: 30_000 });
     const waiter = redlock(urls, { keyPrefix });
+    let attempts = 0;
+    waiter.on('contended', (e) => (attempts = e.attempt));
     const waiting = waiter.acquire('report', { ttl: 5_000, wait: 10_000, retryDelay: 10_000, retryJitter: 0 });
-    await new Promise((resolve) => setTimeout(resolve, 50)); // (subscribed, waiting for a release)
+    // In its 10 s retry wait, subscribed: a waiter subscribes after its first attempt and tries
+    // once more at once, so its second attempt has failed (seen, not assumed after a pause).
+    await waitFor(() => attempts >= 2);
     const admin = redlock(urls, { keyPrefix });
     const forced = await admin.forceRelease('report');
     expect(forced.map((f) => f.status)).toEqual(['released', 'released', 'released']);
