@@ -1,13 +1,22 @@
 /** `tenure run` as flock(1) users write it: durations in seconds, -n, -w, -E, -c, -v, --limit, options stop at the command. */
 import { execFileSync } from 'node:child_process';
+import type { Redis } from 'ioredis';
 import { describe, expect, inject, it } from 'vitest';
+import { releaseChannel } from '../../src/index.js';
 import { cliEntry, projectRoot } from '../helpers/build.js';
 import { start, tenure } from '../helpers/cli.js';
-import { prefix, redlock } from '../helpers/tenure.js';
+import { prefix, raw, redlock } from '../helpers/tenure.js';
 import { waitFor } from '../helpers/wait.js';
 
 const urls = (): string[] => inject('redis3');
 const conn = (p: string): string[] => ['--redis', urls().join(','), '--prefix', p];
+
+/** Clients subscribed to a lock's release channel, most on any one server: a waiter subscribes once its first attempt found the lock held. */
+async function waiters(servers: readonly Redis[], p: string, resource: string): Promise<number> {
+  const channel = releaseChannel(p, resource);
+  const counts = await Promise.all(servers.map((c) => c.pubsub('NUMSUB', channel) as Promise<[string, number]>));
+  return Math.max(...counts.map(([, n]) => Number(n)));
+}
 
 describe('tenure run, flock-style', () => {
   it('takes a bare number as seconds: --ttl 10 is a 10 s lock', async () => {
@@ -26,9 +35,12 @@ describe('tenure run, flock-style', () => {
     const p = prefix();
     const r = redlock(urls(), { keyPrefix: p });
     const held = await r.acquire('job', { ttl: 30_000 });
+    const servers = raw(urls());
     const t = start(['run', 'job', ...conn(p), '--', 'sh', '-c', 'echo ran']);
-    await waitFor(async () => (await r.inspect('job')).held, { timeout: 5_000 });
-    await new Promise((resolve) => setTimeout(resolve, 1_500)); // still waiting, well past the old default of no wait
+    // Waiting: its first attempt found the lock held and it subscribed for the release instead of
+    // giving up, as the old default (no wait) did. (A long finite limit could only be seen by
+    // waiting it out; this checks the old fault without a fixed pause.)
+    await waitFor(async () => t.child.exitCode !== null || (await waiters(servers, p, 'job')) > 0, { timeout: 10_000 });
     expect(t.child.exitCode).toBeNull();
     await held.release();
     const e = await t.exit;
@@ -48,8 +60,10 @@ describe('tenure run, flock-style', () => {
     expect(w.stderr).toContain('not acquired within 300 ms');
     const custom = await tenure(['run', 'job', '-n', '-E', '3', ...conn(p), 'true']);
     expect(custom.code).toBe(3);
+    const servers = raw(urls());
+    await waitFor(async () => (await waiters(servers, p, 'job')) === 0); // -w 0.3 is gone
     const forever = start(['run', 'job', '--wait', 'forever', ...conn(p), 'true']);
-    await new Promise((resolve) => setTimeout(resolve, 800));
+    await waitFor(async () => forever.child.exitCode !== null || (await waiters(servers, p, 'job')) > 0, { timeout: 10_000 });
     expect(forever.child.exitCode).toBeNull(); // parsed, and waiting
     forever.child.kill('SIGINT');
     expect((await forever.exit).code).toBe(130);

@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectionError, LockTimeoutError, QuorumError, Redlock } from '../../src/index.js';
+import type { LuaScript } from '../../src/core/scripts.js';
+import * as lua from '../../src/lua/scripts.generated.js';
 import { distEntry } from '../helpers/build.js';
 import { startRedisSet, type RedisSet } from '../helpers/redis-server.js';
 import { startProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
@@ -27,6 +29,13 @@ afterEach(async () => {
   proxies = [];
   await set?.stop();
 });
+
+/** Whether a MONITOR line runs one of `scripts`: EVAL of its source the first time on a connection, EVALSHA after. */
+function isScript(args: readonly string[], scripts: readonly LuaScript[]): boolean {
+  const command = args[0]?.toLowerCase();
+  const body = args[1] ?? '';
+  return scripts.some((s) => (command === 'evalsha' ? body === s.sha1 : command === 'eval' && body.startsWith(s.source.split('\n')[0]!)));
+}
 
 /** Milliseconds an async call took. */
 async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
@@ -186,24 +195,35 @@ describe('faults on 3 instances', () => {
     await (await a.acquire('warm', { ttl: 5_000 })).release();
     const direct = raw(set.urls);
     const key = `${a.options.keyPrefix}{late}`;
+    // The slow instance's commands, as it runs them: the undo of attempt 1's late yes is seen
+    // there (undo-to.lua, or release.lua where no holder was reported), not waited for.
+    const monitor = await direct[2]!.monitor();
+    monitor.on('error', () => undefined);
+    defer(() => monitor.disconnect());
+    let undone = false;
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      if (args.includes(key) && isScript(args, [lua.undoTo, lua.release])) undone = true;
+    });
     // A foreign holder on two instances, expiring soon; the third instance answers slowly.
     await Promise.all([direct[0]!.set(key, 'other', 'PX', 40), direct[1]!.set(key, 'other', 'PX', 40)]);
     proxies[2]!.setLatency(100);
     // Attempt 1 fails on the two held instances (the slow one still pending), attempt 2
     // succeeds once they expire; then attempt 1's late yes arrives and is undone.
     const lock = await a.acquire('late', { ttl: 10_000, retryDelay: 5 });
-    // For the next 600 ms (past the late answer and its undo): a quorum holds this lock's
-    // value, and no instance that held it loses it.
+    // Until a look after the undo: a quorum holds this lock's value, and no instance that held
+    // it loses it.
     const seen = [false, false, false];
-    const until = performance.now() + 600;
-    while (performance.now() < until) {
+    const deadline = performance.now() + 5_000;
+    for (let after = false; !after;) {
+      expect(performance.now(), "attempt 1's late yes was never undone on the slow instance").toBeLessThan(deadline);
+      after = undone; // (a look that starts after the undo ran sees what it left)
       const values = await Promise.all(direct.map((c) => c.get(key)));
       values.forEach((v, i) => {
         if (seen[i]) expect(v, `instance ${i} lost the lock's key`).toBe(lock.value);
         if (v === lock.value) seen[i] = true;
       });
       expect(values.filter((v) => v === lock.value).length).toBeGreaterThanOrEqual(2);
-      await new Promise((r) => setTimeout(r, 20));
+      if (!after) await new Promise((r) => setTimeout(r, 20));
     }
     expect(lock.isHeld).toBe(true);
   });

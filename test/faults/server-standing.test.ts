@@ -149,6 +149,7 @@ describe('servers whose clock runs at another rate', () => {
     const events = suspects(r);
     for (let i = 0; i < 20; i++) {
       const lock = await r.acquire('orders', { ttl: 5_000 });
+      // Not a wait for nothing: 30 ms between two readings of each server's clock, to judge its rate over.
       await new Promise((resolve) => setTimeout(resolve, 30));
       await lock.extend();
       await lock.release();

@@ -236,13 +236,15 @@ describe('smaller truths', () => {
     const keyPrefix = prefix();
     const r = redlock(urls, { keyPrefix });
     const lock = await r.acquire('long', { ttl: 300, autoExtend: true });
-    await lock.extend(60_000);
+    await lock.extend(3_000); // renewals now every 1 s, each for 3 s
     const [c] = raw(urls);
-    const renewed = (await c!.pttl(lockKey(keyPrefix, 'long'))) + 1;
-    await new Promise((resolve) => setTimeout(resolve, 400)); // past the first interval of 100 ms
-    expect(await c!.pttl(lockKey(keyPrefix, 'long'))).toBeGreaterThan(50_000);
-    expect(renewed).toBeGreaterThan(50_000);
-    expect(lock.remaining()).toBeGreaterThan(50_000);
+    expect(await c!.pttl(lockKey(keyPrefix, 'long'))).toBeGreaterThan(2_000);
+    // The next renewal has come back (not a fixed wait): it kept 3 s on the server, not 300 ms.
+    let renewals = 0;
+    lock.on('extended', () => renewals++);
+    await waitFor(() => renewals > 0, { timeout: 5_000, message: 'no renewal after the manual extend' });
+    expect(await c!.pttl(lockKey(keyPrefix, 'long'))).toBeGreaterThan(2_000);
+    expect(lock.remaining()).toBeGreaterThan(2_000);
     await lock.release();
   });
 
@@ -273,8 +275,12 @@ describe('forceRelease', () => {
     const holder = redlock(urls, { keyPrefix, owner: 'stuck-job' });
     const lock = await holder.acquire('report', { ttl: 30_000 });
     const waiter = redlock(urls, { keyPrefix });
+    let attempts = 0;
+    waiter.on('contended', (e) => (attempts = e.attempt));
     const waiting = waiter.acquire('report', { ttl: 5_000, wait: 10_000, retryDelay: 10_000, retryJitter: 0 });
-    await new Promise((resolve) => setTimeout(resolve, 50)); // (subscribed, waiting for a release)
+    // In its 10 s retry wait, subscribed: a waiter subscribes after its first attempt and tries
+    // once more at once, so its second attempt has failed (seen, not assumed after a pause).
+    await waitFor(() => attempts >= 2);
     const admin = redlock(urls, { keyPrefix });
     const forced = await admin.forceRelease('report');
     expect(forced.map((f) => f.status)).toEqual(['released', 'released', 'released']);

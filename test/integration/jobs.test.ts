@@ -44,8 +44,14 @@ describe.each([
     // Consecutive periods: none skipped while the fleet was up.
     const sorted = [...periods].sort((a, b) => a - b);
     expect(sorted.at(-1)! - sorted[0]!, JSON.stringify(runs)).toBe(sorted.length - 1);
-    await delay(2 * every);
-    expect(runs.length).toBe(after); // stopped: no more runs
+    // Stopped: no more runs. A witness schedule (another name, the same `every`) shows the start
+    // of the period after next: a member still scheduling would have run at the one between.
+    const stoppedIn = Math.floor(Date.now() / every);
+    const witnessed: number[] = [];
+    const witness = fleet(urls, 1)[0]!.schedule('witness', { every }, (_signal, run) => void witnessed.push(run.period));
+    defer(() => witness.stop());
+    await waitFor(() => witnessed.some((period) => period >= stoppedIn + 2), { timeout: 5_000 });
+    expect(runs.length).toBe(after);
   });
 
   it("a run that throws is reported and still counts as the period's run; the others do not repeat it", async () => {

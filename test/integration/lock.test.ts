@@ -85,7 +85,12 @@ describe.each(cases)('lock (%s) on %i instance(s)', (kind, n) => {
     const a = redlock(endpoints());
     const holder = (await a.tryAcquire('w', { ttl: 10_000 }))!;
     let acquired: Lock | undefined;
+    let contended = 0;
+    a.on('contended', () => contended++);
     const waiting = a.acquire('w', { ttl: 5_000, wait: 5_000, retryDelay: 20 }).then((l) => (acquired = l));
+    // Its first attempt has come back (found the lock held, or wrongly took it): only now can
+    // `acquired` tell a waiter from a taker.
+    await waitFor(() => contended > 0 || acquired !== undefined);
     expect(acquired).toBeUndefined();
     await holder.release();
     await waiting;

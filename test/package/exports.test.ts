@@ -43,6 +43,7 @@ describe('package', () => {
   it("keeper: 'thread' runs its worker from dist/ (ESM and CommonJS): a lock renewed past its ttl", () => {
     expect(existsSync(join(projectRoot, 'dist', 'keeper-thread.js'))).toBe(true);
     const url = JSON.stringify(inject('redis1')[0]!);
+    // A bounded wait on purpose: the claim is "held past its ttl", which only time passing shows.
     const body = `const r = new Redlock([${url}], { keyPrefix: 'pkg-thread-' + process.pid + ':', keeper: 'thread' });
        const lock = await r.acquire('x', { ttl: 300, autoExtend: true });
        await new Promise((resolve) => setTimeout(resolve, 700));
