@@ -23,21 +23,25 @@ if fence then
   p = p / 2
 end
 local now = server_us()
-local free, soonest = {}, nil
+-- The first k free slots, in order: the scan stops there.
+local free = {}
 for i = 1, p do
-  local current = redis.call('GET', KEYS[i])
-  if not current then
-    if #free < k then
-      free[#free + 1] = i
-    end
-  else
-    local pttl = redis.call('PTTL', KEYS[i])
-    if soonest == nil or soonest < 0 or (pttl >= 0 and pttl < soonest) then
-      soonest = pttl
+  if not redis.call('GET', KEYS[i]) then
+    free[#free + 1] = i
+    if #free == k then
+      break
     end
   end
 end
 if #free < k then
+  -- Refused: when the first held slot frees here (PTTL -2: a free slot; -1: no expiry).
+  local soonest = nil
+  for i = 1, p do
+    local pttl = redis.call('PTTL', KEYS[i])
+    if pttl ~= -2 and (soonest == nil or soonest < 0 or (pttl >= 0 and pttl < soonest)) then
+      soonest = pttl
+    end
+  end
   return {0, soonest or -1, now}
 end
 local refusal = quarantine_reply(quarantine, marked, KEYS[#KEYS], now)
