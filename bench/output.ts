@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { blockedMarkdown, type BlockedResult } from './scenarios/blocked.js';
 import { heldMarkdown, type HeldResult } from './scenarios/held.js';
+import { permitsMarkdown, type PermitResult } from './scenarios/permits.js';
 import { header, targetsMarkdown } from './report.js';
 import type { Results, Target } from './results-types.js';
 import { contentionMarkdown, contentionTargets } from './scenarios/contention.js';
@@ -30,7 +31,12 @@ export function targets(results: Results): Target[] {
   ];
 }
 
-export function markdown(results: Results, held: readonly HeldResult[], blocked: readonly BlockedResult[]): string {
+export function markdown(
+  results: Results,
+  held: readonly HeldResult[],
+  blocked: readonly BlockedResult[],
+  permits: readonly PermitResult[] = [],
+): string {
   const m = results.meta;
   return [
     header(m),
@@ -42,6 +48,7 @@ export function markdown(results: Results, held: readonly HeldResult[], blocked:
     targetsMarkdown(results.targets),
     heldMarkdown(held),
     blockedMarkdown(blocked),
+    permitsMarkdown(permits),
   ].join('\n');
 }
 
@@ -52,11 +59,11 @@ export function compactJson(value: unknown): string {
 }
 
 /** Writes bench/results/latest.md, latest.json and contention.svg; returns the Markdown. */
-export function writeResults(results: Results, held: HeldResult[], blocked: BlockedResult[]): string {
-  const md = markdown(results, held, blocked);
+export function writeResults(results: Results, held: HeldResult[], blocked: BlockedResult[], permits: PermitResult[] = []): string {
+  const md = markdown(results, held, blocked, permits);
   mkdirSync(resultsDir, { recursive: true });
   writeFileSync(path.join(resultsDir, 'latest.md'), md);
-  writeFileSync(path.join(resultsDir, 'latest.json'), compactJson({ ...results, held, blocked }));
+  writeFileSync(path.join(resultsDir, 'latest.json'), compactJson({ ...results, held, blocked, permits }));
   writeFileSync(path.join(resultsDir, 'contention.svg'), contentionSvg(results.contention, results.meta));
   return md;
 }

@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: Tenure against node-redlock 5 and 4, redis-semaphore and a raw ioredis
- * floor, in one run. This file only runs the scenarios in order (a–e, then held and
- * blocked), each on fresh redis-servers it starts and stops itself (bench/scenarios/), and
+ * floor, in one run. This file only runs the scenarios in order (a–e, then held,
+ * blocked and permits), each on fresh redis-servers it starts and stops itself (bench/scenarios/), and
  * hands the results to bench/output.ts: tables to stdout and bench/results/latest.md,
  * every number to latest.json, the contention chart to contention.svg. Results are
  * reported, not asserted: exit 0 unless something crashed.
@@ -21,6 +21,7 @@ import { scenarioContention } from './scenarios/contention.js';
 import { scenarioExtend } from './scenarios/extend.js';
 import { scenarioLatency } from './scenarios/latency.js';
 import { scenarioLoops } from './scenarios/loops.js';
+import { scenarioPermits } from './scenarios/permits.js';
 import { scenarioSlow } from './scenarios/slow.js';
 
 const t0 = performance.now();
@@ -46,9 +47,10 @@ async function main(): Promise<void> {
   results.targets = targets(results);
   const held = await scenarioHeld(source, QUICK ? [100, 1_000] : [100, 1_000, 10_000], QUICK ? 2_000 : 10_000, log);
   const blocked = await scenarioBlocked(source, QUICK ? 6_000 : 12_000, log);
+  const permits = await scenarioPermits(tenure, log);
   meta.elapsedSeconds = (performance.now() - t0) / 1000;
 
-  const md = writeResults(results, held, blocked);
+  const md = writeResults(results, held, blocked, permits);
   process.stdout.write(md + '\n');
   log(`done: bench/results/latest.md, latest.json, contention.svg`);
 }

@@ -100,7 +100,7 @@ describe.each(cases)('lock (%s) on %i instance(s)', (kind, n) => {
   it('acquire gives up after its wait budget with a LockTimeoutError naming each instance', async () => {
     const a = redlock(endpoints());
     await a.tryAcquire('t', { ttl: 10_000 });
-    const error = await a.acquire('t', { ttl: 1_000, wait: 150, retryDelay: 30 }).catch((e: unknown) => e);
+    const error = await a.acquire('t', { ttl: 1_000, wait: 600, retryDelay: 30 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LockTimeoutError);
     const e = error as LockTimeoutError;
     expect(e.code).toBe('ERR_TENURE_LOCK_TIMEOUT');
