@@ -19,11 +19,10 @@
  * permit tries the slots one after another, one round trip each, and k must be 1.
  */
 import type { Context } from '../core/context.js';
-import { LockTimeoutError, QuorumError } from '../errors.js';
-import { isReplyError } from '../core/ballot.js';
-import { releaseChannel, semaphoreSlot } from '../keys.js';
+import { semaphoreSlot } from '../keys.js';
 import { acquire } from '../lock/acquire.js';
 import { inspect } from '../lock/inspect.js';
+import { PLAIN, type KindAttempt, type LockOps } from '../lock/kind.js';
 import type { Lock } from '../lock/lock.js';
 import { pickOps } from './pick.js';
 import {
@@ -114,56 +113,34 @@ export class Semaphore {
    * @internal Takes a permit: the Lock of a free slot; null (when `nullWhenHeld`) or
    * LockTimeoutError when every slot stayed held for `o.wait` ms.
    */
-  async take(o: ResolvedAcquire, nullWhenHeld: boolean, k = 1): Promise<Lock | null> {
+  take(o: ResolvedAcquire, nullWhenHeld: boolean, k = 1): Promise<Lock | null> {
     const ctx = this.#ctx;
     // One round trip per attempt (semaphore/pick.ts); slot by slot only on a Cluster.
-    if (!ctx.instances.some((i) => i.cluster)) return acquire(ctx, this.#slots, o, nullWhenHeld, ctx.options.owner, { ops: pickOps(k) });
-    const clock = ctx.options.clock;
-    const started = clock.now();
-    const single = { ...o, wait: 0 };
-    let channels: string[] | undefined;
-    let rounds = 0;
-    try {
-      for (;;) {
-        o.signal?.throwIfAborted();
-        ctx.assertOpen();
-        rounds++;
-        const since = channels === undefined ? undefined : ctx.wakeup.generation(channels);
-        let failure: QuorumError | undefined;
-        let held = 0;
-        const first = Math.floor(Math.random() * this.permits);
-        for (let k = 0; k < this.permits; k++) {
-          const slot = this.#slots[(first + k) % this.permits]!;
-          try {
-            const lock = await acquire(ctx, [slot], single, true); // one attempt, one round trip
-            if (lock) return lock;
-            held++;
-          } catch (error) {
-            if (!(error instanceof QuorumError) || isPermanent(error, ctx.quorum)) throw error;
-            failure = error;
-          }
-        }
-        if (held === 0 && failure && nullWhenHeld) throw failure; // no slot could even be asked
-        const waited = clock.now() - started;
-        const left = o.wait - waited;
-        if (left <= 0) {
-          if (nullWhenHeld) return null;
-          throw new LockTimeoutError([this.name], failure?.outcomes ?? [], rounds, Math.round(waited), { cause: failure });
-        }
-        if (channels === undefined) {
-          // Listen for a release on any slot, then look once more (one may have come meanwhile).
-          channels = this.#slots.map((s) => releaseChannel(ctx.options.keyPrefix, s));
-          await ctx.wakeup.subscribe(channels);
-          continue;
-        }
-        const pause = o.retryDelay + Math.floor(Math.random() * o.retryJitter);
-        await ctx.wakeup.wait(channels, Math.min(pause, left), o.signal, since);
-      }
-    } finally {
-      if (channels !== undefined) ctx.wakeup.unsubscribe(channels);
-    }
+    const ops = ctx.instances.some((i) => i.cluster) ? SLOT_BY_SLOT : pickOps(k);
+    return acquire(ctx, this.#slots, o, nullWhenHeld, ctx.options.owner, { ops });
   }
 }
+
+/**
+ * On a Redis Cluster a semaphore's slots live in different hash slots, so no one script can
+ * pick among them: an attempt tries one slot after another (a plain one-resource attempt
+ * each, from a random first slot) until one is won, and reports the last refusal — a slot
+ * held rather than one that failed, so that contention is not taken for an error.
+ */
+const SLOT_BY_SLOT: LockOps = {
+  ...PLAIN,
+  attempt: async (ctx, slots, value, ttl, fence, uncovered) => {
+    const first = Math.floor(Math.random() * slots.length);
+    let refused: KindAttempt | undefined;
+    for (let i = 0; i < slots.length; i++) {
+      const slot = slots[(first + i) % slots.length]!;
+      const a = await PLAIN.attempt(ctx, [slot], value, ttl, fence, uncovered);
+      if (a.ok) return { ...a, resources: [slot] };
+      if (refused === undefined || a.ballot.verdict !== 'unreachable') refused = a;
+    }
+    return refused!;
+  },
+};
 
 /** `options.permits`: an integer from 1 to the semaphore's permits (default 1). */
 function permitCount(value: unknown, most: number): number {
@@ -172,10 +149,4 @@ function permitCount(value: unknown, most: number): number {
     throw new RangeError(`Expected \`options.permits\` to be an integer from 1 to ${most}, got ${show(value)}`);
   }
   return value;
-}
-
-/** A reply error on too many instances (WRONGTYPE on a slot key): retrying cannot fix it. */
-function isPermanent(error: QuorumError, quorum: number): boolean {
-  const replyErrors = error.outcomes.filter((o) => o.status === 'error' && isReplyError(o.error)).length;
-  return replyErrors > error.outcomes.length - quorum;
 }

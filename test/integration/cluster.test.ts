@@ -103,6 +103,22 @@ describe.each(cases)('%s: %s', (client, kind) => {
     expect(next.fencingToken! > token).toBe(true);
   });
 
+  it('a semaphore takes its permits slot by slot (different hash slots), never more than it has, and a waiter is woken', async () => {
+    const r = make(kind, endpoint());
+    const sem = r.semaphore('pool', { permits: 3, ttl: 10_000 });
+    const held = [await sem.acquire(), await sem.acquire(), await sem.acquire()];
+    expect(new Set(held.map((p) => p.resources[0])).size).toBe(3);
+    expect(await sem.tryAcquire()).toBeNull();
+    const waiting = sem.acquire({ wait: 10_000, retryDelay: 8_000, retryJitter: 0 });
+    const started = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, 100)); // (it waits: 3 of 3 are held)
+    expect(await held[1]!.release()).toBe(true);
+    const next = await waiting;
+    expect(next.resources).toEqual(held[1]!.resources); // the one that was freed
+    expect(performance.now() - started).toBeLessThan(5_000); // woken, not after its 8 s retry delay
+    for (const p of [held[0]!, held[2]!, next]) await p.release();
+  });
+
   it('a multi-resource lock on resources that share a hash slot', async () => {
     // By a hash tag in the prefix: every key of this Redlock lives in one slot.
     const tagged = make(kind, endpoint(), { keyPrefix: `${prefix()}{shared}:` });
