@@ -1,9 +1,7 @@
 import { hostname } from 'node:os';
 import { MAX_DURATION, bool, duration, fnArg, fraction, intIn, methods, plainObject, rejectUnknown, show, stringArg } from './args.js';
 
-// The argument library is in args.ts; these stay importable from here.
-export { MAX_DURATION, bool, duration, fnArg, plainObject, rejectUnknown, show, stringArg } from './args.js';
-import { unfitPrefix, unfitResource } from './keys.js';
+import { unfitPrefix } from './keys.js';
 import type { MeterProviderLike, TracerProviderLike } from './core/otel.js';
 import { defaultMetricName, type Logger } from './core/telemetry.js';
 import { cronTimetable, everyTimetable, type Timetable } from './jobs/cron.js';
@@ -479,25 +477,6 @@ function keeperArg(value: unknown): 'main' | 'thread' {
     throw new TypeError(`Expected \`options.keeper\` to be 'main' or 'thread', got ${show(value)}`);
   }
   return value;
-}
-
-/**
- * Resources: one non-empty string, or a non-empty array of distinct ones. `reserved` refuses
- * the names Tenure's own primitives use (taking a lock); reading (inspect) may name them.
- */
-export function resolveResources(resource: unknown, reserved = true): readonly string[] {
-  const list = Array.isArray(resource) ? (resource as unknown[]) : [resource];
-  if (list.length === 0) throw new RangeError('Expected `resource` to name at least one resource, got an empty array');
-  const seen = new Set<string>();
-  for (const r of list) {
-    if (typeof r !== 'string') throw new TypeError(`Expected \`resource\` to be a string or an array of strings, got ${show(r)}`);
-    if (r.length === 0) throw new RangeError('Expected `resource` to be a non-empty string, got an empty string');
-    if (seen.has(r)) throw new RangeError(`Expected \`resource\` to list distinct resources, got ${JSON.stringify(r)} twice`);
-    const unfit = unfitResource(r, reserved);
-    if (unfit !== undefined) throw new RangeError(`Expected \`resource\` to be usable as a lock name, got ${show(r)}: ${unfit}`);
-    seen.add(r);
-  }
-  return Object.freeze([...seen]);
 }
 
 function replicaSyncArg(value: unknown, commandTimeout: unknown): number {

@@ -36,8 +36,8 @@ import type { Lock } from './lock/lock.js';
 import { adopt, type AdoptOptions } from './lock/adopt.js';
 import { tryLock, type LockAttempt } from './lock/try-lock.js';
 import { ReadWriteLock } from './rwlock/rwlock.js';
+import { fnArg, resolveResources, stringArg } from './args.js';
 import {
-  fnArg,
   resolveAcquireOptions,
   resolveElectionOptions,
   resolveOnceOptions,
@@ -48,12 +48,10 @@ import {
   resolveWindowOptions,
   type WindowCounterOptions,
   type SemaphoreOptions,
-  stringArg,
   type ElectionOptions,
   type OnceOptions,
   type ScheduleOptions,
   resolveRedlockOptions,
-  resolveResources,
   type AcquireOptions,
   type RedlockOptions,
   type ResolvedOptions,

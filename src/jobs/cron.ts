@@ -16,7 +16,7 @@
  * up — first runs at its next scheduled time.
  */
 import { Cron } from 'croner';
-import { show } from '../options.js';
+import { show } from '../args.js';
 
 export interface Period {
   /** Recorded by the done-marker; increases from one period to the next. */

@@ -26,16 +26,8 @@ import { acquire } from '../lock/acquire.js';
 import { inspect } from '../lock/inspect.js';
 import type { Lock } from '../lock/lock.js';
 import { pickOps } from './pick.js';
-import {
-  fnArg,
-  plainObject,
-  resolveAcquireOptions,
-  show,
-  type AcquireOptions,
-  type ResolvedAcquire,
-  type TryAcquireOptions,
-  type UsingOptions,
-} from '../options.js';
+import { fnArg, plainObject, show } from '../args.js';
+import { resolveAcquireOptions, type AcquireOptions, type ResolvedAcquire, type TryAcquireOptions, type UsingOptions } from '../options.js';
 import { runUsing } from '../lock/using.js';
 
 /**
