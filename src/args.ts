@@ -1,7 +1,7 @@
 /**
  * The argument library: every validator that names the argument, the value and its type
  * (TypeError for a wrong type, RangeError for a wrong value), before any network call.
- * Option types, defaults and the resolvers of each entry point are in options.ts.
+ * Option types, defaults and the resolvers of each entry point are in options/.
  */
 import { unfitResource } from './keys.js';
 

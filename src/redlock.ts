@@ -57,7 +57,7 @@ import {
   type ResolvedOptions,
   type TryAcquireOptions,
   type UsingOptions,
-} from './options.js';
+} from './options/index.js';
 
 /** Events of a Redlock. */
 export type RedlockEvents = MonitorEvents & TelemetryEvents;

@@ -5,7 +5,7 @@
  */
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { show } from '../args.js';
-import type { Clock } from '../options.js';
+import type { Clock } from './monotonic.js';
 import {
   borrow,
   clusterLabel,

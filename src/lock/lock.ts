@@ -18,7 +18,7 @@ import type { KeeperLike, Renewable, Tally } from '../core/renewer.js';
 import type { SharedKeeper } from '../core/thread/host.js';
 import { LockLostError, QuorumError, list } from '../errors.js';
 import { duration } from '../args.js';
-import { withinQuarantine, withinStall } from '../options.js';
+import { withinQuarantine, withinStall } from '../options/index.js';
 import type { InstanceOutcome } from '../errors.js';
 import type { Coverage } from './coverage.js';
 import { encodeHandle } from './handle.js';

@@ -27,7 +27,13 @@ import { inspect } from '../lock/inspect.js';
 import type { Lock } from '../lock/lock.js';
 import { pickOps } from './pick.js';
 import { fnArg, plainObject, show } from '../args.js';
-import { resolveAcquireOptions, type AcquireOptions, type ResolvedAcquire, type TryAcquireOptions, type UsingOptions } from '../options.js';
+import {
+  resolveAcquireOptions,
+  type AcquireOptions,
+  type ResolvedAcquire,
+  type TryAcquireOptions,
+  type UsingOptions,
+} from '../options/index.js';
 import { runUsing } from '../lock/using.js';
 
 /**

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { fenceKey, lockKey, markerKey, releaseChannel, resourceOf, unfitPrefix, unfitResource } from '../../src/keys.js';
 import { resolveResources } from '../../src/args.js';
-import { resolveAcquireOptions, resolveRedlockOptions } from '../../src/options.js';
+import { resolveAcquireOptions, resolveRedlockOptions } from '../../src/options/index.js';
 
 describe('key names', () => {
   it("a lock's keys and channel share one hash tag; the server marker is outside every tag", () => {

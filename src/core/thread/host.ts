@@ -10,7 +10,7 @@
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { debuglog } from 'node:util';
 import { Worker } from 'node:worker_threads';
-import { HEARTBEAT } from '../../options.js';
+import { HEARTBEAT } from '../../options/index.js';
 import type { Context } from '../context.js';
 import type { KeeperOptions } from '../keeper.js';
 import type { KeeperLike, Renewable } from '../renewer.js';
