@@ -1,8 +1,10 @@
 /**
  * The argument library: every validator that names the argument, the value and its type
  * (TypeError for a wrong type, RangeError for a wrong value), before any network call.
- * Option types, defaults and the resolvers of each entry point are in options.ts.
+ * Option types, defaults and the resolvers of each entry point are in options/.
  */
+import { unfitResource } from './keys.js';
+
 /** A callback argument: a function, or a TypeError naming it. */
 export function fnArg<F>(name: string, value: unknown): F {
   if (typeof value !== 'function') throw new TypeError(`Expected \`${name}\` to be a function, got ${show(value)}`);
@@ -94,4 +96,23 @@ export function show(value: unknown): string {
   if (typeof value === 'function') return 'a function';
   if (Array.isArray(value)) return 'an array';
   return `an object (${Object.prototype.toString.call(value).slice(8, -1)})`;
+}
+
+/**
+ * Resources: one non-empty string, or a non-empty array of distinct ones. `reserved` refuses
+ * the names Tenure's own primitives use (taking a lock); reading (inspect) may name them.
+ */
+export function resolveResources(resource: unknown, reserved = true): readonly string[] {
+  const list = Array.isArray(resource) ? (resource as unknown[]) : [resource];
+  if (list.length === 0) throw new RangeError('Expected `resource` to name at least one resource, got an empty array');
+  const seen = new Set<string>();
+  for (const r of list) {
+    if (typeof r !== 'string') throw new TypeError(`Expected \`resource\` to be a string or an array of strings, got ${show(r)}`);
+    if (r.length === 0) throw new RangeError('Expected `resource` to be a non-empty string, got an empty string');
+    if (seen.has(r)) throw new RangeError(`Expected \`resource\` to list distinct resources, got ${JSON.stringify(r)} twice`);
+    const unfit = unfitResource(r, reserved);
+    if (unfit !== undefined) throw new RangeError(`Expected \`resource\` to be usable as a lock name, got ${show(r)}: ${unfit}`);
+    seen.add(r);
+  }
+  return Object.freeze([...seen]);
 }

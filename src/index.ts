@@ -47,7 +47,7 @@ export {
   type ReadWriteLockOptions,
   type WindowCounterOptions,
   type Clock,
-} from './options.js';
+} from './options/index.js';
 export { fencedSet, fencedGet, type FencedWrite } from './fencing/fenced.js';
 // Key and channel names, for operators and tools (ACLs, monitoring, `tenure status`).
 export { lockKey, fenceKey, markerKey, releaseChannel, resourceOf, isLockResource } from './keys.js';

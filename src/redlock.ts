@@ -36,8 +36,8 @@ import type { Lock } from './lock/lock.js';
 import { adopt, type AdoptOptions } from './lock/adopt.js';
 import { tryLock, type LockAttempt } from './lock/try-lock.js';
 import { ReadWriteLock } from './rwlock/rwlock.js';
+import { fnArg, resolveResources, stringArg } from './args.js';
 import {
-  fnArg,
   resolveAcquireOptions,
   resolveElectionOptions,
   resolveOnceOptions,
@@ -48,18 +48,16 @@ import {
   resolveWindowOptions,
   type WindowCounterOptions,
   type SemaphoreOptions,
-  stringArg,
   type ElectionOptions,
   type OnceOptions,
   type ScheduleOptions,
   resolveRedlockOptions,
-  resolveResources,
   type AcquireOptions,
   type RedlockOptions,
   type ResolvedOptions,
   type TryAcquireOptions,
   type UsingOptions,
-} from './options.js';
+} from './options/index.js';
 
 /** Events of a Redlock. */
 export type RedlockEvents = MonitorEvents & TelemetryEvents;

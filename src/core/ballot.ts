@@ -16,7 +16,7 @@
  * Every lock script's server TIME goes to the server's clock watch.
  */
 import { CommandTimeoutError, ConnectionError, QuorumError, ServerError, type InstanceOutcome, type InstanceStatus } from '../errors.js';
-import type { Clock } from '../options.js';
+import type { Clock } from './monotonic.js';
 import type { Instance } from './endpoint.js';
 import type { LuaScript } from './scripts.js';
 import type { Context } from './context.js';

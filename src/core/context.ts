@@ -1,5 +1,5 @@
 /** What every primitive of one Redlock shares: its instances, quorum and options. */
-import type { ResolvedOptions } from '../options.js';
+import type { ResolvedOptions } from '../options/index.js';
 import type { Instance } from './endpoint.js';
 import type { Monitor } from './monitor.js';
 import type { Renewer } from './renewer.js';

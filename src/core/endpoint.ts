@@ -4,7 +4,8 @@
  * it borrows the clients it is given and never closes, reconfigures or patches them.
  */
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import { show, type Clock } from '../options.js';
+import { show } from '../args.js';
+import type { Clock } from './monotonic.js';
 import {
   borrow,
   clusterLabel,

@@ -16,7 +16,7 @@
 import { debuglog } from 'node:util';
 import type { Redis } from 'ioredis';
 import { ConnectionError } from '../errors.js';
-import type { Clock } from '../options.js';
+import type { Clock } from './monotonic.js';
 import { shardedPubSub } from './adapters/borrow.js';
 import { INFO_EVERY, type Health } from './monitor.js';
 import { forgetScripts, runScript, type LuaScript, type ScriptClient } from './scripts.js';

@@ -7,7 +7,7 @@
  * at least one byte between them, only the bytes between the first `{` and the next `}` are
  * hashed; slot = CRC16-XMODEM(bytes) mod 16384.
  */
-import { show } from '../options.js';
+import { show } from '../args.js';
 
 export const SLOT_COUNT = 16_384;
 

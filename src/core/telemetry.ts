@@ -18,7 +18,7 @@
 import type { EventEmitter } from 'node:events';
 import { debuglog } from 'node:util';
 import { ServerError, type InstanceOutcome, type LockLostError } from '../errors.js';
-import type { Clock } from '../options.js';
+import type { Clock } from './monotonic.js';
 import type { LockLike, Logger, Outcome, TelemetryEvents } from './telemetry-events.js';
 import type { ServerSuspect, ServerTrusted } from './monitor.js';
 import {

@@ -27,7 +27,7 @@ import { acquire } from '../lock/acquire.js';
 import { inspect } from '../lock/inspect.js';
 import type { Lock } from '../lock/lock.js';
 import * as lua from '../lua/scripts.generated.js';
-import type { ResolvedElection } from '../options.js';
+import type { ResolvedElection } from '../options/index.js';
 
 const debug = debuglog('tenure');
 

@@ -11,7 +11,7 @@
 import { runScript, type ScriptClient } from '../core/scripts.js';
 import { UnexpectedReplyError } from '../errors.js';
 import * as lua from '../lua/scripts.generated.js';
-import { duration, stringArg } from '../options.js';
+import { duration, stringArg } from '../args.js';
 
 export interface FencedWrite {
   /** Whether the write was applied. */

@@ -16,7 +16,9 @@
  * up — first runs at its next scheduled time.
  */
 import { Cron } from 'croner';
-import { show } from '../options.js';
+import { show } from '../args.js';
+// defaults.js, not options/index.js: the option resolvers import this module.
+import { SCHEDULE_DEFAULTS } from '../options/defaults.js';
 
 export interface Period {
   /** Recorded by the done-marker; increases from one period to the next. */
@@ -58,7 +60,7 @@ export function cronTimetable(expression: unknown, timezone: unknown): Timetable
   if (timezone !== undefined && typeof timezone !== 'string') {
     throw new TypeError(`Expected \`options.timezone\` to be an IANA time zone name such as 'Europe/Paris', got ${show(timezone)}`);
   }
-  const tz = timezone ?? 'UTC';
+  const tz = timezone ?? SCHEDULE_DEFAULTS.timezone;
   try {
     new Intl.DateTimeFormat('en', { timeZone: tz });
   } catch (error) {

@@ -34,7 +34,7 @@ import { ClosedError, LockLostError, LockTimeoutError } from '../errors.js';
 import { scheduleResource } from '../keys.js';
 import { acquire } from '../lock/acquire.js';
 import { withRoutineError } from '../lock/using.js';
-import type { ResolvedSchedule } from '../options.js';
+import type { ResolvedSchedule } from '../options/index.js';
 import type { Period, Timetable } from './cron.js';
 import { readMark, writeMark } from './marker.js';
 

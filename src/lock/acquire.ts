@@ -14,7 +14,7 @@ import { isReplyError } from '../core/ballot.js';
 import { assertOneSlot } from '../core/slot.js';
 import { LockTimeoutError, QuorumError, list, type InstanceOutcome } from '../errors.js';
 import { releaseChannel } from '../keys.js';
-import type { ResolvedAcquire } from '../options.js';
+import type { ResolvedAcquire } from '../options/index.js';
 import { Coverage } from './coverage.js';
 import { PLAIN, type KindAttempt, type LockOps } from './kind.js';
 import { Lock } from './lock.js';

@@ -13,7 +13,7 @@
  */
 import { type Context, drift } from '../core/context.js';
 import { LockLostError, QuorumError, list } from '../errors.js';
-import { bool, plainObject, rejectUnknown, resolveResources } from '../options.js';
+import { bool, plainObject, rejectUnknown, resolveResources } from '../args.js';
 import { rwResource, semaphoreSlot } from '../keys.js';
 import { sideOps } from '../rwlock/ops.js';
 import { ownerOf } from './acquire.js';

@@ -41,15 +41,14 @@ import { acquire, lockValue, type AcquireExtra } from '../lock/acquire.js';
 import type { Lock } from '../lock/lock.js';
 import { tryLock, type LockAttempt } from '../lock/try-lock.js';
 import { runUsing } from '../lock/using.js';
+import { fnArg, plainObject } from '../args.js';
 import {
-  fnArg,
-  plainObject,
   resolveAcquireOptions,
   type AcquireOptions,
   type ResolvedAcquire,
   type TryAcquireOptions,
   type UsingOptions,
-} from '../options.js';
+} from '../options/index.js';
 import { release, sideOps, type Side } from './ops.js';
 
 /** Options of a side's calls: the lock's, with the read-write lock's ttl by default. */

@@ -25,16 +25,14 @@ import { inspect } from '../lock/inspect.js';
 import { PLAIN, type KindAttempt, type LockOps } from '../lock/kind.js';
 import type { Lock } from '../lock/lock.js';
 import { pickOps } from './pick.js';
+import { fnArg, plainObject, show } from '../args.js';
 import {
-  fnArg,
-  plainObject,
   resolveAcquireOptions,
-  show,
   type AcquireOptions,
   type ResolvedAcquire,
   type TryAcquireOptions,
   type UsingOptions,
-} from '../options.js';
+} from '../options/index.js';
 import { runUsing } from '../lock/using.js';
 
 /**

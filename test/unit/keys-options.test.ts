@@ -1,7 +1,8 @@
 /** Key names and argument validation: pure, no redis-server. */
 import { describe, expect, it } from 'vitest';
 import { fenceKey, lockKey, markerKey, releaseChannel, resourceOf, unfitPrefix, unfitResource } from '../../src/keys.js';
-import { resolveAcquireOptions, resolveRedlockOptions, resolveResources } from '../../src/options.js';
+import { resolveResources } from '../../src/args.js';
+import { resolveAcquireOptions, resolveRedlockOptions } from '../../src/options/index.js';
 
 describe('key names', () => {
   it("a lock's keys and channel share one hash tag; the server marker is outside every tag", () => {

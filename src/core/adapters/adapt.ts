@@ -12,7 +12,7 @@
  * only that connection, never the user's.
  */
 import { EventEmitter } from 'node:events';
-import { show } from '../../options.js';
+import { show } from '../../args.js';
 import type { RedisLike } from '../instance.js';
 
 /** Any function: a structural stand-in for a client's method of any signature. */

@@ -10,7 +10,7 @@
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { debuglog } from 'node:util';
 import { Worker } from 'node:worker_threads';
-import { HEARTBEAT } from '../../options.js';
+import { HEARTBEAT, THREAD_KEEPER_DEFAULTS } from '../../options/index.js';
 import type { Context } from '../context.js';
 import type { KeeperOptions } from '../keeper.js';
 import type { KeeperLike, Renewable } from '../renewer.js';
@@ -63,7 +63,7 @@ export class ThreadKeeper {
     if (this.#closed || this.#free.length === 0) return undefined;
     const slot = this.#free.pop()!;
     const shared = this.#shared;
-    const maxStall = this.#ctx.options.maxStall ?? 3 * lease.ttl();
+    const maxStall = this.#ctx.options.maxStall ?? THREAD_KEEPER_DEFAULTS.maxStall(lease.ttl());
     let running = false;
     return {
       get running() {
