@@ -35,6 +35,8 @@ export interface LockOps {
   fencePhase: typeof ops.fencePhase;
   /** Extend only where the value still holds it, never re-taking (adopt's first step). */
   confirm(ctx: Context, resources: readonly string[], value: string, ttl: number): Promise<Ballot<never>>;
+  /** Takes the value off server `index` again (compare-and-delete, swept until answered). */
+  takeBack(ctx: Context, index: number, resources: readonly string[], value: string, ttl: number): void;
 }
 
 /** The plain lock (Redlock.acquire and friends). */
@@ -50,4 +52,5 @@ export const PLAIN: LockOps = Object.freeze<LockOps>({
     const args = [...keys, value, ttl];
     return fanOut(ctx, { script: lua.renewHeld, args, numKeys: keys.length, yes: 'extended', decode: decodeExtend, grants: true });
   },
+  takeBack: (ctx, index, resources, value, ttl) => ctx.instances[index]!.sweep(ops.lockKeys(ctx, resources), value, ttl, ''),
 });

@@ -200,6 +200,7 @@ export class Lock extends EventEmitter implements AsyncDisposable {
     this.#assertHeld('extend');
     const start = this.#ctx.options.clock.now();
     const ballot = await this.#ops.extend(this.#ctx, this.resources, this.value, t, this.#coverage);
+    if (ballot.verdict !== 'quorum') this.#takeBackRetakes(ballot.outcomes);
     this.#checkQuorum(ballot, 'extend');
     // (see ops.extend: the same for the servers that answered before the decision)
     ballot.outcomes.forEach((o, i) => {
@@ -353,11 +354,23 @@ export class Lock extends EventEmitter implements AsyncDisposable {
       this.emit('extended', this.remaining());
       return 'renewed';
     }
+    this.#takeBackRetakes(tally.outcomes);
     if (verdict === 'refused') {
       this.#lose('taken', tally.outcomes);
       return 'lost';
     }
     return 'failed';
+  }
+
+  /**
+   * An extension that did not reach a quorum takes back the keys it re-took: a re-take
+   * stands only where a quorum held the lock at that moment. Else the next extension would
+   * count a server that had lost the lock — one in quarantine, say — as a vote.
+   */
+  #takeBackRetakes(outcomes: readonly InstanceOutcome[]): void {
+    outcomes.forEach((o, i) => {
+      if (o.status === 'retaken') this.#ops.takeBack(this.#ctx, i, this.resources, this.value, this.#ttl);
+    });
   }
 
   #assertHeld(action: string): void {

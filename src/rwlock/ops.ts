@@ -38,6 +38,7 @@ export function sideOps(side: Side, waiting?: Waiting): LockOps {
     extend: (ctx, resources, value, ttl, uncovered) => extend(ctx, side, resources, value, ttl, uncovered),
     cover: (ctx, index, resources, value, ttl) => cover(ctx, side, index, resources, value, ttl),
     confirm: (ctx, resources, value, ttl) => extend(ctx, side, resources, value, ttl, undefined, true),
+    takeBack: (ctx, index, resources, value, ttl) => ctx.instances[index]!.sweep(keysOf(ctx, resources), value, ttl, '', lua.rwRelease),
     fencePhase: (ctx, resources, value, mode, token) => {
       if (side === 'read') return Promise.reject(new TypeError('fencing tokens are issued to writers only: a reader does not write'));
       return plain.fencePhase(ctx, resources, value, mode, token);

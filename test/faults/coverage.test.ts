@@ -4,7 +4,7 @@
  * a server that lost the key — so one server losing its data cannot hand anyone a majority.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { LockLostError, lockKey, releaseChannel } from '../../src/index.js';
+import { LockLostError, QuorumError, lockKey, releaseChannel } from '../../src/index.js';
 import { startRedisSet, type RedisSet } from '../helpers/redis-server.js';
 import { startProxy } from '../helpers/tcp-proxy.js';
 import { prefix, raw, redlock } from '../helpers/tenure.js';
@@ -122,6 +122,24 @@ describe('full coverage on 3 servers', () => {
     await expect(lock.extend()).rejects.toBeInstanceOf(LockLostError);
     expect(lock.isHeld).toBe(false);
     await waitFor(async () => (await Promise.all(servers.map((s) => s.get(key)))).every((v) => v === null), { timeout: 2_000 });
+  });
+
+  it('an extension that reaches no quorum takes back what it re-took, so a later one cannot count it as a vote', async () => {
+    const { urls, keyPrefix, servers } = await three();
+    const [s0, , s2] = servers as [(typeof servers)[0], (typeof servers)[0], (typeof servers)[0]];
+    const a = redlock(urls, { keyPrefix, commandTimeout: 300 });
+    const key = lockKey(keyPrefix, 'orders');
+    const lock = await a.acquire('orders', { ttl: 10_000 });
+    await waitFor(async () => (await s2.get(key)) === lock.value);
+    await s0.flushall(); // server 0 loses the key...
+    set!.servers[1]!.pause(); // ...and server 1 does not answer
+    try {
+      // Server 0 re-takes (not a vote), 1 times out, 2 extends: no quorum.
+      await expect(lock.extend()).rejects.toBeInstanceOf(QuorumError);
+      await waitFor(async () => (await s0.get(key)) === null, { timeout: 2_000, message: 'the re-take was kept' });
+    } finally {
+      set!.servers[1]!.resume();
+    }
   });
 
   it('renewals of an auto-extended lock keep one server that keeps losing the key from handing out the lock', async () => {
