@@ -15,6 +15,7 @@ import * as lua from '../lua/scripts.generated.js';
 import type { Context } from './context.js';
 import { fanOut, type Ballot } from './ballot.js';
 import type { KeeperOptions, Lease } from './keeper.js';
+import { withQuarantine } from './quarantine.js';
 import { decodeBatch } from './replies.js';
 
 /** One lease's answers from one batch. */
@@ -145,10 +146,11 @@ export class Renewer {
     let failure: unknown;
     let ballot: Ballot<readonly number[]> | undefined;
     try {
+      const call = withQuarantine(this.#ctx, keys, args);
       ballot = await fanOut(this.#ctx, {
         script: lua.extendBatch,
-        args: [...keys, ...args],
-        numKeys: keys.length,
+        args: call.args,
+        numKeys: call.numKeys,
         yes: 'extended',
         decode: decodeBatch,
         grants: true,

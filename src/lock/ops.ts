@@ -9,6 +9,7 @@ import type { LuaScript } from '../core/scripts.js';
 import { fanOut, isReplyError, poll, type Ballot } from '../core/ballot.js';
 import { decodeAcquire, decodeExtend, decodeFence, decodeRelease } from '../core/replies.js';
 import { CommandTimeoutError } from '../errors.js';
+import { withQuarantine } from '../core/quarantine.js';
 import { RELEASE_SUFFIX, fenceKey, goneKey, lockKey, markerKey } from '../keys.js';
 import * as lua from '../lua/scripts.generated.js';
 
@@ -234,11 +235,11 @@ export function extend(
   uncovered?: Uncovered,
 ): Promise<Ballot<never>> {
   const keys = lockKeys(ctx, resources);
-  const args = [...keys, value, ttl];
+  const { args, numKeys } = withQuarantine(ctx, keys, [value, ttl, '0']);
   return fanOut(ctx, {
     script: lua.extend,
     args,
-    numKeys: keys.length,
+    numKeys,
     yes: 'extended',
     decode: decodeExtend,
     grants: true,
@@ -258,7 +259,15 @@ export async function cover(ctx: Context, index: number, resources: readonly str
     yes: 'extended',
     timeout: timeoutFor(ctx, ttl),
     clock: ctx.options.clock,
-    send: (instance) => instance.eval(lua.extend, [...keys, value, ttl, '1'], keys.length), // '1': a cover never shortens a ttl
+    // '1': a cover never shortens a ttl
+    send: (instance) => {
+      const call = withQuarantine(ctx, keys, [value, ttl, '1']);
+      return instance.eval(
+        lua.extend,
+        typeof call.args === 'function' ? call.args(instance) : call.args,
+        typeof call.numKeys === 'function' ? call.numKeys(instance) : call.numKeys,
+      );
+    },
     decode: decodeExtend,
   });
   return ballot.outcomes[0]!.status;

@@ -3,14 +3,28 @@
 -- ARGV[1]     lock value
 -- ARGV[2]     new ttl in milliseconds
 -- ARGV[3]     '1' for a cover (lock/coverage.ts): keys that hold the value keep their ttl
+-- ARGV[4]     optional: the restart quarantine in ms ('0': none); a server in quarantine
+--             re-takes nothing (answers {0, time})
+-- ARGV[5]     '1' when the last key is this server's marker key (not on a Cluster)
 -- Returns {code, time}; time = the server's clock in µs (see lib/time.lua):
 --   {1, time}  every key held the value: extended
 --   {3, time}  some key was missing (the server restarted empty, was flushed, evicted it or
 --              let it expire early) and none held another value: the missing keys were set
 --              again (a re-take). Not a vote: the caller counts it only towards coverage,
 --              and the lock holds only where a quorum extended
---   {0, time}  another value holds a key here: no change
+--   {0, time}  another value holds a key here, or a key is missing and the server is in
+--              quarantine: no change
 -- @include lib/time.lua
+-- @include lib/quarantine.lua
 -- @include lib/renew.lua
 local now = server_us()
-return {renew(1, #KEYS, ARGV[1], ARGV[2], ARGV[3] == '1'), now}
+local quarantine = tonumber(ARGV[4] or '0')
+local marked = ARGV[5] == '1'
+local n = #KEYS
+if marked then
+  n = n - 1
+end
+local function may_retake()
+  return quarantine_reply(quarantine, marked, KEYS[#KEYS], now) == nil
+end
+return {renew(1, n, ARGV[1], ARGV[2], ARGV[3] == '1', may_retake), now}

@@ -142,6 +142,23 @@ describe('full coverage on 3 servers', () => {
     }
   });
 
+  it('a server in restartQuarantine re-takes nothing: an extension does not give it a vote', async () => {
+    const { urls, keyPrefix, servers } = await three();
+    const [s0, , s2] = servers as [(typeof servers)[0], (typeof servers)[0], (typeof servers)[0]];
+    const a = redlock(urls, { keyPrefix, restartQuarantine: 20_000 });
+    await a.markFresh(); // new servers: no need to wait the quarantine out
+    const key = lockKey(keyPrefix, 'orders');
+    const lock = await a.acquire('orders', { ttl: 10_000 });
+    await waitFor(async () => (await s2.get(key)) === lock.value);
+    await s0.flushall(); // server 0 loses its data, its marker with it: in quarantine now
+    await lock.extend(); // servers 1 and 2 extend: a quorum
+    expect(lock.isHeld).toBe(true);
+    expect(await s0.get(key)).toBeNull(); // not re-taken there
+    await lock.extend();
+    expect(await s0.get(key)).toBeNull();
+    await lock.release();
+  });
+
   it('renewals of an auto-extended lock keep one server that keeps losing the key from handing out the lock', async () => {
     const { urls, keyPrefix, servers } = await three();
     const a = redlock(urls, { keyPrefix });

@@ -3,8 +3,10 @@
 -- key was missing and none held another value: the missing ones were set again — a re-take,
 -- not a vote), or 0 (another value holds a key here: no change). With `cover` (coverage of a
 -- server the lock did not take), keys that hold the value already keep their ttl: a cover
--- never shortens what an extension (or an adopter's) gave them.
-local function renew(first, last, value, ttl, cover)
+-- never shortens what an extension (or an adopter's) gave them. `may_retake` (optional) says
+-- whether this server may take a missing key again: not while it is in restartQuarantine, for
+-- a server that may have lost locks must not gain a vote by a re-take (0 then: no change).
+local function renew(first, last, value, ttl, cover, may_retake)
   local missing = 0
   for i = first, last do
     local current = redis.call('GET', KEYS[i])
@@ -13,6 +15,9 @@ local function renew(first, last, value, ttl, cover)
     elseif current ~= value then
       return 0
     end
+  end
+  if missing > 0 and may_retake and not may_retake() then
+    return 0
   end
   for i = first, last do
     if missing > 0 and redis.call('EXISTS', KEYS[i]) == 0 then
