@@ -21,11 +21,22 @@ export function withQuarantine(
   keys: readonly string[],
   tail: readonly (string | number)[],
 ): { args: Args | ((instance: Instance) => Args); numKeys: number | ((instance: Instance) => number) } {
+  if (ctx.options.restartQuarantine <= 0) return { args: [...keys, ...tail], numKeys: keys.length };
+  return {
+    args: (instance) => quarantineCall(ctx, keys, tail, instance).args,
+    numKeys: (instance) => quarantineCall(ctx, keys, tail, instance).numKeys,
+  };
+}
+
+/** The same for one known instance (a cover: one server). */
+export function quarantineCall(
+  ctx: Context,
+  keys: readonly string[],
+  tail: readonly (string | number)[],
+  instance: Instance,
+): { args: Args; numKeys: number } {
   const q = ctx.options.restartQuarantine;
   if (q <= 0) return { args: [...keys, ...tail], numKeys: keys.length };
-  const marker = markerKey(ctx.options.keyPrefix);
-  return {
-    args: (instance) => (instance.cluster ? [...keys, ...tail, q, '0'] : [...keys, marker, ...tail, q, '1']),
-    numKeys: (instance) => (instance.cluster ? keys.length : keys.length + 1),
-  };
+  if (instance.cluster) return { args: [...keys, ...tail, q, '0'], numKeys: keys.length };
+  return { args: [...keys, markerKey(ctx.options.keyPrefix), ...tail, q, '1'], numKeys: keys.length + 1 };
 }

@@ -9,7 +9,7 @@ import type { LuaScript } from '../core/scripts.js';
 import { fanOut, isReplyError, poll, type Ballot } from '../core/ballot.js';
 import { decodeAcquire, decodeExtend, decodeFence, decodeRelease } from '../core/replies.js';
 import { CommandTimeoutError } from '../errors.js';
-import { withQuarantine } from '../core/quarantine.js';
+import { quarantineCall, withQuarantine } from '../core/quarantine.js';
 import { RELEASE_SUFFIX, fenceKey, goneKey, lockKey, markerKey } from '../keys.js';
 import * as lua from '../lua/scripts.generated.js';
 
@@ -261,12 +261,8 @@ export async function cover(ctx: Context, index: number, resources: readonly str
     clock: ctx.options.clock,
     // '1': a cover never shortens a ttl
     send: (instance) => {
-      const call = withQuarantine(ctx, keys, [value, ttl, '1']);
-      return instance.eval(
-        lua.extend,
-        typeof call.args === 'function' ? call.args(instance) : call.args,
-        typeof call.numKeys === 'function' ? call.numKeys(instance) : call.numKeys,
-      );
+      const call = quarantineCall(ctx, keys, [value, ttl, '1'], instance);
+      return instance.eval(lua.extend, call.args, call.numKeys);
     },
     decode: decodeExtend,
   });

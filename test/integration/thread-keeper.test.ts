@@ -14,6 +14,8 @@ import { LockLostError, lockKey, type Lock, type RedlockOptions } from '../../sr
 import { projectRoot } from '../helpers/build.js';
 import { prefix, raw, redlock, defer } from '../helpers/tenure.js';
 import { busy, watchKey } from '../helpers/watch-key.js';
+import { startRedisSet } from '../helpers/redis-server.js';
+import { waitFor } from '../helpers/wait.js';
 
 const TTL = 600; // renewed every 200 ms
 
@@ -168,6 +170,25 @@ import { createClient } from 'redis';
     expect(performance.now() - since).toBeLessThan(3 * TTL); // free within about a ttl of the stop
     expect(taken.fencingToken!).toBeGreaterThan(first); // the stopped holder's token is now stale
     child.kill('SIGCONT');
+  });
+
+  it('with restartQuarantine, the thread re-takes nothing on a server in quarantine, and the lock stays held', async () => {
+    const set = await startRedisSet(3);
+    defer(() => set.stop());
+    const keyPrefix = prefix();
+    const r = redlock(set.urls, { keyPrefix, keeper: 'thread', restartQuarantine: 20_000 });
+    await r.markFresh();
+    const lock = await r.acquire('job', { ttl: TTL, autoExtend: true });
+    const [s0, , s2] = raw(set.urls);
+    const key = lockKey(keyPrefix, 'job');
+    await waitFor(async () => (await s2!.get(key)) === lock.value);
+    await s0!.flushall(); // server 0 loses its data and its marker: in quarantine
+    const extensions = lock.extensions;
+    // Two renewals later (every 200 ms) the lock is still held, on servers 1 and 2 only.
+    await waitFor(() => lock.extensions >= extensions + 2, { timeout: 3_000 });
+    expect(lock.isHeld).toBe(true);
+    expect(await s0!.get(key)).toBeNull();
+    await lock.release();
   });
 
   it('options are checked before any network call', () => {

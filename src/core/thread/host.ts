@@ -16,6 +16,7 @@ import type { KeeperOptions } from '../keeper.js';
 import type { KeeperLike, Renewable } from '../renewer.js';
 import { threadEndpoints } from './endpoints.js';
 import { CAPACITY, Shared, type FromThread, type ThreadEndpoint, type ThreadInit, type ToThread } from './shared.js';
+import { markerKey } from '../../keys.js';
 
 const debug = debuglog('tenure');
 
@@ -104,6 +105,8 @@ export class ThreadKeeper {
       driftFactor: this.#ctx.options.driftFactor,
       commandTimeout: this.#ctx.options.commandTimeout,
       batch: this.#ctx.options.renewBatch,
+      quarantine: this.#ctx.options.restartQuarantine,
+      marker: markerKey(this.#ctx.options.keyPrefix),
     };
     this.ready = new Promise<void>((resolve) => (this.#ready = resolve));
     const worker = spawn(init);

@@ -93,6 +93,9 @@ export interface ThreadInit {
   readonly driftFactor: number;
   readonly commandTimeout: number;
   readonly batch: number;
+  /** restartQuarantine (ms; 0: none) and the servers' marker key: a server in quarantine re-takes nothing. */
+  readonly quarantine: number;
+  readonly marker: string;
 }
 
 /** Main thread → keeper thread. */

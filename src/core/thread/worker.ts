@@ -122,8 +122,12 @@ function ask(i: number, keys: string[], args: (string | number)[], timeout: numb
   const deadline = new Promise<never>((_, reject) => {
     t = setTimeout(() => reject(new Error(`${init.endpoints[i]!.label}: no answer in ${timeout} ms`)), timeout);
   });
-  // One round trip per server: EVALSHA of extend-batch.lua (EVAL the first time).
-  const reply = runScript(client, lua.extendBatch, [...keys, ...args], keys.length).then((r) => decodeBatch(r).data!);
+  // One round trip per server: EVALSHA of extend-batch.lua (EVAL the first time). With a
+  // quarantine, the marker key goes last and the quarantine after the leases (as
+  // core/quarantine.ts does on the main thread; the keeper thread never serves a Cluster).
+  const q = init.quarantine;
+  const call = q > 0 ? [...keys, init.marker, ...args, q, '1'] : [...keys, ...args];
+  const reply = runScript(client, lua.extendBatch, call, q > 0 ? keys.length + 1 : keys.length).then((r) => decodeBatch(r).data!);
   return Promise.race([reply, deadline]).finally(() => clearTimeout(t));
 }
 
