@@ -3,6 +3,7 @@
  * contending on one key for the scenario's duration under the fault, the sampler watching
  * every server — and its verdict. Used by chaos/run.ts and by the short runs in test/chaos.
  */
+import { Redlock } from '../src/index.js';
 import { Checker, type SectionRecord, type Verdict } from './checker.js';
 import { FaultRunner, type FaultMark } from './faults.js';
 import { lockKey } from './libs.js';
@@ -33,6 +34,15 @@ export interface RunResult {
   readonly workers: Array<WorkerStats | undefined>;
 }
 
+async function markFresh(urls: readonly string[], quarantine: number): Promise<void> {
+  const redlock = new Redlock([...urls], { restartQuarantine: quarantine });
+  try {
+    await redlock.markFresh();
+  } finally {
+    await redlock.close();
+  }
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -41,9 +51,10 @@ export async function runScenario(s: Scenario, contender: Contender, pool: Worke
   const rig = await startRig(s);
   const sampler = new Sampler(rig.serverUrls, lockKey(contender.lib, RESOURCE));
   try {
-    // A quarantine keeps freshly started servers out of every vote: let it pass first.
+    // A quarantine keeps freshly started servers out of every vote: declare them fresh, as a
+    // new deployment would (redlock.markFresh). Restarts during the run are noticed as usual.
     const quarantine = contender.tenure.restartQuarantine ?? 0;
-    if (quarantine > 0) await sleep(quarantine + 1_100); // uptime counts whole seconds
+    if (quarantine > 0) await markFresh(rig.serverUrls, quarantine);
     await sampler.start();
     const checker = new Checker();
     const reports = (worker: number, msg: FromWorker, reply: (m: ToWorker) => void): void => {
