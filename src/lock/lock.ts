@@ -43,6 +43,8 @@ export interface LockInit {
   readonly ops?: LockOps;
   /** Each server's answer to the winning attempt (or to an adoption's first extend). */
   readonly outcomes?: readonly InstanceOutcome[];
+  /** The claim the lock was waited for with (lock/ops.ts Claim): out of line on release. */
+  readonly claim?: string;
 }
 
 type State = 'held' | 'released' | 'lost';
@@ -81,6 +83,7 @@ export class Lock extends EventEmitter implements AsyncDisposable {
   /** Set by the first release attempt: whether the lock was believed held then. */
   #believedAtRelease: boolean | undefined;
   readonly #coverage: Coverage | undefined;
+  readonly #claim: string | undefined;
 
   /** @internal Locks are made by Redlock.acquire / tryAcquire / using. */
   constructor(ctx: Context, init: LockInit) {
@@ -96,6 +99,7 @@ export class Lock extends EventEmitter implements AsyncDisposable {
     this.#expiresAt = Date.now() + (init.validUntil - ctx.options.clock.now());
     this.#token = init.token;
     this.#coverage = init.coverage;
+    this.#claim = init.claim;
     if (init.autoExtend) this.#keep(Math.max(1, Math.floor(init.ttl / 3)));
   }
 
@@ -246,7 +250,7 @@ export class Lock extends EventEmitter implements AsyncDisposable {
     const retry = this.#believedAtRelease !== undefined;
     const believed = (this.#believedAtRelease ??= this.#state === 'held' && this.isHeld);
     this.#keeper?.stop(); // no more renewals, whatever the outcome
-    const ballot = await this.#ops.release(this.#ctx, this.resources, this.value, this.#ttl);
+    const ballot = await this.#ops.release(this.#ctx, this.resources, this.value, this.#ttl, this.#claim);
     const quorum = this.#ctx.quorum;
     if (ballot.verdict === 'unreachable') {
       throw new QuorumError(`could not confirm the release of ${list(this.resources)}`, this.resources, ballot.outcomes, quorum);
@@ -402,7 +406,7 @@ export class Lock extends EventEmitter implements AsyncDisposable {
     this.#ctx.telemetry.lost(this, reason, error);
     if (debug.enabled) debug('lost %s: %s', list(this.resources), why);
     // Free whatever is left of it so that the next holder need not wait for the ttl.
-    this.#ops.release(this.#ctx, this.resources, this.value, this.#ttl).catch(() => undefined);
+    this.#ops.release(this.#ctx, this.resources, this.value, this.#ttl, this.#claim).catch(() => undefined);
     this.emit('lost', error);
     return error;
   }

@@ -10,7 +10,7 @@ import { fanOut, isReplyError, poll, type Ballot } from '../core/ballot.js';
 import { decodeAcquire, decodeExtend, decodeFence, decodeRelease } from '../core/replies.js';
 import { CommandTimeoutError } from '../errors.js';
 import { quarantineCall, withQuarantine } from '../core/quarantine.js';
-import { RELEASE_SUFFIX, fenceKey, goneKey, lockKey, markerKey } from '../keys.js';
+import { RELEASE_SUFFIX, fenceKey, goneKey, isElectionResource, lockKey, markerKey, queueKeys, queued } from '../keys.js';
 import * as lua from '../lua/scripts.generated.js';
 
 export interface Attempt {
@@ -47,8 +47,26 @@ export interface Uncovered {
 }
 
 /**
+ * A waiter's place in the line of a lock on one resource (lib/queue.lua): its attempts carry
+ * it, so that a release hands the lock to the first waiter in line (release-one.lua).
+ */
+export interface Claim {
+  /** The claim: a value of its own (lockValue), never a lock's. */
+  readonly value: string;
+  /** Its place: when the waiter began to wait (wall-clock ms), the same on every server. */
+  readonly place: number;
+  /** How long its entry lasts after each attempt, in ms: longer than the waiter's longest pause. */
+  readonly ttl: number;
+}
+
+/** How long a hand-off's claim keeps the lock for its waiter (release-one.lua), at most. */
+export const HANDOFF_CLAIM_MS = 500;
+
+/**
  * One attempt: the acquire script on every instance (one round trip), through `vote`. A
  * failed attempt's votes go back with release.lua, or to the holder a quorum reported.
+ * With a `claim` (one resource), the attempt also takes a key handed to that claim, and
+ * keeps the claim in line when refused.
  */
 export async function attempt(
   ctx: Context,
@@ -57,16 +75,19 @@ export async function attempt(
   ttl: number,
   fence: boolean,
   uncovered?: Uncovered,
+  claim?: Claim,
 ): Promise<Attempt> {
-  const keys = fence ? [...lockKeys(ctx, resources), ...fenceKeys(ctx, resources)] : lockKeys(ctx, resources);
+  const locks = fence ? [...lockKeys(ctx, resources), ...fenceKeys(ctx, resources)] : lockKeys(ctx, resources);
+  const keys = claim === undefined ? locks : [...locks, ...lineKeys(ctx, resources)];
   const quarantine = ctx.options.restartQuarantine;
   const flags = [value, ttl, fence ? '1' : '0', quarantine];
-  let args: (string | number)[] | ((instance: Instance) => (string | number)[]) = [...keys, ...flags, '0'];
+  const line = claim === undefined ? [] : [claim.value, claim.place, claim.ttl];
+  let args: (string | number)[] | ((instance: Instance) => (string | number)[]) = [...keys, ...flags, '0', ...line];
   let numKeys: number | ((instance: Instance) => number) = keys.length;
   if (quarantine > 0) {
     // The server's marker key is read in the same script (not on a Cluster: one slot per script).
     const plain = args;
-    const marked = [...keys, markerKey(ctx.options.keyPrefix), ...flags, '1'];
+    const marked = [...keys, markerKey(ctx.options.keyPrefix), ...flags, '1', ...line];
     args = (instance) => (instance.cluster ? plain : marked);
     numKeys = (instance) => (instance.cluster ? keys.length : keys.length + 1);
   }
@@ -179,15 +200,54 @@ function maxToken(ballot: Ballot<string>): bigint {
 }
 
 /**
- * Compare-and-delete everywhere (one round trip); publishes the release for waiters. A server
- * that failed to answer, or answered with an error after the decision, is swept: the release
- * is sent again when its connection is back, for up to `ttl`.
+ * Compare-and-delete everywhere (one round trip); wakes waiters. `claim`: the one the lock
+ * was waited for with, out of line now. A server that failed to
+ * answer, or answered with an error after the decision, is swept: the release is sent again
+ * when its connection is back, for up to `ttl`.
+ * One resource: the lock goes to the next waiter in line, and the message names it
+ * (release-one.lua); nobody in line, no message (unless `always`: an election's observers
+ * follow its releases). Several resources: every key's channel gets a message (release.lua).
  */
-export function release(ctx: Context, resources: readonly string[], value: string, ttl: number): Promise<Ballot<never>> {
-  // One resource: with its gone mark, for a contender's attempt still in flight (undo-to.lua).
-  if (resources.length !== 1) return releaseWith(ctx, lua.release, lockKeys(ctx, resources), value, ttl);
-  const keys = [...lockKeys(ctx, resources), goneKey(ctx.options.keyPrefix, resources[0]!)];
-  return releaseWith(ctx, lua.release, keys, value, ttl, [ttl]);
+export function release(ctx: Context, resources: readonly string[], value: string, ttl: number, claim?: string): Promise<Ballot<never>> {
+  if (resources.length !== 1 || !queued(resources[0]!)) return releaseWith(ctx, lua.release, lockKeys(ctx, resources), value, ttl);
+  const handoff = Math.min(ttl, HANDOFF_CLAIM_MS);
+  // Publish without asking who listens here: an election's (its observers), and a Cluster's
+  // (where PUBLISH is a broadcast — no SPUBLISH, or a client without sharded subscribers — its
+  // listeners may be on any node).
+  const election = isElectionResource(resources[0]!);
+  const always = (i: Instance): string => (election || i.cluster ? '1' : '0');
+  return releaseWith(ctx, lua.releaseOne, oneKeys(ctx, resources[0]!), value, ttl, (i) => [ttl, handoff, claim ?? '', always(i)]);
+}
+
+/** Each resource's waiting line: the queue keys, then the alive keys (acquire.lua). */
+function lineKeys(ctx: Context, resources: readonly string[]): string[] {
+  const lines = resources.map((r) => queueKeys(ctx.options.keyPrefix, r));
+  return [...lines.map((l) => l[0]), ...lines.map((l) => l[1])];
+}
+
+/** A one-resource lock's keys for release-one.lua: the lock, its gone mark, its line. */
+function oneKeys(ctx: Context, resource: string): string[] {
+  const prefix = ctx.options.keyPrefix;
+  return [lockKey(prefix, resource), goneKey(prefix, resource), ...queueKeys(prefix, resource)];
+}
+
+/**
+ * A waiter leaves the line of `resource` on every server: gave up (`pass`: a lock handed to
+ * its claim goes on to the next in line, with a message), or won (the servers that did not
+ * vote for it: a claim there is freed, not passed, so the lock can cover that server).
+ * Swept until answered, for as long as the entry could live.
+ */
+export function leave(ctx: Context, resource: string, claim: Claim, pass: boolean, servers?: Iterable<number>): void {
+  const keys = oneKeys(ctx, resource);
+  const handoff = Math.min(claim.ttl, HANDOFF_CLAIM_MS);
+  for (const i of servers ?? ctx.instances.keys()) {
+    const instance = ctx.instances[i]!;
+    // (No gone mark: the claim was no lock.)
+    const args = pass
+      ? [RELEASE_SUFFIX, instance.publish, 0, handoff, claim.value, instance.cluster ? '1' : '0']
+      : ['', instance.publish, 0, 0, claim.value, '0'];
+    instance.sweep(keys, claim.value, claim.ttl, args[0] as string, lua.releaseOne, () => args);
+  }
 }
 
 /**
@@ -200,15 +260,16 @@ export async function releaseWith(
   keys: readonly string[],
   value: string,
   ttl: number,
-  extra: readonly (string | number)[] = [],
+  extra: readonly (string | number)[] | ((instance: Instance) => readonly (string | number)[]) = [],
 ): Promise<Ballot<never>> {
+  const more = typeof extra === 'function' ? extra : () => extra;
   const sweep = (i: number): void => {
     const instance = ctx.instances[i]!;
-    instance.sweep(keys, value, ttl, RELEASE_SUFFIX, script, () => [RELEASE_SUFFIX, instance.publish, ...extra]);
+    instance.sweep(keys, value, ttl, RELEASE_SUFFIX, script, () => [RELEASE_SUFFIX, instance.publish, ...more(instance)]);
   };
   const ballot = await fanOut(ctx, {
     script,
-    args: (instance) => [...keys, value, RELEASE_SUFFIX, instance.publish, ...extra],
+    args: (instance) => [...keys, value, RELEASE_SUFFIX, instance.publish, ...more(instance)],
     numKeys: keys.length,
     yes: 'released',
     decode: decodeRelease,
