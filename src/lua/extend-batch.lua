@@ -11,6 +11,10 @@
 -- Returns {time, code_1, ..., code_m}: time = the server's clock in µs; code as extend.lua's
 -- (1 extended, 3 re-taken, 0 held by another value here). A layout that does not account for
 -- exactly the keys and values given is an error, and nothing is renewed.
+-- Commands: one MGET reads every lease's keys (per 1,000 keys), then a PEXPIRE per key of a
+-- lease that holds all its keys — no fewer can be safe on Redis 7.0, which has no command
+-- that sets an expiry only where the key holds a given value (GETEX sets it whatever the
+-- value: it could shorten another holder's key, and two clients would then hold the lock).
 -- @include lib/time.lua
 -- @include lib/quarantine.lua
 -- @include lib/renew.lua
@@ -42,12 +46,21 @@ local now = server_us()
 local function may_retake()
   return quarantine_reply(quarantine, marked, KEYS[#KEYS], now) == nil
 end
+-- Every key's value now, by name (false when missing), in MGETs of at most 1,000 keys (unpack's limit).
+local known = {}
+for from = 1, lease_keys, 1000 do
+  local to = math.min(from + 999, lease_keys)
+  local got = redis.call('MGET', unpack(KEYS, from, to))
+  for j = 1, #got do
+    known[KEYS[from + j - 1]] = got[j]
+  end
+end
 local out = {now}
 local k, at = 0, 1
 for _, run in ipairs(runs) do
   local count, n, ttl, len = run[1], run[2], run[3], run[4]
   for _ = 1, count do
-    out[#out + 1] = renew(k + 1, k + n, string.sub(values, at, at + len - 1), ttl, false, may_retake)
+    out[#out + 1] = renew(k + 1, k + n, string.sub(values, at, at + len - 1), ttl, false, may_retake, known)
     k = k + n
     at = at + len
   end

@@ -7,7 +7,9 @@ import { beforeEach, describe, expect, inject, it } from 'vitest';
 import { markerKey } from '../../src/keys.js';
 import { BatchArgs, valueBytes } from '../../src/core/batch-args.js';
 import * as lua from '../../src/lua/scripts.generated.js';
-import { prefix, raw } from '../helpers/tenure.js';
+import { commandCalls } from '../helpers/stats.js';
+import { startRedis } from '../helpers/redis-server.js';
+import { defer, prefix, raw } from '../helpers/tenure.js';
 
 interface Lease {
   readonly keys: string[];
@@ -55,6 +57,34 @@ describe('extend-batch.lua', () => {
     expect(await c!.pttl(k('c'))).toBeLessThanOrEqual(1_000); // never extended
     expect(await c!.get(k('d'))).toBe('dddd.host/1');
     expect(await c!.pttl(k('e'))).toBeGreaterThan(4_000);
+  });
+
+  it('two leases of one batch that name the same missing key: the first re-takes it, the second finds it held by the first', async () => {
+    const p = prefix();
+    const key = `${p}{shared}`;
+    const { keys, argv } = build([
+      { keys: [key], value: 'first', ttl: 5_000 },
+      { keys: [key], value: 'other', ttl: 5_000 },
+    ]);
+    const reply = (await c!.eval(lua.extendBatch.source, keys.length, ...keys, ...argv)) as number[];
+    expect(reply.slice(1)).toEqual([3, 0]);
+    expect(await c!.get(key)).toBe('first');
+  });
+
+  it('reads every key with one MGET, then expires each held key: no GET per key', async () => {
+    const own = await startRedis(); // its own server: the counts are this test's alone
+    defer(() => own.stop());
+    const [server] = raw([own.url]);
+    const p = prefix();
+    const leases: Lease[] = Array.from({ length: 50 }, (_, i) => ({ keys: [`${p}{k${i}}`], value: `v${i}`, ttl: 5_000 }));
+    for (const l of leases) await server!.set(l.keys[0]!, l.value, 'PX', 1_000);
+    const { keys, argv } = build(leases);
+    await server!.config('RESETSTAT');
+    const reply = (await server!.eval(lua.extendBatch.source, keys.length, ...keys, ...argv)) as number[];
+    expect(reply.slice(1)).toEqual(leases.map(() => 1));
+    const calls = await commandCalls(server!);
+    expect(calls).toMatchObject({ eval: 1, time: 1, mget: 1, pexpire: 50 });
+    expect(calls.get).toBeUndefined();
   });
 
   it('a layout that does not match the keys and values is an error, and nothing is renewed', async () => {
