@@ -359,9 +359,7 @@ export class Redlock implements AsyncDisposable {
     const ballot = await fanOut(
       { ...this.#ctx, instances: plain, quorum: plain.length },
       {
-        script: lua.markFresh,
-        args: [markerKey(this.#options.keyPrefix), q],
-        numKeys: 1,
+        script: lua.markFresh({ marker: markerKey(this.#options.keyPrefix) }, { quarantine: q }),
         yes: 'marked',
         decode: decodeMark,
         waitAll: true,

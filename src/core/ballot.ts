@@ -18,7 +18,7 @@
 import { CommandTimeoutError, ConnectionError, QuorumError, ServerError, type InstanceOutcome, type InstanceStatus } from '../errors.js';
 import type { Clock } from './monotonic.js';
 import type { Instance } from './endpoint.js';
-import type { LuaScript } from './scripts.js';
+import type { Invocation } from './scripts.js';
 import type { Context } from './context.js';
 import { synced } from './replica.js';
 
@@ -255,14 +255,12 @@ export function quorumOf(n: number): number {
 // fanOut: one script on every instance, through the poll
 // ---------------------------------------------------------------------------
 
-type Args = (string | number)[];
-
 export interface ScriptCall<T> {
-  readonly script: LuaScript;
-  /** KEYS then ARGV; a function when they depend on the instance (its publish command). */
-  readonly args: Args | ((instance: Instance) => Args);
-  /** How many of `args` are keys; a function when it depends on the instance. */
-  readonly numKeys: number | ((instance: Instance) => number);
+  /**
+   * The script's call (a wrapper of src/lua/scripts.generated.ts); a function when it depends
+   * on the instance (its publish command, its restart quarantine).
+   */
+  readonly script: Invocation | ((instance: Instance) => Invocation);
   /** The status that counts as a vote for. */
   readonly yes: InstanceStatus;
   readonly decode: (reply: unknown) => Decoded<T>;
@@ -280,17 +278,12 @@ export interface ScriptCall<T> {
 
 /** Runs `call.script` on every instance in parallel; settles once the outcome is decided. */
 export function fanOut<T>(ctx: Context, call: ScriptCall<T>): Promise<Ballot<T>> {
-  const { script, numKeys, args } = call;
+  const { script } = call;
   if (call.grants === true && ctx.monitor.refused !== undefined) return Promise.reject(ctx.monitor.refused);
   // The hot path (acquire, release, extend) allocates nothing here it does not use.
   let send: (instance: Instance) => Promise<unknown>;
-  if (typeof args !== 'function' && typeof numKeys !== 'function') {
-    send = (instance) => instance.eval(script, args, numKeys);
-  } else {
-    const argsOf = typeof args === 'function' ? args : () => args;
-    const keysOf = typeof numKeys === 'function' ? numKeys : () => numKeys;
-    send = (instance) => instance.eval(script, argsOf(instance), keysOf(instance));
-  }
+  if (typeof script !== 'function') send = (instance) => instance.eval(script);
+  else send = (instance) => instance.eval(script(instance));
   if (call.grants === true && ctx.options.replicaSync > 0) {
     const isYes = (reply: unknown): boolean => call.decode(reply).status === call.yes;
     const plain = send;

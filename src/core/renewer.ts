@@ -15,7 +15,7 @@ import * as lua from '../lua/scripts.generated.js';
 import type { Context } from './context.js';
 import { fanOut, type Ballot } from './ballot.js';
 import type { KeeperOptions, Lease } from './keeper.js';
-import { withQuarantine } from './quarantine.js';
+import { byQuarantine } from './quarantine.js';
 import { decodeBatch } from './replies.js';
 
 /** One lease's answers from one batch. */
@@ -131,7 +131,7 @@ export class Renewer {
 
   async #send(entries: Entry[]): Promise<void> {
     const keys: string[] = [];
-    const args: (string | number)[] = [entries.length];
+    const leases: (string | number)[] = [];
     const ttls: number[] = [];
     let shortest = Infinity;
     for (const e of entries) {
@@ -140,17 +140,15 @@ export class Renewer {
       ttls.push(ttl);
       shortest = Math.min(shortest, ttl);
       for (const k of e.lease.keys) keys.push(k);
-      args.push(e.lease.keys.length, e.lease.value, ttl);
+      leases.push(e.lease.keys.length, e.lease.value, ttl);
     }
     const start = this.#now();
     let failure: unknown;
     let ballot: Ballot<readonly number[]> | undefined;
     try {
-      const call = withQuarantine(this.#ctx, keys, args);
+      const args = { count: entries.length, leases };
       ballot = await fanOut(this.#ctx, {
-        script: lua.extendBatch,
-        args: call.args,
-        numKeys: call.numKeys,
+        script: byQuarantine(this.#ctx, (q) => lua.extendBatch({ lock: keys, marker: q.marker }, { ...args, ...q.args })),
         yes: 'extended',
         decode: decodeBatch,
         grants: true,

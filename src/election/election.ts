@@ -333,7 +333,7 @@ export class Election extends EventEmitter<ElectionEvents> {
     const channel = leaderChannel(this.#ctx.options.keyPrefix, this.name);
     for (const instance of this.#ctx.instances) {
       instance
-        .eval(lua.announce, [channel, `${term}.${this.id}`, instance.publish], 1)
+        .eval(lua.announce({ channel }, { message: `${term}.${this.id}`, publish: instance.publish }))
         .catch((error: unknown) => debug('announce on %s: %s', instance.label, String(error)));
     }
   }

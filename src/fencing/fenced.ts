@@ -44,7 +44,7 @@ export async function fencedSet(
   stringArg('value', value, true);
   const t = tokenArg(token);
   const ttl = options.ttl === undefined ? '' : duration('options.ttl', options.ttl, 0, 1);
-  const reply = await runScript(client, lua.fencedSet, [key, t.toString(), value, ttl], 1);
+  const reply = await runScript(client, lua.fencedSet({ hash: key }, { token: t.toString(), value, ttl }));
   if (
     Array.isArray(reply) &&
     reply.length === 2 &&
@@ -60,7 +60,7 @@ export async function fencedSet(
 /** Reads a value written by fencedSet, with the token that wrote it; null when absent. */
 export async function fencedGet(client: ScriptClient, key: string): Promise<{ value: string; token: bigint } | null> {
   stringArg('key', key, false);
-  const reply = await runScript(client, lua.fencedGet, [key], 1);
+  const reply = await runScript(client, lua.fencedGet({ hash: key }));
   if (Array.isArray(reply) && reply.length === 0) return null;
   if (
     Array.isArray(reply) &&

@@ -30,9 +30,7 @@ function decode(reply: unknown): Decoded<string> {
 export async function forceRelease(ctx: Context, resource: string): Promise<ForcedOnServer[]> {
   const key = lockKey(ctx.options.keyPrefix, resource);
   const ballot = await fanOut(ctx, {
-    script: lua.forceRelease,
-    args: (instance) => [key, RELEASE_SUFFIX, instance.publish],
-    numKeys: 1,
+    script: (instance) => lua.forceRelease({ lock: key }, { suffix: RELEASE_SUFFIX, publish: instance.publish }),
     yes: 'released',
     decode,
     waitAll: true,

@@ -48,9 +48,8 @@ export const PLAIN: LockOps = Object.freeze<LockOps>({
   cover: ops.cover,
   fencePhase: ops.fencePhase,
   confirm: (ctx, resources, value, ttl) => {
-    const keys = ops.lockKeys(ctx, resources);
-    const args = [...keys, value, ttl];
-    return fanOut(ctx, { script: lua.renewHeld, args, numKeys: keys.length, yes: 'extended', decode: decodeExtend, grants: true });
+    const script = lua.renewHeld({ lock: ops.lockKeys(ctx, resources) }, { value, ttl });
+    return fanOut(ctx, { script, yes: 'extended', decode: decodeExtend, grants: true });
   },
-  takeBack: (ctx, index, resources, value, ttl) => ctx.instances[index]!.sweep(ops.lockKeys(ctx, resources), value, ttl, ''),
+  takeBack: ops.takeBack,
 });

@@ -5,12 +5,12 @@
  */
 import { type Context, validity } from '../core/context.js';
 import type { Instance } from '../core/endpoint.js';
-import type { LuaScript } from '../core/scripts.js';
+import type { Invocation } from '../core/scripts.js';
 import { fanOut, isReplyError, poll, type Ballot } from '../core/ballot.js';
 import { decodeAcquire, decodeExtend, decodeFence, decodeRelease } from '../core/replies.js';
 import { CommandTimeoutError } from '../errors.js';
-import { quarantineCall, withQuarantine } from '../core/quarantine.js';
-import { RELEASE_SUFFIX, fenceKey, goneKey, lockKey, markerKey } from '../keys.js';
+import { NO_QUARANTINE, byQuarantine, quarantineOn } from '../core/quarantine.js';
+import { RELEASE_SUFFIX, fenceKey, goneKey, lockKey } from '../keys.js';
 import * as lua from '../lua/scripts.generated.js';
 
 export interface Attempt {
@@ -26,6 +26,16 @@ export interface Attempt {
 
 export function lockKeys(ctx: Context, resources: readonly string[]): string[] {
   return resources.map((r) => lockKey(ctx.options.keyPrefix, r));
+}
+
+/**
+ * Takes `value` off server `index` again (release.lua, no message): a failed attempt's vote,
+ * a server a won lock no longer wants. Swept until answered (core/instance.ts).
+ */
+export function takeBack(ctx: Context, index: number, resources: readonly string[], value: string, ttl: number): void {
+  const instance = ctx.instances[index]!;
+  const call = lua.release({ lock: lockKeys(ctx, resources), gone: [] }, { value, suffix: '', publish: instance.publish });
+  instance.sweep(ttl, () => call);
 }
 
 function fenceKeys(ctx: Context, resources: readonly string[]): string[] {
@@ -58,41 +68,34 @@ export async function attempt(
   fence: boolean,
   uncovered?: Uncovered,
 ): Promise<Attempt> {
-  const keys = fence ? [...lockKeys(ctx, resources), ...fenceKeys(ctx, resources)] : lockKeys(ctx, resources);
-  const quarantine = ctx.options.restartQuarantine;
-  const flags = [value, ttl, fence ? '1' : '0', quarantine];
-  let args: (string | number)[] | ((instance: Instance) => (string | number)[]) = [...keys, ...flags, '0'];
-  let numKeys: number | ((instance: Instance) => number) = keys.length;
-  if (quarantine > 0) {
-    // The server's marker key is read in the same script (not on a Cluster: one slot per script).
-    const plain = args;
-    const marked = [...keys, markerKey(ctx.options.keyPrefix), ...flags, '1'];
-    args = (instance) => (instance.cluster ? plain : marked);
-    numKeys = (instance) => (instance.cluster ? keys.length : keys.length + 1);
-  }
+  const lock = lockKeys(ctx, resources);
+  const fences = fence ? fenceKeys(ctx, resources) : [];
+  // The server's marker key is read in the same script (not on a Cluster: one slot per script).
+  const script = byQuarantine(ctx, (q) =>
+    lua.acquire({ lock, fence: fences, marker: q.marker }, { value, ttl, fence, ...(q.args ?? NO_QUARANTINE) }),
+  );
   const start = ctx.options.clock.now();
   // Set on a failed attempt whose lock a quorum reported held by one value (one resource):
   // the partial votes go to that holder (undo-to.lua) rather than free.
   let holder: { value: string; pttl: number } | undefined;
   const undo = (i: number): void => {
     const h = holder;
-    if (h === undefined) return ctx.instances[i]!.sweep(lockKeys(ctx, resources), value, ttl, '');
+    if (h === undefined) return takeBack(ctx, i, resources, value, ttl);
     // (No longer than the holder's validity from when it is sent; not at all once it released here.)
-    const keys = [lockKey(ctx.options.keyPrefix, resources[0]!), goneKey(ctx.options.keyPrefix, resources[0]!)];
-    ctx.instances[i]!.sweep(keys, value, ttl, '', lua.undoTo, () => [h.value, Math.floor(h.pttl - (ctx.options.clock.now() - start))]);
+    const keys = { lock: lock[0]!, gone: goneKey(ctx.options.keyPrefix, resources[0]!) };
+    const left = (): number => Math.floor(h.pttl - (ctx.options.clock.now() - start));
+    ctx.instances[i]!.sweep(ttl, () => lua.undoTo(keys, { value, holder: h.value, ttl: left() }));
   };
   const lost = (ballot: Ballot<string>): void => {
     holder = resources.length === 1 ? quorumHolder(ctx, ballot) : undefined;
   };
-  const { ok, ballot, validity: left } = await vote(ctx, ttl, start, { script: lua.acquire, args, numKeys, undo, lost }, uncovered);
+  const { ok, ballot, validity: left } = await vote(ctx, ttl, start, { script, undo, lost }, uncovered);
   return { ok, ballot, start, validity: left, token: fence ? maxToken(ballot) : undefined };
 }
 
 /** A kind's acquire script call, and how it takes a vote back (lock/ops.ts, rwlock/ops.ts). */
 export interface VoteCall {
-  readonly script: LuaScript;
-  readonly args: (string | number)[] | ((instance: Instance) => (string | number)[]);
-  readonly numKeys: number | ((instance: Instance) => number);
+  readonly script: Invocation | ((instance: Instance) => Invocation);
   /** Takes server `i`'s vote back (called at most once per server). */
   readonly undo: (i: number) => void;
   /** Told of a failed ballot before any vote is taken back. */
@@ -122,8 +125,6 @@ export async function vote(
   };
   const ballot = await fanOut(ctx, {
     script: call.script,
-    args: call.args,
-    numKeys: call.numKeys,
     yes: 'acquired',
     decode: decodeAcquire,
     grants: true,
@@ -184,32 +185,25 @@ function maxToken(ballot: Ballot<string>): bigint {
  * is sent again when its connection is back, for up to `ttl`.
  */
 export function release(ctx: Context, resources: readonly string[], value: string, ttl: number): Promise<Ballot<never>> {
+  const lock = lockKeys(ctx, resources);
   // One resource: with its gone mark, for a contender's attempt still in flight (undo-to.lua).
-  if (resources.length !== 1) return releaseWith(ctx, lua.release, lockKeys(ctx, resources), value, ttl);
-  const keys = [...lockKeys(ctx, resources), goneKey(ctx.options.keyPrefix, resources[0]!)];
-  return releaseWith(ctx, lua.release, keys, value, ttl, [ttl]);
+  const one = resources.length === 1;
+  const gone = one ? [goneKey(ctx.options.keyPrefix, resources[0]!)] : [];
+  const goneTtl = one ? ttl : undefined;
+  return releaseWith(ctx, ttl, (publish) => lua.release({ lock, gone }, { value, suffix: RELEASE_SUFFIX, publish, goneTtl }));
 }
 
 /**
- * `script` (release.lua, or one that takes its keys and arguments, then `extra`) everywhere,
- * as release() says.
+ * A release script's call on a server that publishes with `publish` (release.lua, or a
+ * read-write lock's rw-release.lua) everywhere, as release() says.
  */
-export async function releaseWith(
-  ctx: Context,
-  script: LuaScript,
-  keys: readonly string[],
-  value: string,
-  ttl: number,
-  extra: readonly (string | number)[] = [],
-): Promise<Ballot<never>> {
+export async function releaseWith(ctx: Context, ttl: number, call: (publish: Instance['publish']) => Invocation): Promise<Ballot<never>> {
   const sweep = (i: number): void => {
     const instance = ctx.instances[i]!;
-    instance.sweep(keys, value, ttl, RELEASE_SUFFIX, script, () => [RELEASE_SUFFIX, instance.publish, ...extra]);
+    instance.sweep(ttl, () => call(instance.publish));
   };
   const ballot = await fanOut(ctx, {
-    script,
-    args: (instance) => [...keys, value, RELEASE_SUFFIX, instance.publish, ...extra],
-    numKeys: keys.length,
+    script: (instance) => call(instance.publish),
     yes: 'released',
     decode: decodeRelease,
     onLate: (i, _decoded, error) => {
@@ -234,12 +228,9 @@ export function extend(
   ttl: number,
   uncovered?: Uncovered,
 ): Promise<Ballot<never>> {
-  const keys = lockKeys(ctx, resources);
-  const { args, numKeys } = withQuarantine(ctx, keys, [value, ttl, '0']);
+  const lock = lockKeys(ctx, resources);
   return fanOut(ctx, {
-    script: lua.extend,
-    args,
-    numKeys,
+    script: byQuarantine(ctx, (q) => lua.extend({ lock, marker: q.marker }, { value, ttl, cover: false, ...q.args })),
     yes: 'extended',
     decode: decodeExtend,
     grants: true,
@@ -252,17 +243,17 @@ export function extend(
 
 /** Extend (or re-take) on one server only: coverage of a server a lock does not hold yet. */
 export async function cover(ctx: Context, index: number, resources: readonly string[], value: string, ttl: number): Promise<string> {
-  const keys = lockKeys(ctx, resources);
+  const lock = lockKeys(ctx, resources);
   const ballot = await poll({
     instances: [ctx.instances[index]!],
     quorum: 1,
     yes: 'extended',
     timeout: timeoutFor(ctx, ttl),
     clock: ctx.options.clock,
-    // '1': a cover never shortens a ttl
+    // A cover never shortens a ttl.
     send: (instance) => {
-      const call = quarantineCall(ctx, keys, [value, ttl, '1'], instance);
-      return instance.eval(lua.extend, call.args, call.numKeys);
+      const q = quarantineOn(ctx, instance);
+      return instance.eval(lua.extend({ lock, marker: q.marker }, { value, ttl, cover: true, ...q.args }));
     },
     decode: decodeExtend,
   });
@@ -300,8 +291,7 @@ export async function fencePhase(
   mode: 'next' | 'raise',
   token: bigint,
 ): Promise<{ ballot: Ballot<string>; token: bigint }> {
-  const keys = [...lockKeys(ctx, resources), ...fenceKeys(ctx, resources)];
-  const args = [...keys, value, mode, token.toString()];
-  const ballot = await fanOut(ctx, { script: lua.fence, args, numKeys: keys.length, yes: 'fenced', decode: decodeFence, grants: true });
+  const script = lua.fence({ lock: lockKeys(ctx, resources), fence: fenceKeys(ctx, resources) }, { value, mode, token: token.toString() });
+  const ballot = await fanOut(ctx, { script, yes: 'fenced', decode: decodeFence, grants: true });
   return { ballot, token: maxToken(ballot) };
 }

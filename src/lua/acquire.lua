@@ -1,4 +1,6 @@
 -- acquire: take every key of a lock, or none; optionally issue a fencing token.
+-- @keys lock[] fence[] marker?
+-- @args value:str ttl:int fence:flag quarantine:int marked:flag
 -- KEYS[1..n]     lock keys, one per resource
 -- KEYS[n+1..2n]  fence counter keys, same order (only when ARGV[3] == '1')
 -- KEYS[last]     this server's marker key (only when ARGV[4] > 0 and ARGV[5] == '1')

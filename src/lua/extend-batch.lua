@@ -1,4 +1,6 @@
 -- extend-batch: renew many leases in one call (the keeper's batches); each as extend.lua.
+-- @keys lock[] marker?
+-- @args count:int leases:list quarantine?:int marked?:flag
 -- KEYS        the lock keys of every lease, lease after lease
 -- ARGV[1]     the number of leases, m
 -- ARGV[2..]   per lease, in order: its number of keys, its value, its ttl in ms

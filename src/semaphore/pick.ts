@@ -18,13 +18,13 @@
  * slots and rarely split.
  */
 import { type Context, validity } from '../core/context.js';
-import type { Instance } from '../core/endpoint.js';
 import { fanOut, isReplyError, verdictOf, type Ballot, type Decoded } from '../core/ballot.js';
+import { NO_QUARANTINE, byQuarantine } from '../core/quarantine.js';
 import { decodePick, type Picked } from '../core/replies.js';
 import type { InstanceOutcome } from '../errors.js';
-import { fenceKey, markerKey } from '../keys.js';
+import { fenceKey } from '../keys.js';
 import { PLAIN, type KindAttempt, type LockOps } from '../lock/kind.js';
-import { lockKeys, type Uncovered } from '../lock/ops.js';
+import { lockKeys, takeBack, type Uncovered } from '../lock/ops.js';
 import * as lua from '../lua/scripts.generated.js';
 
 /** The ops of a permit of `k` slots: picked in one round trip, then a plain lock. */
@@ -43,10 +43,7 @@ async function pick(
 ): Promise<KindAttempt> {
   const first = Math.floor(Math.random() * slots.length);
   const order = slots.map((_, i) => slots[(first + i) % slots.length]!);
-  const keys = lockKeys(ctx, order);
-  const all = fence ? [...keys, ...order.map((s) => fenceKey(ctx.options.keyPrefix, s))] : keys;
-  const q = ctx.options.restartQuarantine;
-  const marked = (i: Instance): boolean => q > 0 && !i.cluster;
+  const keys = { slot: lockKeys(ctx, order), fence: fence ? order.map((s) => fenceKey(ctx.options.keyPrefix, s)) : [] };
   const start = ctx.options.clock.now();
   const took = new Map<number, readonly string[]>(); // server -> the slots it took for us
   const tokens = new Map<number, string>();
@@ -56,7 +53,7 @@ async function pick(
   const setOf = (d: Picked): readonly string[] => d.slots.map((p) => order[p - 1]!).sort();
   const verdict: { decided: 'open' | 'won' | 'lost'; won?: string } = { decided: 'open' };
   let late: (() => void) | undefined;
-  const undo = (i: number, which: readonly string[]): void => ctx.instances[i]!.sweep(lockKeys(ctx, which), value, ttl, '');
+  const undo = (i: number, which: readonly string[]): void => takeBack(ctx, i, which, value, ttl);
   const note = (i: number, decoded: Decoded<Picked> | undefined, error: Error | undefined): readonly string[] | undefined => {
     if (decoded?.status === 'acquired' && decoded.data) {
       took.set(i, setOf(decoded.data));
@@ -65,18 +62,7 @@ async function pick(
     return took.get(i);
   };
   const ballot = await fanOut(ctx, {
-    script: lua.semPick,
-    args: (i) => [
-      ...all,
-      ...(marked(i) ? [markerKey(ctx.options.keyPrefix)] : []),
-      value,
-      ttl,
-      fence ? '1' : '0',
-      q,
-      marked(i) ? '1' : '0',
-      k,
-    ],
-    numKeys: (i) => all.length + (marked(i) ? 1 : 0),
+    script: byQuarantine(ctx, (q) => lua.semPick({ ...keys, marker: q.marker }, { value, ttl, fence, ...(q.args ?? NO_QUARANTINE), k })),
     yes: 'acquired',
     decode: decodePick,
     grants: true,

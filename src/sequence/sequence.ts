@@ -80,16 +80,14 @@ export class Sequence {
   }
 
   #claim(proposal: bigint): Promise<Ballot<string>> {
-    const args = [this.#key, proposal.toString()];
-    return fanOut(this.#ctx, { script: lua.seqClaim, args, numKeys: 1, yes: 'claimed', decode: decodeClaim, grants: true });
+    const script = lua.seqClaim({ counter: this.#key }, { proposal: proposal.toString() });
+    return fanOut(this.#ctx, { script, yes: 'claimed', decode: decodeClaim, grants: true });
   }
 
   async #incr(): Promise<bigint> {
     // One instance: the quorum is 1.
     const ballot = await fanOut(this.#ctx, {
-      script: lua.seqIncr,
-      args: [this.#key],
-      numKeys: 1,
+      script: lua.seqIncr({ counter: this.#key }),
       yes: 'claimed',
       decode: decodeIncr,
       grants: true,

@@ -115,7 +115,7 @@ function tick(): void {
 }
 
 /** One server's answer to a batch: per lease 1 (extended) or 0/3 (not held), or an error. */
-function ask(i: number, keys: string[], args: (string | number)[], timeout: number): Promise<readonly number[]> {
+function ask(i: number, keys: string[], count: number, leases: (string | number)[], timeout: number): Promise<readonly number[]> {
   const client = clients[i]!;
   if (client.status !== 'ready') return Promise.reject(new Error(`${init.endpoints[i]!.label}: ${client.status}`));
   let t: NodeJS.Timeout | undefined;
@@ -126,24 +126,25 @@ function ask(i: number, keys: string[], args: (string | number)[], timeout: numb
   // quarantine, the marker key goes last and the quarantine after the leases (as
   // core/quarantine.ts does on the main thread; the keeper thread never serves a Cluster).
   const q = init.quarantine;
-  const call = q > 0 ? [...keys, init.marker, ...args, q, '1'] : [...keys, ...args];
-  const reply = runScript(client, lua.extendBatch, call, q > 0 ? keys.length + 1 : keys.length).then((r) => decodeBatch(r).data!);
+  const args = { count, leases, ...(q > 0 ? { quarantine: q, marked: true } : {}) };
+  const call = lua.extendBatch({ lock: keys, marker: q > 0 ? init.marker : undefined }, args);
+  const reply = runScript(client, call).then((r) => decodeBatch(r).data!);
   return Promise.race([reply, deadline]).finally(() => clearTimeout(t));
 }
 
 async function renew(batch: Entry[]): Promise<void> {
   const keys: string[] = [];
-  const args: (string | number)[] = [batch.length];
+  const leases: (string | number)[] = [];
   let shortest = Infinity;
   for (const e of batch) {
     e.renewing = true;
     shortest = Math.min(shortest, e.ttl);
     keys.push(...e.keys);
-    args.push(e.keys.length, e.value, e.ttl);
+    leases.push(e.keys.length, e.value, e.ttl);
   }
   const start = now();
   const timeout = Math.min(init.commandTimeout, shortest);
-  const answers = await Promise.allSettled(clients.map((_, i) => ask(i, keys, args, timeout)));
+  const answers = await Promise.allSettled(clients.map((_, i) => ask(i, keys, batch.length, leases, timeout)));
   const t = now();
   const n = clients.length;
   batch.forEach((e, l) => {
