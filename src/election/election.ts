@@ -19,6 +19,7 @@
 import { EventEmitter, on } from 'node:events';
 import { debuglog } from 'node:util';
 import type { Context } from '../core/context.js';
+import { Keeper } from '../core/keeper.js';
 import { safeEmit } from '../core/events.js';
 import { sleep } from '../core/sleep.js';
 import { ClosedError, LockLostError, LockTimeoutError } from '../errors.js';
@@ -70,6 +71,13 @@ interface Term {
   readonly controller: AbortController;
   /** Aborted when the term ends: resignation, or the lock's loss. */
   readonly signal: AbortSignal;
+}
+
+/** Why a term ended; `early`: stepped down before the lease ran out (it is released). */
+interface TermEnd {
+  readonly reason: DemotionReason;
+  readonly error?: Error;
+  readonly early?: boolean;
 }
 
 const NOT_LEADER = AbortSignal.abort(new Error('not the leader'));
@@ -270,40 +278,7 @@ export class Election extends EventEmitter<ElectionEvents> {
     this.#ctx.telemetry.leader(this.name, true);
     this.#observe(this.id);
     this.#announce(term.token);
-    let onLost: (error: Error) => void = () => undefined;
-    let onStop: () => void = () => undefined;
-    let watch: NodeJS.Timeout | undefined;
-    const end = await new Promise<{ reason: DemotionReason; error?: Error; early?: boolean }>((resolve) => {
-      onLost = (error) => resolve({ reason: error.cause === undefined ? 'lost' : 'error', error });
-      onStop = () => resolve({ reason: 'resigned' });
-      lock.once('lost', onLost);
-      campaign.addEventListener('abort', onStop, { once: true });
-      // A margin before the validity runs out: renewals have been failing, so step down
-      // now, while the lease is still ours on the servers, rather than at its very end —
-      // `demoted` must come before anyone else can be elected, even on a busy event loop.
-      const margin = Math.min(Math.max(20, Math.floor(this.#o.ttl / 20)), Math.floor(this.#o.ttl / 4));
-      const check = (): void => {
-        const left = lock.remaining();
-        if (left <= 0) return; // already over (a pause, a blocked loop): the lock reports it lost, as of its expiry
-        if (left > margin) {
-          watch = setTimeout(check, left - margin);
-          watch.unref();
-          return;
-        }
-        const error = new LockLostError(
-          `stepped down from ${this.name}: its lease could not be renewed, ${left} ms of validity left`,
-          lock.resources,
-          [],
-        );
-        resolve({ reason: 'error', error, early: true });
-      };
-      check();
-      if (lock.lostError) onLost(lock.lostError);
-      if (campaign.aborted) onStop();
-    });
-    clearTimeout(watch);
-    lock.off('lost', onLost);
-    campaign.removeEventListener('abort', onStop);
+    const end = await this.#termEnd(lock, campaign);
     const at = end.reason === 'resigned' || end.early ? Date.now() : Math.min(Date.now(), lock.expiresAt);
     controller.abort(end.error ?? new Error(`resigned the leadership of ${this.name}`));
     this.#term = undefined;
@@ -326,6 +301,44 @@ export class Election extends EventEmitter<ElectionEvents> {
     this.#ctx.telemetry.leader(this.name, false);
     this.#observe(null);
     await released;
+  }
+
+  /**
+   * How a term ends: resigned (the campaign stopped), lost (the lock's 'lost'), or an early
+   * step-down. A margin (ttl/20, at least 20 ms, at most ttl/4) before the validity runs out
+   * — renewals have been failing — the leader steps down, while the lease is still its own on
+   * the servers rather than at its very end: `demoted` must come before anyone else can be
+   * elected, even on a busy event loop. No timer of its own: a watch-only keeper
+   * (core/keeper.ts) over the leadership, whose validity is the lock's less the margin.
+   */
+  async #termEnd(lock: Lock, campaign: AbortSignal): Promise<TermEnd> {
+    const margin = Math.min(Math.max(20, Math.floor(this.#o.ttl / 20)), Math.floor(this.#o.ttl / 4));
+    let cleanup: () => void = () => undefined;
+    const end = await new Promise<TermEnd>((resolve) => {
+      const onLost = (error: Error): void => resolve({ reason: error.cause === undefined ? 'lost' : 'error', error });
+      const onStop = (): void => resolve({ reason: 'resigned' });
+      const stepDown = (): void => {
+        const left = lock.remaining();
+        if (left <= 0) return; // already over (a pause, a blocked loop): the lock reports it lost, as of its expiry
+        const message = `stepped down from ${this.name}: its lease could not be renewed, ${left} ms of validity left`;
+        resolve({ reason: 'error', error: new LockLostError(message, lock.resources, []), early: true });
+      };
+      const leadership = { remaining: () => lock.remaining() - margin, renew: () => Promise.resolve('renewed' as const), lost: stepDown };
+      const watch = new Keeper(leadership, { interval: null, retry: 0 });
+      cleanup = () => {
+        watch.stop();
+        lock.off('lost', onLost);
+        campaign.removeEventListener('abort', onStop);
+      };
+      lock.once('lost', onLost);
+      campaign.addEventListener('abort', onStop, { once: true });
+      if (leadership.remaining() <= 0) stepDown();
+      else watch.start();
+      if (lock.lostError) onLost(lock.lostError);
+      if (campaign.aborted) onStop();
+    });
+    cleanup();
+    return end;
   }
 
   /** Tells the other candidates (one PUBLISH per instance; nobody waits for it). */
