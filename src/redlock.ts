@@ -12,7 +12,8 @@
 import { EventEmitter } from 'node:events';
 import type { Context } from './core/context.js';
 import { createInstances, type EndpointInput, type Instance } from './core/endpoint.js';
-import { fanOut, quorumOf } from './core/ballot.js';
+import { quorumOf } from './core/ballot.js';
+import { fanOut } from './core/fan-out.js';
 import { Monitor, type MonitorEvents } from './core/monitor.js';
 import { Renewer } from './core/renewer.js';
 import { ThreadKeeper } from './core/thread/host.js';

@@ -228,7 +228,7 @@ function connect(spec: ValidSpec, options: ConnectOptions): Instance {
     enableOfflineQueue: false, // a down instance fails fast; it never queues an acquire
     autoResendUnfulfilledCommands: false, // a command lost with its connection is not re-sent later
     maxRetriesPerRequest: 0,
-    // No per-command timer: each operation has one timer (core/quorum.ts); a connection is
+    // No per-command timer: each operation has one timer (core/ballot.ts); a connection is
     // reset only after repeated timeouts (core/instance.ts).
     connectTimeout: Math.max(options.commandTimeout, 1000),
     retryStrategy: (times: number) => Math.min(50 * times, 500), // back within half a second

@@ -13,7 +13,8 @@
 import type { InstanceOutcome } from '../errors.js';
 import * as lua from '../lua/scripts.generated.js';
 import type { Context } from './context.js';
-import { fanOut, type Ballot } from './ballot.js';
+import type { Ballot } from './ballot.js';
+import { fanOut } from './fan-out.js';
 import type { KeeperOptions, Lease } from './keeper.js';
 import { byQuarantine } from './quarantine.js';
 import { decodeBatch } from './replies.js';

@@ -4,7 +4,7 @@
  * quorum, so a reader always meets at least one instance that took the last write.
  */
 import type { Context } from '../core/context.js';
-import { fanOut, requireQuorum } from '../core/ballot.js';
+import { fanOut, requireQuorum } from '../core/fan-out.js';
 import { decodeMark, decodeReadMark } from '../core/replies.js';
 import { LockLostError, list } from '../errors.js';
 import { lockKey, markKey } from '../keys.js';

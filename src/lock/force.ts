@@ -5,7 +5,7 @@
  * (the fence counter is left alone).
  */
 import type { Context } from '../core/context.js';
-import { fanOut } from '../core/ballot.js';
+import { fanOut } from '../core/fan-out.js';
 import { decodeForceRelease } from '../core/replies.js';
 import { RELEASE_SUFFIX, lockKey } from '../keys.js';
 import * as lua from '../lua/scripts.generated.js';

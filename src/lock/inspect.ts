@@ -1,6 +1,6 @@
 /** inspect(): every instance's view of one lock, and the holder a quorum agrees on. */
 import type { Context } from '../core/context.js';
-import { fanOut } from '../core/ballot.js';
+import { fanOut } from '../core/fan-out.js';
 import { decodeInspect } from '../core/replies.js';
 import { fenceKey, lockKey } from '../keys.js';
 import * as lua from '../lua/scripts.generated.js';

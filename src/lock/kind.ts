@@ -6,7 +6,8 @@
  * and the fan-out.
  */
 import type { Context } from '../core/context.js';
-import { fanOut, type Ballot } from '../core/ballot.js';
+import type { Ballot } from '../core/ballot.js';
+import { fanOut } from '../core/fan-out.js';
 import { decodeExtend } from '../core/replies.js';
 import * as lua from '../lua/scripts.generated.js';
 import * as ops from './ops.js';

@@ -1,12 +1,13 @@
 /**
  * The quorum operations on one lock, each one round trip to every instance in parallel
- * (through core/quorum.ts): one acquire attempt, release, extend, and the two phases of a
+ * (through core/fan-out.ts): one acquire attempt, release, extend, and the two phases of a
  * fencing token. Callers decide what an outcome means; nothing here waits or retries.
  */
 import { type Context, validity } from '../core/context.js';
 import type { Instance } from '../core/endpoint.js';
 import type { Invocation } from '../core/scripts.js';
-import { fanOut, isReplyError, poll, type Ballot } from '../core/ballot.js';
+import { isReplyError, poll, type Ballot } from '../core/ballot.js';
+import { fanOut } from '../core/fan-out.js';
 import { decodeAcquire, decodeExtend, decodeFence, decodeRelease } from '../core/replies.js';
 import { CommandTimeoutError } from '../errors.js';
 import { NO_QUARANTINE, byQuarantine, quarantineOn } from '../core/quarantine.js';

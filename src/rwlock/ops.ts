@@ -5,7 +5,8 @@
  * fencing token uses the plain fence.lua: the writer's key is an ordinary lock key.
  */
 import type { Context } from '../core/context.js';
-import { fanOut, poll, type Ballot } from '../core/ballot.js';
+import { poll, type Ballot } from '../core/ballot.js';
+import { fanOut } from '../core/fan-out.js';
 import { NO_QUARANTINE, byQuarantine } from '../core/quarantine.js';
 import { decodeExtend } from '../core/replies.js';
 import type { Invocation } from '../core/scripts.js';

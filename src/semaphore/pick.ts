@@ -18,7 +18,8 @@
  * slots and rarely split.
  */
 import { type Context, validity } from '../core/context.js';
-import { fanOut, isReplyError, verdictOf, type Ballot, type Decoded } from '../core/ballot.js';
+import { isReplyError, verdictOf, type Ballot, type Decoded } from '../core/ballot.js';
+import { fanOut } from '../core/fan-out.js';
 import { NO_QUARANTINE, byQuarantine } from '../core/quarantine.js';
 import { decodePick, type Picked } from '../core/replies.js';
 import type { InstanceOutcome } from '../errors.js';

@@ -19,7 +19,8 @@
  * refuses nothing; a majority must keep its data, as for locks.
  */
 import type { Context } from '../core/context.js';
-import { fanOut, requireQuorum, type Ballot } from '../core/ballot.js';
+import type { Ballot } from '../core/ballot.js';
+import { fanOut, requireQuorum } from '../core/fan-out.js';
 import { decodeClaim, decodeIncr } from '../core/replies.js';
 import { sleep } from '../core/sleep.js';
 import { QuorumError } from '../errors.js';

@@ -11,7 +11,7 @@
  * exact.
  */
 import type { Context } from '../core/context.js';
-import { fanOut } from '../core/ballot.js';
+import { fanOut } from '../core/fan-out.js';
 import { decodeWindow } from '../core/replies.js';
 import { QuorumError } from '../errors.js';
 import { windowKey } from '../keys.js';
