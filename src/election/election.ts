@@ -19,51 +19,19 @@
 import { EventEmitter, on } from 'node:events';
 import { debuglog } from 'node:util';
 import type { Context } from '../core/context.js';
-import { Keeper } from '../core/keeper.js';
 import { safeEmit } from '../core/events.js';
 import { sleep } from '../core/sleep.js';
-import { ClosedError, LockLostError, LockTimeoutError } from '../errors.js';
+import { ClosedError, LockTimeoutError } from '../errors.js';
 import { electionResource, leaderChannel, releaseChannel } from '../keys.js';
 import { acquire } from '../lock/acquire.js';
 import { inspect } from '../lock/inspect.js';
 import type { Lock } from '../lock/lock.js';
-import * as lua from '../lua/scripts.generated.js';
 import type { ResolvedElection } from '../options/index.js';
+import { announce, parseAnnouncement } from './announce.js';
+import type { ElectionEvents } from './events.js';
+import { termEnd } from './term.js';
 
 const debug = debuglog('tenure');
-
-export type DemotionReason = 'resigned' | 'lost' | 'error';
-
-export interface ElectedEvent {
-  /** The leadership's fencing token. */
-  readonly term: bigint;
-  readonly id: string;
-}
-
-export interface DemotedEvent {
-  /** `resigned`: stop() was called; `lost`: the lease ran out or was taken; `error`: renewals failed until it ran out. */
-  readonly reason: DemotionReason;
-  readonly term: bigint;
-  /** The LockLostError, for `lost` and `error` (its `cause` holds the last renewal failure). */
-  readonly error?: Error;
-  /** Wall-clock time (ms) the leadership ended by this process's own account: for a lost lease, when its validity ran out. */
-  readonly at: number;
-  /**
-   * When this process released the lease (a resignation, a step-down): resolves true if a
-   * quorum still held it then, false if it was found gone — taken by another, or lost by a
-   * server, since the last renewal: the term's last moments were not exclusive.
-   */
-  readonly released?: Promise<boolean>;
-}
-
-export interface ElectionEvents {
-  elected: [ElectedEvent];
-  demoted: [DemotedEvent];
-  /** A change of leader this candidate observed: the new leader's id, or null when it knows of none. */
-  leader: [string | null];
-  /** Redis trouble while campaigning; the campaign goes on. */
-  campaignError: [Error];
-}
 
 interface Term {
   readonly lock: Lock;
@@ -71,13 +39,6 @@ interface Term {
   readonly controller: AbortController;
   /** Aborted when the term ends: resignation, or the lock's loss. */
   readonly signal: AbortSignal;
-}
-
-/** Why a term ended; `early`: stepped down before the lease ran out (it is released). */
-interface TermEnd {
-  readonly reason: DemotionReason;
-  readonly error?: Error;
-  readonly early?: boolean;
 }
 
 const NOT_LEADER = AbortSignal.abort(new Error('not the leader'));
@@ -198,8 +159,8 @@ export class Election extends EventEmitter<ElectionEvents> {
       );
     };
     const unlisten = await this.#ctx.wakeup.listen(leaderChannel(prefix, this.name), (payload) => {
-      const dot = payload.indexOf('.');
-      if (this.#campaign === undefined && dot > 0) this.#observe(payload.slice(dot + 1));
+      const { id, named } = parseAnnouncement(payload);
+      if (this.#campaign === undefined && named) this.#observe(id);
     });
     const unlistenRelease = await this.#ctx.wakeup.listen(releaseChannel(prefix, this.#resource), refresh);
     const timer = setInterval(refresh, this.#o.retryDelay);
@@ -217,11 +178,10 @@ export class Election extends EventEmitter<ElectionEvents> {
 
   async #run(signal: AbortSignal): Promise<void> {
     const unlisten = await this.#ctx.wakeup.listen(leaderChannel(this.#ctx.options.keyPrefix, this.name), (payload) => {
-      const dot = payload.indexOf('.');
-      const term = /^\d+$/.test(payload.slice(0, dot)) ? BigInt(payload.slice(0, dot)) : -1n;
+      const { term, id } = parseAnnouncement(payload);
       if (term <= this.#highestTerm) return; // another instance's copy, or a late one of an older term
       this.#highestTerm = term;
-      this.#observe(payload.slice(dot + 1));
+      this.#observe(id);
     });
     try {
       void this.#refreshLeader(signal);
@@ -277,8 +237,8 @@ export class Election extends EventEmitter<ElectionEvents> {
     safeEmit(this, 'elected', { term: term.token, id: this.id });
     this.#ctx.telemetry.leader(this.name, true);
     this.#observe(this.id);
-    this.#announce(term.token);
-    const end = await this.#termEnd(lock, campaign);
+    announce(this.#ctx, this.name, term.token, this.id);
+    const end = await termEnd(lock, campaign, this.#o.ttl, this.name);
     const at = end.reason === 'resigned' || end.early ? Date.now() : Math.min(Date.now(), lock.expiresAt);
     controller.abort(end.error ?? new Error(`resigned the leadership of ${this.name}`));
     this.#term = undefined;
@@ -301,54 +261,6 @@ export class Election extends EventEmitter<ElectionEvents> {
     this.#ctx.telemetry.leader(this.name, false);
     this.#observe(null);
     await released;
-  }
-
-  /**
-   * How a term ends: resigned (the campaign stopped), lost (the lock's 'lost'), or an early
-   * step-down. A margin (ttl/20, at least 20 ms, at most ttl/4) before the validity runs out
-   * — renewals have been failing — the leader steps down, while the lease is still its own on
-   * the servers rather than at its very end: `demoted` must come before anyone else can be
-   * elected, even on a busy event loop. No timer of its own: a watch-only keeper
-   * (core/keeper.ts) over the leadership, whose validity is the lock's less the margin.
-   */
-  async #termEnd(lock: Lock, campaign: AbortSignal): Promise<TermEnd> {
-    const margin = Math.min(Math.max(20, Math.floor(this.#o.ttl / 20)), Math.floor(this.#o.ttl / 4));
-    let cleanup: () => void = () => undefined;
-    const end = await new Promise<TermEnd>((resolve) => {
-      const onLost = (error: Error): void => resolve({ reason: error.cause === undefined ? 'lost' : 'error', error });
-      const onStop = (): void => resolve({ reason: 'resigned' });
-      const stepDown = (): void => {
-        const left = lock.remaining();
-        if (left <= 0) return; // already over (a pause, a blocked loop): the lock reports it lost, as of its expiry
-        const message = `stepped down from ${this.name}: its lease could not be renewed, ${left} ms of validity left`;
-        resolve({ reason: 'error', error: new LockLostError(message, lock.resources, []), early: true });
-      };
-      const leadership = { remaining: () => lock.remaining() - margin, renew: () => Promise.resolve('renewed' as const), lost: stepDown };
-      const watch = new Keeper(leadership, { interval: null, retry: 0 });
-      cleanup = () => {
-        watch.stop();
-        lock.off('lost', onLost);
-        campaign.removeEventListener('abort', onStop);
-      };
-      lock.once('lost', onLost);
-      campaign.addEventListener('abort', onStop, { once: true });
-      if (leadership.remaining() <= 0) stepDown();
-      else watch.start();
-      if (lock.lostError) onLost(lock.lostError);
-      if (campaign.aborted) onStop();
-    });
-    cleanup();
-    return end;
-  }
-
-  /** Tells the other candidates (one PUBLISH per instance; nobody waits for it). */
-  #announce(term: bigint): void {
-    const channel = leaderChannel(this.#ctx.options.keyPrefix, this.name);
-    for (const instance of this.#ctx.instances) {
-      instance
-        .eval(lua.announce({ channel }, { message: `${term}.${this.id}`, publish: instance.publish }))
-        .catch((error: unknown) => debug('announce on %s: %s', instance.label, String(error)));
-    }
   }
 
   async #refreshLeader(signal: AbortSignal): Promise<void> {
