@@ -3,11 +3,16 @@
  * extend-batch) learn it: a server in quarantine may have lost locks, so it votes for none
  * and re-takes nothing (a re-take would later count as its vote). The server's marker key
  * goes last among the keys (not on a Cluster, where a script's keys share one slot and the
- * uptime alone tells); the quarantine and a "marked" flag among the arguments.
+ * uptime alone tells); the quarantine and a "marked" flag among the arguments. And how a
+ * deliberate fresh start tells the servers so (markFresh).
  */
+import { QuorumError } from '../errors.js';
 import { markerKey } from '../keys.js';
+import * as lua from '../lua/scripts.generated.js';
 import type { Context } from './context.js';
 import type { Instance } from './endpoint.js';
+import { fanOut } from './fan-out.js';
+import { decodeMark } from './replies.js';
 import type { Invocation } from './scripts.js';
 
 /** What such a script is given on one server. */
@@ -45,4 +50,24 @@ export function byQuarantine(ctx: Context, make: (q: QuarantineOn) => Invocation
   const onCluster = make({ args: { quarantine, marked: false } });
   const marked = make({ marker: markerKey(ctx.options.keyPrefix), args: { quarantine, marked: true } });
   return (instance) => (instance.cluster ? onCluster : marked);
+}
+
+/**
+ * redlock.markFresh(): every server's marker dated one quarantine back (mark-fresh.lua), on
+ * every server that is not a Cluster endpoint (those keep their uptime check). Resolves their
+ * labels; throws QuorumError unless every one of them was marked.
+ */
+export async function markFresh(ctx: Context): Promise<readonly string[]> {
+  const plain = ctx.instances.filter((i) => !i.cluster);
+  const ballot = await fanOut(
+    { ...ctx, instances: plain, quorum: plain.length },
+    {
+      script: lua.markFresh({ marker: markerKey(ctx.options.keyPrefix) }, { quarantine: ctx.options.restartQuarantine }),
+      yes: 'marked',
+      decode: decodeMark,
+      waitAll: true,
+    },
+  );
+  if (ballot.yes < plain.length) throw new QuorumError('could not mark every server fresh', [], ballot.outcomes, plain.length);
+  return plain.map((i) => i.label);
 }
