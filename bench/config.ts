@@ -84,3 +84,7 @@ export const LOOPS = 64;
 export const CONTENTION = { workers: 8, processes: 4, csMs: 1, pauses: [0, 10] as const, instances: 3 };
 /** Scenario d: extra latency (ms, each direction) on one proxy of three. */
 export const SLOW_MS = 20;
+/** Scenario "held": how many locks each round holds, and for how long. */
+export const HELD: { readonly counts: readonly number[]; readonly holdMs: number } = QUICK
+  ? { counts: [100, 1_000], holdMs: 2_000 }
+  : { counts: [100, 1_000, 10_000], holdMs: 10_000 };

@@ -6,6 +6,12 @@
  * Every library auto-extends as a user would: Tenure `acquire({ autoExtend: true })` (its
  * batched keeper, or one renewal per lock with `renewBatch: 1`); node-redlock 5 `using()`;
  * redis-semaphore's refresh timer (refreshInterval ttl/3).
+ *
+ * Both counts of the first server are taken here, over the same window as the CPU time:
+ * the requests it was sent, counted in this process as ioredis writes them — the server
+ * cannot tell them apart from the commands scripts run, as INFO's total_commands_processed
+ * and commandstats count both alike (on Redis 7.0 a script of 10 GETs adds 11 to each) —
+ * and the commands it ran, script internals included, from its own counters.
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
@@ -25,6 +31,19 @@ export interface HeldConfig {
 export interface HeldSample {
   /** CPU time (user + system) over the hold, ms. */
   readonly cpuMs: number;
+  /** How long the hold lasted, ms (measured). */
+  readonly heldMs: number;
+  /** Requests sent to each server over the hold, in `urls` order. */
+  readonly requests: number[];
+  /** The first server's counts over the hold (between two INFOs written as the window opens and closes): */
+  readonly server: {
+    /** commands it ran, those scripts ran included (total_commands_processed); */
+    readonly commands: number;
+    /** script calls among them (EVAL, EVALSHA, FCALL and their _RO forms): requests, each; */
+    readonly scripts: number;
+    /** over this many ms. */
+    readonly ms: number;
+  };
   /** Resident set size growth from before taking the locks to the end of the hold, MB. */
   readonly rssMb: number;
   readonly heapMb: number;
@@ -33,6 +52,47 @@ export interface HeldSample {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Counts, per server, the commands every ioredis connection of this process writes (the
+ * peers' connections and the ones Tenure opens alike: one ioredis here), from `start()` on.
+ * A command is counted when ioredis writes it to a ready connection (autoPipelining too:
+ * a pipeline hands each command to sendCommand), but for `ignore`d clients; the count costs a
+ * Map lookup per command.
+ */
+function countRequests(urls: readonly string[]): { start(): void; read(): number[]; ignore(client: Redis): void } {
+  const index = new Map(urls.map((u, i) => [Number(new URL(u).port), i]));
+  const counts = urls.map(() => 0);
+  const ignored = new WeakSet<Redis>();
+  let counting = false;
+  const send = Reflect.get<Redis, 'sendCommand'>(Redis.prototype, 'sendCommand'); // (unbound: called with each client as `this`)
+  Redis.prototype.sendCommand = function (this: Redis, ...args: Parameters<Redis['sendCommand']>) {
+    if (counting && this.status === 'ready' && !ignored.has(this)) {
+      const i = index.get(this.options.port ?? 6379);
+      if (i !== undefined) counts[i]!++;
+    }
+    return send.apply(this, args);
+  };
+  return {
+    start: () => {
+      counting = true;
+    },
+    read: () => {
+      counting = false;
+      return [...counts];
+    },
+    ignore: (client) => void ignored.add(client),
+  };
+}
+
+/** One look at a server's counters: one INFO (which total_commands_processed counts, once). */
+async function counters(client: Redis): Promise<{ total: number; scripts: number }> {
+  const text = await client.info('stats', 'commandstats');
+  const total = Number(/^total_commands_processed:(\d+)/m.exec(text)?.[1] ?? NaN);
+  let scripts = 0;
+  for (const m of text.matchAll(/^cmdstat_(?:eval|evalsha|fcall)(?:_ro)?:calls=(\d+)/gm)) scripts += Number(m[1]);
+  return { total, scripts };
+}
 
 /** Takes the locks; resolves a function that releases them and tells how many were still held. */
 async function hold(c: HeldConfig): Promise<() => Promise<number>> {
@@ -85,18 +145,35 @@ async function hold(c: HeldConfig): Promise<() => Promise<number>> {
 
 async function main(): Promise<void> {
   const config = JSON.parse(process.env['BENCH_HELD'] ?? '') as HeldConfig;
+  const requests = countRequests(config.urls);
+  const admin = new Redis(config.urls[0]!); // reads the first server's counters around the hold
+  requests.ignore(admin); // (its INFOs are no request of the library's)
   const before = process.memoryUsage();
   const release = await hold(config);
-  process.stdout.write('holding\n'); // the parent counts the servers' commands from here
+  await counters(admin); // (connected, so that the INFO below is written at once)
+  // The window: counting starts as the first INFO is written, and stops as the second is
+  // (ioredis writes a command on a ready connection synchronously), so the client's count and
+  // the server's cover the same commands but for the few in flight at either edge — even
+  // when a busy event loop reads the INFO replies late.
+  requests.start();
+  const a = counters(admin);
   const cpu = process.cpuUsage();
+  const t0 = performance.now();
   await sleep(config.holdMs);
+  const b = counters(admin);
+  const sent = requests.read();
+  const heldMs = performance.now() - t0;
   const used = process.cpuUsage(cpu);
   const after = process.memoryUsage();
-  process.stdout.write('releasing\n');
-  await sleep(100); // the parent's count of the hold is taken before the releases
+  const [first, last] = await Promise.all([a, b]);
+  admin.disconnect();
   const held = await release();
   const sample: HeldSample = {
     cpuMs: (used.user + used.system) / 1000,
+    heldMs,
+    requests: sent,
+    // − 1: the first look's own INFO, which the second look counts.
+    server: { commands: last.total - first.total - 1, scripts: last.scripts - first.scripts, ms: heldMs },
     rssMb: (after.rss - before.rss) / 2 ** 20,
     heapMb: (after.heapUsed - before.heapUsed) / 2 ** 20,
     held,

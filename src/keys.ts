@@ -21,6 +21,18 @@ export function goneKey(prefix: string, resource: string): string {
 }
 
 /**
+ * A lock's waiting line, two sorted sets beside its key (same slot): `queue` holds each
+ * waiter's claim scored by its place (the time it began to wait, the same on every server, so
+ * that the servers agree on who is next), `alive` the same claims scored by the server time
+ * (ms) each lapses at unless its waiter tries again. A release hands the lock to the first
+ * live claim (release-one.lua), so one waiter tries, not one per process.
+ */
+export function queueKeys(prefix: string, resource: string): [queue: string, alive: string] {
+  const key = lockKey(prefix, resource);
+  return [`${key}:queue`, `${key}:alive`];
+}
+
+/**
  * The server's marker (restartQuarantine): when the data here became complete. Outside
  * every `{…}` hash tag, so no resource name can reach it.
  */
@@ -33,11 +45,18 @@ export const RELEASE_SUFFIX = ':released';
 
 /**
  * What a release publishes: the first 8 characters of the lock value, so that a waiter tells
- * the N copies of one release (one per server) apart. lib/publish.lua's release_message()
+ * the N copies of one release (one per server) apart; when the release handed the lock to a
+ * waiter's claim (release-one.lua), `>` and the first 8 characters of that claim. lib/publish.lua's release_message()
  * writes it; test/scripts/gone.test.ts holds the two to the same form.
  */
-export function releaseMessage(value: string): string {
-  return value.slice(0, 8);
+export function releaseMessage(value: string, next?: string): string {
+  return next === undefined ? value.slice(0, 8) : `${value.slice(0, 8)}>${next.slice(0, 8)}`;
+}
+
+/** A release message read back: the released value's prefix, and the claim it names (if any). */
+export function parseReleaseMessage(message: string): { released: string; next: string | undefined } {
+  const gt = message.indexOf('>');
+  return gt < 0 ? { released: message, next: undefined } : { released: message.slice(0, gt), next: message.slice(gt + 1) };
 }
 
 /** The channel a release is published on (same slot, for sharded pub/sub). */
@@ -54,6 +73,19 @@ export function resourceOf(prefix: string, key: string): string | undefined {
 /** The resource an election's lock is taken on. */
 export function electionResource(name: string): string {
   return `election:${name}`;
+}
+
+/**
+ * Whether a one-resource lock on `resource` keeps a waiting line (lib/queue.lua). A
+ * semaphore's slots do not: their waiters wait on every slot at once, woken by any release.
+ */
+export function queued(resource: string): boolean {
+  return !resource.startsWith('semaphore:');
+}
+
+/** Whether a resource is an election's lock (its releases are told to its observers). */
+export function isElectionResource(resource: string): boolean {
+  return resource.startsWith('election:');
 }
 
 /** The channel a new leader announces itself on (same slot as the election's lock). */

@@ -1,9 +1,13 @@
 /**
  * Scenario "held": the cost of holding many auto-extended locks on 3 servers — client CPU,
- * server commands per second per server, memory — for Tenure (batched keeper, and with
- * batching off, measured in the same run), node-redlock 5's using() and redis-semaphore's
- * refresh. Each round runs in a fresh process (bench/held-worker.ts); the servers' own
- * command statistics count the commands while the locks are held.
+ * requests and server commands per second per server, memory — for Tenure (batched keeper,
+ * and with batching off, measured in the same run), node-redlock 5's using() and
+ * redis-semaphore's refresh. Each round runs in a fresh process (bench/held-worker.ts).
+ *
+ * Two counts for one server (the first), both taken by the worker over the hold: requests,
+ * the commands clients sent it, and server commands, those it ran, script internals included.
+ * They differ because a server counts the commands scripts run like the ones it is sent (see
+ * held-worker.ts), so the requests are counted in the client.
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
@@ -18,69 +22,38 @@ export interface HeldResult extends HeldSample {
   readonly holdMs: number;
   /** Client CPU over the hold, % of one core. */
   readonly cpuPercent: number;
-  /** Commands per second on one server while the locks were held (the commands scripts run included). */
+  /** Commands per second one server ran while the locks were held, those scripts ran included (total_commands_processed). */
   readonly serverCommandsPerSec: number;
-  /** Requests per second the clients sent that server (EVAL/EVALSHA and plain commands; not what scripts ran). */
+  /** Requests per second the clients sent that server (counted in the client: scripts and plain commands; not what scripts ran). */
   readonly requestsPerSec: number;
+  /** Script calls per second that server ran (EVAL, EVALSHA, FCALL in commandstats): no more than the requests. */
+  readonly scriptCallsPerSec: number;
 }
 
 export const HELD_LIBS: readonly HeldConfig['lib'][] = ['tenure', 'tenure-unbatched', 'redlock5', 'redis-semaphore'];
 
-/** Every command the server ran, and the requests clients sent (scripts are how every library here renews). */
-async function calls(client: Redis): Promise<{ total: number; requests: number }> {
-  const stats = await client.info('commandstats');
-  let total = 0;
-  let scripts = 0;
-  for (const m of stats.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
-    total += Number(m[2]);
-    if (/^eval/.test(m[1]!)) scripts += Number(m[2]);
-  }
-  // What scripts ran (GET, PEXPIRE, ...) is in the total; the requests are the scripts themselves
-  // plus what was sent plainly (INFO, PING, CONFIG): total − commands run inside scripts, which
-  // we do not see apart, so count requests as the script calls plus the plain admin commands.
-  const plain = [...stats.matchAll(/^cmdstat_(info|ping|config\|[a-z]+|echo|client\|[a-z]+):calls=(\d+)/gm)].reduce(
-    (n, m) => n + Number(m[2]),
-    0,
-  );
-  return { total, requests: scripts + plain };
-}
-
-function round(config: HeldConfig, admin: Redis): Promise<HeldResult> {
+function round(config: HeldConfig): Promise<HeldResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, '..', 'held-worker.ts')], {
       env: { ...process.env, BENCH_HELD: JSON.stringify(config) },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
-    type Count = { total: number; requests: number; at: number };
-    const snapshot = async (): Promise<Count> => ({ ...(await calls(admin)), at: performance.now() });
-    let first: Promise<Count> | undefined;
-    let last: Promise<Count> | undefined;
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      // The servers' counts cover the hold only: from 'holding' to 'released' (before the releases).
-      if (first === undefined && out.includes('holding\n')) first = admin.config('RESETSTAT').then(snapshot);
-      if (last === undefined && out.includes('releasing\n')) last = snapshot();
-    });
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.on('error', reject);
     child.on('exit', (code) => {
-      const line = out.trim().split('\n').pop() ?? '';
-      if (code !== 0 || first === undefined || last === undefined) {
-        return reject(new Error(`held worker (${config.lib}, ${config.count}) exited ${code}`));
-      }
-      void Promise.all([first, last]).then(([a, b]) => {
-        const sample = JSON.parse(line) as HeldSample;
-        const seconds = (b.at - a.at) / 1000;
-        resolve({
-          ...sample,
-          lib: config.lib,
-          count: config.count,
-          holdMs: config.holdMs,
-          cpuPercent: (100 * sample.cpuMs) / config.holdMs,
-          serverCommandsPerSec: (b.total - a.total) / seconds,
-          requestsPerSec: (b.requests - a.requests) / seconds,
-        });
-      }, reject);
+      if (code !== 0) return reject(new Error(`held worker (${config.lib}, ${config.count}) exited ${code}`));
+      const sample = JSON.parse(out.trim().split('\n').pop() ?? '') as HeldSample;
+      resolve({
+        ...sample,
+        lib: config.lib,
+        count: config.count,
+        holdMs: config.holdMs,
+        cpuPercent: (100 * sample.cpuMs) / sample.heldMs,
+        serverCommandsPerSec: (1000 * sample.server.commands) / sample.server.ms,
+        requestsPerSec: (1000 * sample.requests[0]!) / sample.heldMs,
+        scriptCallsPerSec: (1000 * sample.server.scripts) / sample.server.ms,
+      });
     });
   });
 }
@@ -98,10 +71,15 @@ export async function scenarioHeld(
     try {
       for (const count of counts) {
         for (const lib of HELD_LIBS) {
-          const r = await round({ lib, urls: set.urls, count, ttl: 3_000, holdMs, tenureSource }, admin);
+          const r = await round({ lib, urls: set.urls, count, ttl: 3_000, holdMs, tenureSource });
           log(
-            `held ${lib} ×${count}: ${r.cpuPercent.toFixed(1)} % CPU, ${Math.round(r.serverCommandsPerSec)} commands/s per server, ${r.held}/${count} held`,
+            `held ${lib} ×${count}: ${r.cpuPercent.toFixed(1)} % CPU, ${Math.round(r.requestsPerSec)} requests/s and ${Math.round(r.serverCommandsPerSec)} commands/s per server (${Math.round(r.scriptCallsPerSec)} script calls/s), ${r.held}/${count} held`,
           );
+          // The client's count cannot be below the server's own count of script calls, a request
+          // each (but for a call or two at the edges of the window).
+          if (r.requests[0]! < r.server.scripts - Math.max(2, r.server.scripts / 100)) {
+            log(`held ${lib} ×${count}: warning: ${r.requests[0]} requests counted, ${r.server.scripts} script calls run`);
+          }
           results.push(r);
           await admin.flushall();
         }
@@ -132,9 +110,11 @@ export function heldMarkdown(results: readonly HeldResult[]): string {
   return [
     '## Held: the cost of holding auto-extended locks (3 servers, ttl 3 s)',
     '',
-    'Each library auto-extends as a user would (Tenure every ttl/3; node-redlock 5 `using()` extends 500 ms before expiry; redis-semaphore refreshes every ttl/3). Every renewal checks and expires each key inside a script (two commands per lock), so batching cuts the requests, not those.',
+    'Each library auto-extends as a user would (Tenure every ttl/3; node-redlock 5 `using()` extends 500 ms before expiry; redis-semaphore refreshes every ttl/3).',
     '',
-    '| locks | library | client CPU (% of a core) | requests/s (one server) | server commands/s, script internals included | client memory growth | still held |',
+    "Two counts for the first server, over the same window as the CPU time: **requests**, the commands clients sent it (counted in the client process, as ioredis writes them), and **server commands**, what it ran (its `total_commands_processed`), which counts the commands scripts run as well as the requests — as commandstats does (on Redis 7.0, an EVAL of a script doing 10 GETs adds 11 to both). Every renewal here runs a script that checks and expires each key: a GET and a PEXPIRE per lock, but in Tenure's batches, which read all their keys with one MGET and then PEXPIRE each. Batching cuts the requests far more than the server commands: Redis 7.0 has no command that sets an expiry only where the key holds a given value, so one PEXPIRE per lock remains.",
+    '',
+    '| locks | library | client CPU (% of a core) | requests/s sent to one server | commands/s it ran, script internals included | client memory growth | still held |',
     '| ---: | --- | ---: | ---: | ---: | ---: | ---: |',
     ...rows,
     '',

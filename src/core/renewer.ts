@@ -14,6 +14,7 @@ import type { InstanceOutcome } from '../errors.js';
 import * as lua from '../lua/scripts.generated.js';
 import type { Context } from './context.js';
 import type { Ballot } from './ballot.js';
+import { BatchArgs, valueBytes } from './batch-args.js';
 import { fanOut } from './fan-out.js';
 import type { KeeperOptions, Lease } from './keeper.js';
 import { byQuarantine } from './quarantine.js';
@@ -49,6 +50,8 @@ interface Entry {
   readonly lease: Renewable;
   readonly interval: number;
   readonly retry: number;
+  /** The value's length in bytes (extend-batch.lua's layout). */
+  readonly bytes: number;
   /** Monotonic time the next renewal is due. */
   due: number;
   renewing: boolean;
@@ -74,7 +77,15 @@ export class Renewer {
 
   /** A keeper for one lease, renewing every `options.interval` ms through the batches. */
   keep(lease: Renewable, options: KeeperOptions & { interval: number }): KeeperLike {
-    const entry: Entry = { lease, interval: options.interval, retry: options.retry, due: 0, renewing: false, failure: undefined };
+    const entry: Entry = {
+      lease,
+      interval: options.interval,
+      retry: options.retry,
+      bytes: valueBytes(lease.value),
+      due: 0,
+      renewing: false,
+      failure: undefined,
+    };
     let running = false;
     return {
       get running() {
@@ -131,8 +142,8 @@ export class Renewer {
   }
 
   async #send(entries: Entry[]): Promise<void> {
-    const keys: string[] = [];
-    const leases: (string | number)[] = [];
+    // The keys and arguments are built once, for every server (core/batch-args.ts).
+    const batch = new BatchArgs();
     const ttls: number[] = [];
     let shortest = Infinity;
     for (const e of entries) {
@@ -140,18 +151,18 @@ export class Renewer {
       const ttl = e.lease.ttl();
       ttls.push(ttl);
       shortest = Math.min(shortest, ttl);
-      for (const k of e.lease.keys) keys.push(k);
-      leases.push(e.lease.keys.length, e.lease.value, ttl);
+      batch.add(e.lease.keys, e.lease.value, e.bytes, ttl);
     }
     const start = this.#now();
     let failure: unknown;
     let ballot: Ballot<readonly number[]> | undefined;
     try {
-      const args = { count: entries.length, leases };
+      const [layout, values] = batch.argv();
+      // One round trip per server: EVALSHA of extend-batch.lua, every lease of the batch.
       ballot = await fanOut(this.#ctx, {
-        script: byQuarantine(this.#ctx, (q) => lua.extendBatch({ lock: keys, marker: q.marker }, { ...args, ...q.args })),
+        script: byQuarantine(this.#ctx, (q) => lua.extendBatch({ lock: batch.keys, marker: q.marker }, { layout, values, ...q.args })),
         yes: 'extended',
-        decode: decodeBatch,
+        decode: (reply) => decodeBatch(reply, entries.length),
         grants: true,
         timeout: Math.min(this.#ctx.options.commandTimeout, shortest),
       });
@@ -161,11 +172,16 @@ export class Renewer {
     const now = this.#now();
     // The common case: a quorum extended every lease of the batch; one tally serves them all.
     const all: Tally | undefined = ballot?.verdict === 'quorum' ? { yes: ballot.yes, no: 0, outcomes: ballot.outcomes } : undefined;
-    entries.forEach((e, l) => {
+    let next = Infinity;
+    for (let l = 0; l < entries.length; l++) {
+      const e = entries[l]!;
       e.renewing = false;
-      if (!this.#entries.has(e)) return; // stopped meanwhile
+      if (!this.#entries.has(e)) continue; // stopped meanwhile
       const verdict = ballot === undefined ? 'failed' : e.lease.apply(start, ttls[l]!, all ?? tally(this.#ctx, ballot, l));
-      if (verdict === 'lost') return void this.#entries.delete(e);
+      if (verdict === 'lost') {
+        this.#entries.delete(e);
+        continue;
+      }
       if (verdict === 'renewed') {
         e.failure = undefined;
         e.due = now + Math.min(e.interval, e.lease.remaining());
@@ -173,8 +189,9 @@ export class Renewer {
         e.failure = failure ?? new Error('a renewal did not reach a quorum');
         e.due = now + Math.min(e.retry, e.lease.remaining());
       }
-      this.#arm(e.due);
-    });
+      next = Math.min(next, e.due);
+    }
+    if (next < Infinity) this.#arm(next); // once for the batch
   }
 }
 

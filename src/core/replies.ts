@@ -71,17 +71,23 @@ export function decodeExtend(reply: unknown): Decoded<never> {
 }
 
 /**
- * extend-batch.lua: {time, code_1, ..., code_m}, codes as extend.lua's. Status `extended` when
- * every lease was extended here (the common case), else `not-held`; `data` has every code.
+ * extend-batch.lua: {time, code_1, ..., code_m}, codes as extend.lua's, one per lease of the
+ * batch (`leases`: m; a reply with more or fewer is unknown). Status `extended` when every
+ * lease was extended here (the common case), else `not-held`; `data` has every code.
  */
-export function decodeBatch(reply: unknown): Decoded<readonly number[]> {
-  if (Array.isArray(reply) && reply.length >= 1) {
+export function decodeBatch(reply: unknown, leases: number): Decoded<readonly number[]> {
+  if (Array.isArray(reply) && reply.length === leases + 1) {
     const time = serverTime(reply[0]);
-    const codes = reply.slice(1).map(int);
-    if (time !== undefined && codes.every((c) => c === Code.Yes || c === Code.No || c === Code.Retaken)) {
-      const all = codes.every((c) => c === Code.Yes);
-      return { status: all ? 'extended' : 'not-held', time, data: codes };
+    let all = true;
+    let known = time !== undefined;
+    // One pass, once per server and batch: a code per lease.
+    for (let i = 1; known && i < reply.length; i++) {
+      const code: unknown = reply[i];
+      if (code === Code.Yes) continue;
+      all = false;
+      known = code === Code.No || code === Code.Retaken;
     }
+    if (known) return { status: all ? 'extended' : 'not-held', time, data: reply.slice(1) as number[] };
   }
   throw new UnexpectedReplyError('extend-batch', reply);
 }

@@ -8,10 +8,16 @@
  *
  * A lost message costs nothing but time: waiters also wake after their own delay
  * (min(retryDelay + jitter, the holder's remaining ttl)).
+ *
+ * A release of a one-resource lock names the waiter it handed the lock to (release-one.lua):
+ * only the waiter with that claim wakes, in whichever process it is — once a quorum of
+ * servers named it (their copies come within a round trip of each other), or FALLBACK_MS
+ * after the first copy when the servers' lines disagree (its attempt then either wins or
+ * hands its votes on: lock/ops.ts). Nobody else wakes for it.
  */
 import { debuglog } from 'node:util';
 import type { Instance } from './endpoint.js';
-import { releaseMessage } from '../keys.js';
+import { parseReleaseMessage, releaseMessage } from '../keys.js';
 import { openFeed, type Feed } from './feed.js';
 
 const debug = debuglog('tenure');
@@ -19,10 +25,27 @@ const debug = debuglog('tenure');
 /** How long a channel nobody waits on stays subscribed, in case a waiter comes back. */
 const LINGER_MS = 1_000;
 
+/** How long a claim named by fewer servers than a quorum waits for the other copies. */
+const FALLBACK_MS = 10;
+
 interface Waiter {
   readonly channels: readonly string[];
+  readonly claim: Named | undefined;
   wake(): void;
   interrupt(reason: Error): void;
+}
+
+/** A claim this Redlock's waiter waits with, and the servers that handed it a lock. */
+interface Named {
+  waiter: Waiter | undefined;
+  /** The release (its message prefix) the servers in `from` named this claim for. */
+  released: string;
+  /** The release this claim's waiter was woken for last. */
+  fired: string;
+  readonly from: Set<Instance>;
+  /** Hand-offs to this claim so far (compare before and after an attempt). */
+  count: number;
+  timer: NodeJS.Timeout | undefined;
 }
 
 export class Wakeup {
@@ -43,10 +66,35 @@ export class Wakeup {
   /** Channels nobody waits on any more, still subscribed until the linger timer fires. */
   readonly #lingering = new Set<string>();
   #lingerTimer: NodeJS.Timeout | undefined;
+  /** Claims waited with, by the message form of their value (keys.ts releaseMessage). */
+  readonly #claims = new Map<string, Named>();
+  /** Channels an instance confirmed the subscription of (and not unsubscribed since). */
+  readonly #confirmed = new Set<string>();
+  /** Subscriptions sent and not confirmed yet, by channel. */
+  readonly #pending = new Map<string, Promise<void>>();
+  readonly #quorum: number;
 
   constructor(instances: readonly Instance[], timeout: number) {
     this.#instances = instances;
     this.#timeout = timeout;
+    this.#quorum = Math.floor(instances.length / 2) + 1;
+  }
+
+  /** Whether every one of these channels is subscribed already, confirmed (a release now would be heard). */
+  listening(channels: readonly string[]): boolean {
+    return channels.every((c) => this.#confirmed.has(c));
+  }
+
+  /** Starts following hand-offs to `claim` (a waiter's: lock/ops.ts Claim). */
+  claim(claim: string): void {
+    this.#claims.set(releaseMessage(claim), { waiter: undefined, released: '', fired: '', from: new Set(), count: 0, timer: undefined });
+  }
+
+  /** Stops following hand-offs to `claim`. */
+  unclaim(claim: string): void {
+    const key = releaseMessage(claim);
+    clearTimeout(this.#claims.get(key)?.timer);
+    this.#claims.delete(key);
   }
 
   /**
@@ -60,12 +108,24 @@ export class Wakeup {
       this.#refs.set(c, (n ?? 0) + 1);
       return n === undefined; // (0: still subscribed, lingering)
     });
-    if (fresh.length === 0 || this.#closed) return Promise.resolve();
+    // Channels another waiter subscribed a moment ago: wait for the same confirmation.
+    const earlier = channels.map((c) => this.#pending.get(c)).filter((p) => p !== undefined);
+    if (fresh.length === 0 || this.#closed) return earlier.length === 0 ? Promise.resolve() : Promise.all(earlier).then(() => undefined);
     const sent = this.#instances.map((instance) => {
       const sub = this.#subscriber(instance);
       if (sub === null) return Promise.reject(new Error('no subscriber'));
       return sub.subscribe(fresh, true);
     });
+    const confirmed = this.#confirmation(fresh, sent);
+    for (const c of fresh) this.#pending.set(c, confirmed);
+    void confirmed.then(() => {
+      for (const c of fresh) if (this.#pending.get(c) === confirmed) this.#pending.delete(c);
+    });
+    return Promise.all([confirmed, ...earlier]).then(() => undefined);
+  }
+
+  /** Resolves once one instance confirmed `fresh` (or all failed, or the timeout passed). */
+  #confirmation(fresh: readonly string[], sent: readonly Promise<unknown>[]): Promise<void> {
     return new Promise<void>((resolve) => {
       let failed = 0;
       const timer = setTimeout(resolve, this.#timeout);
@@ -75,10 +135,16 @@ export class Wakeup {
         resolve();
       };
       for (const p of sent) {
-        p.then(done, (error: unknown) => {
-          debug('subscribe: %s', String(error));
-          if (++failed === sent.length) done();
-        });
+        p.then(
+          () => {
+            for (const c of fresh) if (this.#refs.has(c)) this.#confirmed.add(c);
+            done();
+          },
+          (error: unknown) => {
+            debug('subscribe: %s', String(error));
+            if (++failed === sent.length) done();
+          },
+        );
       }
     });
   }
@@ -114,6 +180,7 @@ export class Wakeup {
       this.#lastPayload.delete(c);
       this.#generation.delete(c);
       this.#listeners.delete(c);
+      this.#confirmed.delete(c);
       gone.push(c);
     }
     this.#lingering.clear();
@@ -146,23 +213,34 @@ export class Wakeup {
     return this.#lastPayload.get(channel) === releaseMessage(value);
   }
 
-  /** How many releases were seen on these channels so far (compare before and after an attempt). */
-  generation(channels: readonly string[]): number {
+  /**
+   * How many releases were seen on these channels so far, and hand-offs to `claim` (compare
+   * before and after an attempt).
+   */
+  generation(channels: readonly string[], claim?: string): number {
     let g = 0;
     for (const c of channels) g += this.#generation.get(c) ?? 0;
+    if (claim !== undefined) g += this.#claims.get(releaseMessage(claim))?.count ?? 0;
     return g;
   }
 
   /**
-   * Resolves after `ms`, on a release message on any of the channels, or rejects on abort.
-   * Resolves at once when a release came since `since` (a generation read before the attempt).
+   * Resolves after `ms`, on a release message on any of the channels that names no waiter or
+   * names `claim`, or rejects on abort. Resolves at once when a release came since `since` (a
+   * generation read before the attempt).
    */
-  wait(channels: readonly string[], ms: number, signal: AbortSignal | undefined, since?: number): Promise<void> {
+  wait(channels: readonly string[], ms: number, signal: AbortSignal | undefined, since?: number, claim?: string): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason as Error);
       if (this.#interrupted) return reject(this.#interrupted);
-      if (since !== undefined && this.generation(channels) !== since) return resolve();
-      const waiter: Waiter = { channels, wake: () => finish(resolve), interrupt: (reason) => finish(() => reject(reason)) };
+      if (since !== undefined && this.generation(channels, claim) !== since) return resolve();
+      const named = claim === undefined ? undefined : this.#claims.get(releaseMessage(claim));
+      const waiter: Waiter = {
+        channels,
+        claim: named,
+        wake: () => finish(resolve),
+        interrupt: (reason) => finish(() => reject(reason)),
+      };
       const onAbort = (): void => finish(() => reject(signal!.reason as Error));
       const timer = setTimeout(() => finish(resolve), Math.max(0, Math.ceil(ms)));
       const finish = (settle: () => void): void => {
@@ -170,10 +248,12 @@ export class Wakeup {
         signal?.removeEventListener('abort', onAbort);
         for (const c of channels) this.#waiters.get(c)?.delete(waiter);
         this.#all.delete(waiter);
+        if (named?.waiter === waiter) named.waiter = undefined;
         settle();
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.#all.add(waiter);
+      if (named !== undefined) named.waiter = waiter;
       for (const c of channels) {
         let set = this.#waiters.get(c);
         if (set === undefined) this.#waiters.set(c, (set = new Set()));
@@ -201,16 +281,21 @@ export class Wakeup {
   #subscriber(instance: Instance): Feed | null {
     let sub = this.#subscribers.get(instance);
     if (sub !== undefined) return sub;
-    sub = openFeed(instance, (channel, payload) => this.#onMessage(channel, payload));
+    sub = openFeed(instance, (channel, payload) => this.#onMessage(instance, channel, payload));
     this.#subscribers.set(instance, sub);
     return sub;
   }
 
-  #onMessage(channel: string, payload: string): void {
-    if (this.#lastPayload.get(channel) === payload) return; // another instance's copy of the same release
-    this.#lastPayload.set(channel, payload);
+  #onMessage(instance: Instance, channel: string, payload: string): void {
+    const { released, next } = parseReleaseMessage(payload);
+    const fresh = this.#lastPayload.get(channel) !== released; // else another instance's copy of the same release
+    if (fresh) {
+      this.#lastPayload.set(channel, released);
+      for (const fn of this.#listeners.get(channel) ?? []) fn(payload);
+    }
+    if (next !== undefined) return this.#named(instance, released, next);
+    if (!fresh) return;
     this.#generation.set(channel, (this.#generation.get(channel) ?? 0) + 1);
-    for (const fn of this.#listeners.get(channel) ?? []) fn(payload);
     // Wake one waiter (the longest waiting): the lock can go to one of them only, and a
     // herd of attempts from every waiter of every process splits the votes. The others
     // wake on the next release, or after their own delay.
@@ -219,6 +304,32 @@ export class Wakeup {
     for (const w of waiters) {
       w.wake();
       return;
+    }
+  }
+
+  /** A server handed a lock to claim `next` on the release `released`. */
+  #named(instance: Instance, released: string, next: string): void {
+    const named = this.#claims.get(next);
+    if (named === undefined || named.fired === released) return; // another process's waiter; or woken already
+    if (named.released !== released) {
+      named.released = released;
+      named.from.clear();
+      clearTimeout(named.timer);
+      named.timer = undefined;
+    }
+    named.from.add(instance);
+    const fire = (): void => {
+      clearTimeout(named.timer);
+      named.timer = undefined;
+      if (named.released !== released || named.fired === released) return;
+      named.fired = released;
+      named.count++;
+      named.waiter?.wake();
+    };
+    if (named.from.size >= this.#quorum) fire();
+    else if (named.timer === undefined) {
+      named.timer = setTimeout(fire, FALLBACK_MS);
+      named.timer.unref();
     }
   }
 }

@@ -13,7 +13,7 @@ import { type Context, drift } from '../core/context.js';
 import { isReplyError } from '../core/ballot.js';
 import { assertOneSlot } from '../core/slot.js';
 import { LockTimeoutError, QuorumError, list, type InstanceOutcome } from '../errors.js';
-import { releaseChannel } from '../keys.js';
+import { queued, releaseChannel } from '../keys.js';
 import type { ResolvedAcquire } from '../options/index.js';
 import { Coverage } from './coverage.js';
 import { PLAIN, type KindAttempt, type LockOps } from './kind.js';
@@ -96,6 +96,11 @@ async function attemptUntil(
   let attempts = 0;
   let channels: string[] | undefined;
   let splits = 0;
+  // A waiter on one resource takes a place in the lock's line with its first attempt, so that
+  // a release hands it the lock when its turn comes (lock/ops.ts Claim).
+  // (On several resources it is in no line, only marked present, so that releases are told.)
+  const claim = o.wait > 0 && kind === PLAIN && resources.every(queued) ? newClaim(ctx, owner, o) : undefined;
+  let won = false;
   // Telemetry (core/telemetry.ts): nothing here unless someone is told.
   const t = ctx.telemetry;
   const span = t.tracing ? t.startSpan(resources) : undefined;
@@ -108,13 +113,15 @@ async function attemptUntil(
       // A fresh value per attempt: an undo of an earlier attempt's late yes can never touch
       // the keys of a later attempt that succeeded.
       const value = lockValue(owner);
-      const since = channels === undefined ? undefined : ctx.wakeup.generation(channels);
+      const since = channels !== undefined || claim !== undefined ? ctx.wakeup.generation(channels ?? [], claim?.value) : undefined;
       // Servers a won attempt does not hold are covered in the background (lock/coverage.ts).
       const coverage = ctx.instances.length > 1 ? new Coverage(ctx, value, kind) : undefined;
-      const a = await kind.attempt(ctx, resources, value, o.ttl, o.fence, coverage);
+      const a = await kind.attempt(ctx, resources, value, o.ttl, o.fence, coverage, claim);
       extra.attempted?.(a);
       if (a.ok) {
-        const lock = await made(ctx, a.resources ?? resources, value, owner, o, a, coverage, kind);
+        if (claim !== undefined && resources.length === 1) leaveAfterWin(ctx, resources[0]!, claim, a);
+        won = true;
+        const lock = await made(ctx, a.resources ?? resources, value, owner, o, a, coverage, kind, claim?.value);
         if (lock) {
           try {
             ctx.assertOpen(); // closed meanwhile: hand nothing out
@@ -145,6 +152,7 @@ async function attemptUntil(
             ctx.quorum,
           );
         }
+        won = false;
         continue;
       }
 
@@ -164,12 +172,14 @@ async function attemptUntil(
       }
       if (channels === undefined && !failure.error) {
         // First failure: listen for releases, then try again at once (one may have come
-        // between the attempt and the subscription).
+        // between the attempt and the subscription) — unless the channel was subscribed
+        // already and the attempt took a place in line: a release since is heard.
         channels = resources.map((r) => releaseChannel(ctx.options.keyPrefix, r));
         if (t.active) t.waiting(resources, 1);
         counted = t.active;
+        const heard = claim !== undefined && ctx.wakeup.listening(channels);
         await ctx.wakeup.subscribe(channels);
-        continue;
+        if (!heard) continue;
       }
       // A split vote, or a refusal only by a holder whose release was heard already (its
       // copies from the other servers are still on their way, and would be taken for the
@@ -178,9 +188,9 @@ async function attemptUntil(
       splits = a.ballot.yes > 0 || gone ? splits + 1 : 0;
       const delay = Math.min(pause(o, a, splits), left);
       if (debug.enabled) debug('waiting for %s: %s; next attempt within %d ms', list(resources), summary(a), Math.round(delay));
-      const before = channels === undefined ? 0 : ctx.wakeup.generation(channels);
-      await ctx.wakeup.wait(channels ?? [], delay, o.signal, since);
-      if (debug.enabled && channels !== undefined && ctx.wakeup.generation(channels) !== before)
+      const before = channels === undefined ? 0 : ctx.wakeup.generation(channels, claim?.value);
+      await ctx.wakeup.wait(channels ?? [], delay, o.signal, since ?? before, claim?.value);
+      if (debug.enabled && channels !== undefined && ctx.wakeup.generation(channels, claim?.value) !== before)
         debug('woken by a release of %s', list(resources));
     }
   } catch (error) {
@@ -189,7 +199,37 @@ async function attemptUntil(
   } finally {
     if (channels !== undefined) ctx.wakeup.unsubscribe(channels);
     if (counted) t.waiting(resources, -1);
+    if (claim !== undefined) {
+      ctx.wakeup.unclaim(claim.value);
+      // Gave up (timeout, abort, close, an error): out of line everywhere, and a lock handed
+      // to this claim meanwhile goes on to the next waiter.
+      if (!won && attempts > 0 && resources.length === 1) ops.leave(ctx, resources[0]!, claim, true);
+    }
   }
+}
+
+/** A place in line for this acquisition (lock/ops.ts Claim); its entry outlives its longest pause. */
+function newClaim(ctx: Context, owner: string, o: ResolvedAcquire): ops.Claim {
+  const claim: ops.Claim = { value: lockValue(owner), place: Date.now(), ttl: o.retryDelay + o.retryJitter + CLAIM_SLACK_MS };
+  ctx.wakeup.claim(claim.value);
+  return claim;
+}
+
+/** How much longer than a waiter's longest pause its place in line lasts. */
+const CLAIM_SLACK_MS = 1_000;
+
+/**
+ * A won attempt's claim stays first in line where the servers took the lock (its release
+ * takes it out). Where another value held the key, or the server failed, it is taken out now:
+ * a late release there must not hand the lock to this claim, which would keep the lock off
+ * that server (its coverage) for the claim's life.
+ */
+function leaveAfterWin(ctx: Context, resource: string, claim: ops.Claim, a: ops.Attempt): void {
+  const elsewhere: number[] = [];
+  a.ballot.outcomes.forEach((o, i) => {
+    if (o.status === 'held' || o.status === 'error') elsewhere.push(i);
+  });
+  if (elsewhere.length > 0) ops.leave(ctx, resource, claim, false, elsewhere);
 }
 
 /** Every server that refused said the holder is a lock whose release this Redlock heard. */
@@ -226,6 +266,7 @@ async function made(
   a: ops.Attempt,
   coverage: Coverage | undefined,
   kind: LockOps,
+  claim: string | undefined,
 ): Promise<Lock | null> {
   const token = a.token;
   if (token !== undefined && ctx.instances.length > 1) {
@@ -234,7 +275,7 @@ async function made(
     // starts above the token: no timing assumption.
     const phase2 = await kind.fencePhase(ctx, resources, value, 'raise', token);
     if (phase2.ballot.verdict !== 'quorum') {
-      await kind.release(ctx, resources, value, o.ttl).catch(() => undefined);
+      await kind.release(ctx, resources, value, o.ttl, claim).catch(() => undefined);
       throw new QuorumError(
         `acquired ${list(resources)} but could not publish its fencing token`,
         resources,
@@ -245,7 +286,7 @@ async function made(
   }
   const validUntil = a.start + o.ttl - drift(ctx, o.ttl); // = end of attempt + validity
   if (validUntil <= ctx.options.clock.now()) {
-    await kind.release(ctx, resources, value, o.ttl).catch(() => undefined);
+    await kind.release(ctx, resources, value, o.ttl, claim).catch(() => undefined);
     return null;
   }
   const lock = new Lock(ctx, {
@@ -259,6 +300,7 @@ async function made(
     coverage,
     ops: kind,
     outcomes: a.ballot.outcomes,
+    claim,
   });
   coverage?.attach(lock);
   ctx.live.add(lock);

@@ -29,6 +29,8 @@ export interface LockOps {
     ttl: number,
     fence: boolean,
     uncovered?: ops.Uncovered,
+    /** A waiter's place in line (the plain lock on one resource only). */
+    claim?: ops.Claim,
   ): Promise<KindAttempt>;
   release: typeof ops.release;
   extend: typeof ops.extend;

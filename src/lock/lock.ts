@@ -39,6 +39,8 @@ export interface LockInit {
   readonly ops?: LockOps;
   /** Each server's answer to the winning attempt (or to an adoption's first extend). */
   readonly outcomes?: readonly InstanceOutcome[];
+  /** The claim the lock was waited for with (lock/ops.ts Claim): out of line on release. */
+  readonly claim?: string;
 }
 
 type State = 'held' | 'released' | 'lost';
@@ -71,6 +73,7 @@ export class Lock extends EventEmitter implements AsyncDisposable {
   /** Set by the first release attempt: whether the lock was believed held then. */
   #believedAtRelease: boolean | undefined;
   readonly #coverage: Coverage | undefined;
+  readonly #claim: string | undefined;
 
   /** @internal Locks are made by Redlock.acquire / tryAcquire / using. */
   constructor(ctx: Context, init: LockInit) {
@@ -84,6 +87,7 @@ export class Lock extends EventEmitter implements AsyncDisposable {
     this.#ttl = init.ttl;
     this.#token = init.token;
     this.#coverage = init.coverage;
+    this.#claim = init.claim;
     // What its keeping sees of it (lock/keeping.ts).
     const kept: Kept = {
       ctx,
@@ -240,7 +244,7 @@ export class Lock extends EventEmitter implements AsyncDisposable {
     const retry = this.#believedAtRelease !== undefined;
     const believed = (this.#believedAtRelease ??= this.#state === 'held' && this.isHeld);
     this.#keeping.stop(); // no more renewals, whatever the outcome
-    const ballot = await this.#ops.release(this.#ctx, this.resources, this.value, this.#ttl);
+    const ballot = await this.#ops.release(this.#ctx, this.resources, this.value, this.#ttl, this.#claim);
     const quorum = this.#ctx.quorum;
     if (ballot.verdict === 'unreachable') {
       throw new QuorumError(`could not confirm the release of ${list(this.resources)}`, this.resources, ballot.outcomes, quorum);
@@ -314,7 +318,7 @@ export class Lock extends EventEmitter implements AsyncDisposable {
     this.#ctx.telemetry.lost(this, reason, error);
     if (debug.enabled) debug('lost %s: %s', list(this.resources), why);
     // Free whatever is left of it so that the next holder need not wait for the ttl.
-    this.#ops.release(this.#ctx, this.resources, this.value, this.#ttl).catch(() => undefined);
+    this.#ops.release(this.#ctx, this.resources, this.value, this.#ttl, this.#claim).catch(() => undefined);
     this.emit('lost', error);
     return error;
   }

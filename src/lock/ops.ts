@@ -11,7 +11,7 @@ import { fanOut } from '../core/fan-out.js';
 import { decodeAcquire, decodeExtend, decodeFence, decodeRelease } from '../core/replies.js';
 import { CommandTimeoutError } from '../errors.js';
 import { NO_QUARANTINE, byQuarantine, quarantineOn } from '../core/quarantine.js';
-import { RELEASE_SUFFIX, fenceKey, goneKey, lockKey } from '../keys.js';
+import { RELEASE_SUFFIX, fenceKey, goneKey, isElectionResource, lockKey, queueKeys, queued } from '../keys.js';
 import * as lua from '../lua/scripts.generated.js';
 
 export interface Attempt {
@@ -58,8 +58,26 @@ export interface Uncovered {
 }
 
 /**
+ * A waiter's place in the line of a lock on one resource (lib/queue.lua): its attempts carry
+ * it, so that a release hands the lock to the first waiter in line (release-one.lua).
+ */
+export interface Claim {
+  /** The claim: a value of its own (lockValue), never a lock's. */
+  readonly value: string;
+  /** Its place: when the waiter began to wait (wall-clock ms), the same on every server. */
+  readonly place: number;
+  /** How long its entry lasts after each attempt, in ms: longer than the waiter's longest pause. */
+  readonly ttl: number;
+}
+
+/** How long a hand-off's claim keeps the lock for its waiter (release-one.lua), at most. */
+export const HANDOFF_CLAIM_MS = 500;
+
+/**
  * One attempt: the acquire script on every instance (one round trip), through `vote`. A
  * failed attempt's votes go back with release.lua, or to the holder a quorum reported.
+ * With a `claim` (one resource), the attempt also takes a key handed to that claim, and
+ * keeps the claim in line when refused.
  */
 export async function attempt(
   ctx: Context,
@@ -68,12 +86,15 @@ export async function attempt(
   ttl: number,
   fence: boolean,
   uncovered?: Uncovered,
+  claim?: Claim,
 ): Promise<Attempt> {
   const lock = lockKeys(ctx, resources);
   const fences = fence ? fenceKeys(ctx, resources) : [];
+  const line = claim === undefined ? { queue: [], alive: [] } : lineKeys(ctx, resources);
+  const waiting = claim === undefined ? {} : { claim: claim.value, place: claim.place, claimTtl: claim.ttl };
   // The server's marker key is read in the same script (not on a Cluster: one slot per script).
   const script = byQuarantine(ctx, (q) =>
-    lua.acquire({ lock, fence: fences, marker: q.marker }, { value, ttl, fence, ...(q.args ?? NO_QUARANTINE) }),
+    lua.acquire({ lock, fence: fences, ...line, marker: q.marker }, { value, ttl, fence, ...(q.args ?? NO_QUARANTINE), ...waiting }),
   );
   const start = ctx.options.clock.now();
   // Set on a failed attempt whose lock a quorum reported held by one value (one resource):
@@ -181,30 +202,73 @@ function maxToken(ballot: Ballot<string>): bigint {
 }
 
 /**
- * Compare-and-delete everywhere (one round trip); publishes the release for waiters. A server
- * that failed to answer, or answered with an error after the decision, is swept: the release
- * is sent again when its connection is back, for up to `ttl`.
+ * Compare-and-delete everywhere (one round trip); wakes waiters. `claim`: the one the lock
+ * was waited for with, out of line now. A server that failed to
+ * answer, or answered with an error after the decision, is swept: the release is sent again
+ * when its connection is back, for up to `ttl`.
+ * One resource: the lock goes to the next waiter in line, and the message names it
+ * (release-one.lua); nobody in line, no message (unless `always`: an election's observers
+ * follow its releases). Several resources: every key's channel gets a message (release.lua).
  */
-export function release(ctx: Context, resources: readonly string[], value: string, ttl: number): Promise<Ballot<never>> {
-  const lock = lockKeys(ctx, resources);
-  // One resource: with its gone mark, for a contender's attempt still in flight (undo-to.lua).
-  const one = resources.length === 1;
-  const gone = one ? [goneKey(ctx.options.keyPrefix, resources[0]!)] : [];
-  const goneTtl = one ? ttl : undefined;
-  return releaseWith(ctx, ttl, (publish) => lua.release({ lock, gone }, { value, suffix: RELEASE_SUFFIX, publish, goneTtl }));
+export function release(ctx: Context, resources: readonly string[], value: string, ttl: number, claim?: string): Promise<Ballot<never>> {
+  if (resources.length !== 1 || !queued(resources[0]!)) {
+    const lock = lockKeys(ctx, resources);
+    return releaseWith(ctx, ttl, (i) => lua.release({ lock, gone: [] }, { value, suffix: RELEASE_SUFFIX, publish: i.publish }));
+  }
+  const handoff = Math.min(ttl, HANDOFF_CLAIM_MS);
+  // Publish without asking who listens here: an election's (its observers), and a Cluster's
+  // (where PUBLISH is a broadcast — no SPUBLISH, or a client without sharded subscribers — its
+  // listeners may be on any node).
+  const election = isElectionResource(resources[0]!);
+  const keys = oneKeys(ctx, resources[0]!);
+  const args = { value, suffix: RELEASE_SUFFIX, goneTtl: ttl, handoff, claim: claim ?? '' };
+  return releaseWith(ctx, ttl, (i) => lua.releaseOne(keys, { ...args, publish: i.publish, always: election || i.cluster }));
+}
+
+/** Each resource's waiting line (acquire.lua): the queue keys, and the alive keys. */
+function lineKeys(ctx: Context, resources: readonly string[]): { queue: string[]; alive: string[] } {
+  const lines = resources.map((r) => queueKeys(ctx.options.keyPrefix, r));
+  return { queue: lines.map((l) => l[0]), alive: lines.map((l) => l[1]) };
+}
+
+/** A one-resource lock's keys for release-one.lua: the lock, its gone mark, its line. */
+function oneKeys(ctx: Context, resource: string): { lock: string; gone: string; queue: string; alive: string } {
+  const prefix = ctx.options.keyPrefix;
+  const [queue, alive] = queueKeys(prefix, resource);
+  return { lock: lockKey(prefix, resource), gone: goneKey(prefix, resource), queue, alive };
 }
 
 /**
- * A release script's call on a server that publishes with `publish` (release.lua, or a
- * read-write lock's rw-release.lua) everywhere, as release() says.
+ * A waiter leaves the line of `resource` on every server: gave up (`pass`: a lock handed to
+ * its claim goes on to the next in line, with a message), or won (the servers that did not
+ * vote for it: a claim there is freed, not passed, so the lock can cover that server).
+ * Swept until answered, for as long as the entry could live.
  */
-export async function releaseWith(ctx: Context, ttl: number, call: (publish: Instance['publish']) => Invocation): Promise<Ballot<never>> {
+export function leave(ctx: Context, resource: string, claim: Claim, pass: boolean, servers?: Iterable<number>): void {
+  const keys = oneKeys(ctx, resource);
+  const handoff = Math.min(claim.ttl, HANDOFF_CLAIM_MS);
+  for (const i of servers ?? ctx.instances.keys()) {
+    const instance = ctx.instances[i]!;
+    // (No gone mark: the claim was no lock.)
+    const args = pass
+      ? { suffix: RELEASE_SUFFIX, goneTtl: 0, handoff, always: instance.cluster }
+      : { suffix: '', goneTtl: 0, handoff: 0, always: false };
+    const call = lua.releaseOne(keys, { value: claim.value, publish: instance.publish, claim: claim.value, ...args });
+    instance.sweep(claim.ttl, () => call);
+  }
+}
+
+/**
+ * A release script's call on each server (release.lua, release-one.lua, or a read-write
+ * lock's rw-release.lua) everywhere, as release() says.
+ */
+export async function releaseWith(ctx: Context, ttl: number, call: (instance: Instance) => Invocation): Promise<Ballot<never>> {
   const sweep = (i: number): void => {
     const instance = ctx.instances[i]!;
-    instance.sweep(ttl, () => call(instance.publish));
+    instance.sweep(ttl, () => call(instance));
   };
   const ballot = await fanOut(ctx, {
-    script: (instance) => call(instance.publish),
+    script: call,
     yes: 'released',
     decode: decodeRelease,
     onLate: (i, _decoded, error) => {

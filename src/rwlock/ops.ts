@@ -106,7 +106,7 @@ function maxToken(ballot: Ballot<string>): bigint {
 
 /** rw-release.lua everywhere (one round trip); what fails to get through is swept. */
 export function release(ctx: Context, resources: readonly string[], value: string, ttl: number): Promise<Ballot<never>> {
-  return plain.releaseWith(ctx, ttl, (publish) => releaseCall(ctx, resources, value, RELEASE_SUFFIX, publish));
+  return plain.releaseWith(ctx, ttl, (i) => releaseCall(ctx, resources, value, RELEASE_SUFFIX, i.publish));
 }
 
 function extend(

@@ -71,6 +71,24 @@ describe('batched renewals', () => {
     expect(lock.isHeld).toBe(false);
   });
 
+  it('with restartQuarantine, batched renewals re-take nothing on a server in quarantine, and the lock stays held', async () => {
+    set = await startRedisSet(3);
+    const keyPrefix = prefix();
+    const r = redlock(set.urls, { keyPrefix, restartQuarantine: 20_000, commandTimeout: 250 });
+    await r.markFresh(); // new servers: no need to wait the quarantine out
+    const locks = await Promise.all(['job-a', 'job-b'].map((name) => r.acquire(name, { ttl: TTL, autoExtend: true })));
+    const [s0, , s2] = raw(set.urls);
+    const key = lockKey(keyPrefix, 'job-a');
+    await waitFor(async () => (await s2!.get(key)) === locks[0]!.value);
+    await s0!.flushall(); // server 0 loses its data and its marker: in quarantine
+    const extensions = locks[0]!.extensions;
+    // Two renewals later (every 300 ms) both locks are held, on servers 1 and 2 only.
+    await waitFor(() => locks[0]!.extensions >= extensions + 2, { timeout: 3_000 });
+    for (const lock of locks) expect(lock.isHeld).toBe(true);
+    expect(await s0!.exists(key, lockKey(keyPrefix, 'job-b'))).toBe(0);
+    expect(await s2!.get(key)).toBe(locks[0]!.value);
+  });
+
   it('renewBatch is validated before any network call', () => {
     expect(() => redlock(['redis://127.0.0.1:1'], { renewBatch: 0 })).toThrow(/options\.renewBatch/);
     expect(() => redlock(['redis://127.0.0.1:1'], { renewBatch: 1.5 })).toThrow(TypeError);

@@ -5,7 +5,7 @@ import * as lua from '../../src/lua/scripts.generated.js';
 describe('script wrappers', () => {
   it('put the keys first, in header order, and count them', () => {
     const call = lua.acquire(
-      { lock: ['l1', 'l2'], fence: ['f1', 'f2'], marker: 'm' },
+      { lock: ['l1', 'l2'], fence: ['f1', 'f2'], queue: [], alive: [], marker: 'm' },
       { value: 'v', ttl: 5_000, fence: true, quarantine: 9, marked: true },
     );
     expect(call.script).toBe(lua.acquire.script);
@@ -14,7 +14,10 @@ describe('script wrappers', () => {
   });
 
   it('leave out an optional key that is not given, and send flags as 1 or 0', () => {
-    const call = lua.acquire({ lock: ['l1'], fence: [] }, { value: 'v', ttl: 5_000, fence: false, quarantine: 0, marked: false });
+    const call = lua.acquire(
+      { lock: ['l1'], fence: [], queue: [], alive: [] },
+      { value: 'v', ttl: 5_000, fence: false, quarantine: 0, marked: false },
+    );
     expect(call.numKeys).toBe(1);
     expect(call.keysAndArgs).toEqual(['l1', 'v', 5_000, '0', 0, '0']);
   });
@@ -40,13 +43,20 @@ describe('script wrappers', () => {
     ]);
   });
 
-  it('spread a list argument as it is', () => {
-    const call = lua.extendBatch(
-      { lock: ['a', 'b', 'c'], marker: 'm' },
-      { count: 2, leases: [1, 'v1', 10, 2, 'v2', 20], quarantine: 5, marked: true },
-    );
+  it('put groups of keys in header order, and send trailing optional arguments only when given', () => {
+    const keys = { lock: ['l1'], fence: ['f1'], queue: ['q1'], alive: ['a1'], marker: 'm' };
+    const args = { value: 'v', ttl: 5_000, fence: true, quarantine: 9, marked: true };
+    expect(lua.acquire(keys, args).keysAndArgs).toEqual(['l1', 'f1', 'q1', 'a1', 'm', 'v', 5_000, '1', 9, '1']);
+    const waiting = lua.acquire(keys, { ...args, claim: 'c', place: 7, claimTtl: 30 });
+    expect(waiting.numKeys).toBe(5);
+    expect(waiting.keysAndArgs.slice(5)).toEqual(['v', 5_000, '1', 9, '1', 'c', 7, 30]);
+  });
+
+  it('count the keys of a group whose length varies', () => {
+    const args = { layout: '3:1:10:2 ', values: 'v1v2v3', quarantine: 5, marked: true };
+    const call = lua.extendBatch({ lock: ['a', 'b', 'c'], marker: 'm' }, args);
     expect(call.numKeys).toBe(4);
-    expect(call.keysAndArgs).toEqual(['a', 'b', 'c', 'm', 2, 1, 'v1', 10, 2, 'v2', 20, 5, '1']);
+    expect(call.keysAndArgs).toEqual(['a', 'b', 'c', 'm', '3:1:10:2 ', 'v1v2v3', 5, '1']);
   });
 
   it('count fixed keys without looking at them', () => {

@@ -10,9 +10,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Redis, type RedisOptions } from 'ioredis';
 import * as lua from '../../lua/scripts.generated.js';
+import { BatchArgs, valueBytes } from '../batch-args.js';
 import { masterOf } from '../replicated.js';
 import { decodeBatch } from '../replies.js';
-import { runScript } from '../scripts.js';
+import { runScript, type Invocation } from '../scripts.js';
 import { sleep } from '../sleep.js';
 import { Shared, type FromThread, type ThreadInit, type ToThread } from './shared.js';
 
@@ -20,6 +21,8 @@ interface Entry {
   readonly slot: number;
   readonly keys: readonly string[];
   readonly value: string;
+  /** The value's length in bytes (extend-batch.lua's layout). */
+  readonly bytes: number;
   readonly ttl: number;
   readonly interval: number;
   readonly retry: number;
@@ -59,7 +62,7 @@ const clients = init.endpoints.map(({ options }) => {
 
 port.on('message', (m: ToThread) => {
   if (m.t === 'keep') {
-    const entry: Entry = { ...m, due: now() + m.interval, renewing: false, why: '' };
+    const entry: Entry = { ...m, bytes: valueBytes(m.value), due: now() + m.interval, renewing: false, why: '' };
     entries.set(m.slot, entry);
     arm(Math.min(entry.due, left(entry) + now()));
   } else if (m.t === 'drop') {
@@ -115,36 +118,36 @@ function tick(): void {
 }
 
 /** One server's answer to a batch: per lease 1 (extended) or 0/3 (not held), or an error. */
-function ask(i: number, keys: string[], count: number, leases: (string | number)[], timeout: number): Promise<readonly number[]> {
+function ask(i: number, call: Invocation, leases: number, timeout: number): Promise<readonly number[]> {
   const client = clients[i]!;
   if (client.status !== 'ready') return Promise.reject(new Error(`${init.endpoints[i]!.label}: ${client.status}`));
   let t: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     t = setTimeout(() => reject(new Error(`${init.endpoints[i]!.label}: no answer in ${timeout} ms`)), timeout);
   });
-  // One round trip per server: EVALSHA of extend-batch.lua (EVAL the first time). With a
-  // quarantine, the marker key goes last and the quarantine after the leases (as
-  // core/quarantine.ts does on the main thread; the keeper thread never serves a Cluster).
-  const q = init.quarantine;
-  const args = { count, leases, ...(q > 0 ? { quarantine: q, marked: true } : {}) };
-  const call = lua.extendBatch({ lock: keys, marker: q > 0 ? init.marker : undefined }, args);
-  const reply = runScript(client, call).then((r) => decodeBatch(r).data!);
+  // One round trip per server: EVALSHA of extend-batch.lua (EVAL the first time).
+  const reply = runScript(client, call).then((r) => decodeBatch(r, leases).data!);
   return Promise.race([reply, deadline]).finally(() => clearTimeout(t));
 }
 
 async function renew(batch: Entry[]): Promise<void> {
-  const keys: string[] = [];
-  const leases: (string | number)[] = [];
+  // The keys and arguments are built once, for every server (core/batch-args.ts). With a
+  // quarantine, the marker key goes last and the quarantine after the leases (as
+  // core/quarantine.ts does on the main thread; the keeper thread never serves a Cluster).
+  const args = new BatchArgs();
   let shortest = Infinity;
   for (const e of batch) {
     e.renewing = true;
     shortest = Math.min(shortest, e.ttl);
-    keys.push(...e.keys);
-    leases.push(e.keys.length, e.value, e.ttl);
+    args.add(e.keys, e.value, e.bytes, e.ttl);
   }
+  const q = init.quarantine;
+  const [layout, values] = args.argv();
+  const quarantine = q > 0 ? { quarantine: q, marked: true } : {};
+  const call = lua.extendBatch({ lock: args.keys, marker: q > 0 ? init.marker : undefined }, { layout, values, ...quarantine });
   const start = now();
   const timeout = Math.min(init.commandTimeout, shortest);
-  const answers = await Promise.allSettled(clients.map((_, i) => ask(i, keys, batch.length, leases, timeout)));
+  const answers = await Promise.allSettled(clients.map((_, i) => ask(i, call, batch.length, timeout)));
   const t = now();
   const n = clients.length;
   batch.forEach((e, l) => {

@@ -13,8 +13,18 @@ local function publish(channel, message, command)
   return redis.call('PUBLISH', channel, message)
 end
 
--- release_message(value): what a release publishes: the first 8 characters of the lock
--- value, so that a waiter tells the N copies of one release (one per server) apart.
-local function release_message(value)
+-- listeners(channel): how many listen on `channel` here (not on a Cluster: there a listener
+-- may be on another node).
+local function listeners(channel)
+  return tonumber(redis.call('PUBSUB', 'NUMSUB', channel)[2])
+end
+
+-- release_message(value[, next]): what a release publishes: the first 8 characters of the lock
+-- value, so that a waiter tells the N copies of one release (one per server) apart; when the
+-- release handed the lock to a waiter's claim, '>' and the first 8 characters of the claim.
+local function release_message(value, next)
+  if next then
+    return string.sub(value, 1, 8) .. '>' .. string.sub(next, 1, 8)
+  end
   return string.sub(value, 1, 8)
 end

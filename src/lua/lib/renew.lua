@@ -1,15 +1,27 @@
--- renew(first, last, value, ttl, cover): renew KEYS[first..last] of one lock, all or nothing,
--- and re-take keys this server lost. Returns 1 (every key held the value: extended), 3 (some
--- key was missing and none held another value: the missing ones were set again — a re-take,
--- not a vote), or 0 (another value holds a key here: no change). With `cover` (coverage of a
--- server the lock did not take), keys that hold the value already keep their ttl: a cover
--- never shortens what an extension (or an adopter's) gave them. `may_retake` (optional) says
--- whether this server may take a missing key again: not while it is in restartQuarantine, for
--- a server that may have lost locks must not gain a vote by a re-take (0 then: no change).
-local function renew(first, last, value, ttl, cover, may_retake)
+-- renew(first, last, value, ttl, cover, may_retake, known): renew KEYS[first..last] of one
+-- lock, all or nothing, and re-take keys this server lost. Returns 1 (every key held the
+-- value: extended), 3 (some key was missing and none held another value: the missing ones were
+-- set again — a re-take, not a vote), or 0 (another value holds a key here: no change). With
+-- `cover` (coverage of a server the lock did not take), keys that hold the value already keep
+-- their ttl: a cover never shortens what an extension (or an adopter's) gave them.
+-- `may_retake` (optional) says whether this server may take a missing key again: not while it
+-- is in restartQuarantine, for a server that may have lost locks must not gain a vote by a
+-- re-take (0 then: no change).
+-- `known` (optional): every key's value now, by key name (false when missing), read before by
+-- the caller (extend-batch.lua: one MGET for a whole batch) instead of a GET per key here; a
+-- key set again here is written back to it, so that a later lock of the same call that names
+-- the same key sees it as it is.
+local function value_of(i, known)
+  if known then
+    return known[KEYS[i]]
+  end
+  return redis.call('GET', KEYS[i])
+end
+
+local function renew(first, last, value, ttl, cover, may_retake, known)
   local missing = 0
   for i = first, last do
-    local current = redis.call('GET', KEYS[i])
+    local current = value_of(i, known)
     if not current then
       missing = missing + 1
     elseif current ~= value then
@@ -20,8 +32,11 @@ local function renew(first, last, value, ttl, cover, may_retake)
     return 0
   end
   for i = first, last do
-    if missing > 0 and redis.call('EXISTS', KEYS[i]) == 0 then
+    if missing > 0 and not value_of(i, known) then
       redis.call('SET', KEYS[i], value, 'PX', ttl)
+      if known then
+        known[KEYS[i]] = value
+      end
     elseif not cover then
       redis.call('PEXPIRE', KEYS[i], ttl)
     end
