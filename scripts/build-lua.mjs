@@ -10,9 +10,8 @@
 // Keys: `name` one key; `name?` one key, left out when undefined; `name[]` any number (an
 // array, possibly empty). Arguments: `name:type`, `name?:type` for an optional one, sent only
 // when given and when every optional one before it was (optional ones come last). Types:
-// `str` (string), `int` (number), `flag` (boolean, sent as '1' or '0'), `list` (an array sent
-// as it is, for a script that reads a variable number of arguments), `'literal'`, and unions
-// of str, int and literals (`'read'|'write'`, `int|''`).
+// `str` (string), `int` (number), `flag` (boolean, sent as '1' or '0'), `'literal'`, and
+// unions of str, int and literals (`'read'|'write'`, `int|''`).
 // The header is checked against the code: a script that reads `KEYS[i]` or `ARGV[i]` past
 // the named ones, or never reads a named one, fails the build.
 import { createHash } from 'node:crypto';
@@ -64,7 +63,6 @@ function parseKeys(file, spec) {
 
 function tsType(file, name, type) {
   if (type === 'flag') return 'boolean';
-  if (type === 'list') return 'readonly (string | number)[]';
   return type
     .split('|')
     .map((part) => {
@@ -116,8 +114,8 @@ function literalIndices(source, name) {
 
 /**
  * The header must say what the code reads: the leading named items (before the first group
- * or list) sit at fixed positions; the code must read each required one of them, and nothing
- * at a fixed position past them unless a group or list follows (whose positions vary).
+ * of keys) sit at fixed positions; the code must read each required one of them, and nothing
+ * at a fixed position past them unless a group follows (whose positions vary).
  */
 function checkHeader(file, source, what, items, variable) {
   const fixed = [];
@@ -159,7 +157,7 @@ function body(keys, args) {
   let j = 0;
   if (counted || tail.length === 0) {
     // Every key is in the array literal: so are the arguments up to the first optional one.
-    for (; j < args.length && !args[j].optional && args[j].type !== 'list'; j++) head.push(argValue(args[j]));
+    for (; j < args.length && !args[j].optional; j++) head.push(argValue(args[j]));
   }
   let numKeys = String(keys.length);
   if (!counted && tail.length === 0) numKeys = keys.map((k) => (k.kind === 'group' ? `keys.${k.name}.length` : '1')).join(' + ');
@@ -180,10 +178,7 @@ function body(keys, args) {
       lines.push(`${indent}if (args.${a.name} !== undefined) {`);
       indent += '  ';
     }
-    if (a.type === 'list') {
-      flush();
-      lines.push(`${indent}for (const arg of args.${a.name}) run.push(arg);`);
-    } else plain.push(argValue(a));
+    plain.push(argValue(a));
   }
   flush();
   while (indent !== '') {
@@ -203,7 +198,7 @@ function wrapper(file, name, text, source, sha1) {
   const keys = parseKeys(file, keySpec);
   const args = parseArgs(file, annotation(file, text, 'args') ?? []);
   checkHeader(file, source, 'KEYS', keys, (k) => k.kind === 'group');
-  checkHeader(file, source, 'ARGV', args, (a) => a.type === 'list');
+  checkHeader(file, source, 'ARGV', args, () => false);
   const id = camel(name);
   const type = pascal(name);
   const title = text.split('\n')[0].replace(/^--\s*/, '');
