@@ -10,6 +10,7 @@ import type { Ballot } from '../core/ballot.js';
 import { fanOut } from '../core/fan-out.js';
 import { decodeExtend } from '../core/replies.js';
 import * as lua from '../lua/scripts.generated.js';
+import { fencePhase } from './fence.js';
 import * as ops from './ops.js';
 
 /** The kinds a Lock can be; a handle (lock.handle) names it, so that adopt() rebuilds the ops. */
@@ -35,7 +36,7 @@ export interface LockOps {
   release: typeof ops.release;
   extend: typeof ops.extend;
   cover: typeof ops.cover;
-  fencePhase: typeof ops.fencePhase;
+  fencePhase: typeof fencePhase;
   /** Extend only where the value still holds it, never re-taking (adopt's first step). */
   confirm(ctx: Context, resources: readonly string[], value: string, ttl: number): Promise<Ballot<never>>;
   /** Takes the value off server `index` again (compare-and-delete, swept until answered). */
@@ -49,7 +50,7 @@ export const PLAIN: LockOps = Object.freeze<LockOps>({
   release: ops.release,
   extend: ops.extend,
   cover: ops.cover,
-  fencePhase: ops.fencePhase,
+  fencePhase,
   confirm: (ctx, resources, value, ttl) => {
     const script = lua.renewHeld({ lock: ops.lockKeys(ctx, resources) }, { value, ttl });
     return fanOut(ctx, { script, yes: 'extended', decode: decodeExtend, grants: true });

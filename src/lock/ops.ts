@@ -1,14 +1,14 @@
 /**
  * The quorum operations on one lock, each one round trip to every instance in parallel
- * (through core/fan-out.ts): one acquire attempt, release, extend, and the two phases of a
- * fencing token. Callers decide what an outcome means; nothing here waits or retries.
+ * (through core/fan-out.ts): one acquire attempt, release, extend, a waiter leaving the line
+ * (the two phases of a fencing token: lock/fence.ts). Callers decide what an outcome means; nothing here waits or retries.
  */
 import { type Context, validity } from '../core/context.js';
 import type { Instance } from '../core/endpoint.js';
 import type { Invocation } from '../core/scripts.js';
 import { isReplyError, poll, type Ballot } from '../core/ballot.js';
 import { fanOut } from '../core/fan-out.js';
-import { decodeAcquire, decodeExtend, decodeFence, decodeRelease } from '../core/replies.js';
+import { decodeAcquire, decodeExtend, decodeRelease } from '../core/replies.js';
 import { CommandTimeoutError } from '../errors.js';
 import { NO_QUARANTINE, byQuarantine, quarantineOn } from '../core/quarantine.js';
 import { RELEASE_SUFFIX, fenceKey, goneKey, isElectionResource, lockKey, queueKeys, queued } from '../keys.js';
@@ -39,7 +39,7 @@ export function takeBack(ctx: Context, index: number, resources: readonly string
   instance.sweep(ttl, () => call);
 }
 
-function fenceKeys(ctx: Context, resources: readonly string[]): string[] {
+export function fenceKeys(ctx: Context, resources: readonly string[]): string[] {
   return resources.map((r) => fenceKey(ctx.options.keyPrefix, r));
 }
 
@@ -189,7 +189,8 @@ function quorumHolder(ctx: Context, ballot: Ballot<string>): { value: string; pt
   return undefined;
 }
 
-function maxToken(ballot: Ballot<string>): bigint {
+/** The highest fencing token among the servers that took (or fenced) the lock; 0 when none. */
+export function maxToken(ballot: Ballot<string>): bigint {
   let max = 0n;
   ballot.outcomes.forEach((o, i) => {
     const t = ballot.data[i];
@@ -323,40 +324,4 @@ export async function cover(ctx: Context, index: number, resources: readonly str
     decode: decodeExtend,
   });
   return ballot.outcomes[0]!.status;
-}
-
-/**
- * Phase 1 (`next`) or phase 2 (`raise`) of a fencing token, where the lock is still held.
- * (Phase 1 also runs inside the acquire script when the lock is taken with `fence: true`.)
- *
- * Why a token from N instances is larger than every token handed out before it, with no
- * timing assumption:
- *
- * 1. A token T is handed out only after phase 2 succeeded on a quorum Q2: on each x in Q2,
- *    atomically, the lock's value was present and the counter became >= T.
- * 2. Let a later holder B take the lock on a quorum Q3. Q2 and Q3 share an instance x
- *    (two majorities of N intersect).
- * 3. On x, B's acquire found the key free (or expired), so A's value was gone; A's phase 2
- *    on x found A's value present. A value never comes back once gone (extend only renews a
- *    present key; every acquisition writes a fresh random value), so A's phase 2 ran on x
- *    before B's acquire ran on x.
- * 4. B's acquire moves x's counter to max(counter + 1, time) >= T + 1, and B's token is the
- *    max over its voters, so T_B > T.
- * If A stalls between the phases past its validity, its phase 2 finds the value gone on a
- * quorum and A gets no token at all (LockLostError) — nothing stale is ever handed out.
- * On one instance both phases are one script, so the same argument holds trivially.
- * Counters move to at least the server's clock in microseconds, so an instance that lost its
- * data (restart without persistence) still issues tokens above those it issued before, as
- * long as its clock did not step back across the restart.
- */
-export async function fencePhase(
-  ctx: Context,
-  resources: readonly string[],
-  value: string,
-  mode: 'next' | 'raise',
-  token: bigint,
-): Promise<{ ballot: Ballot<string>; token: bigint }> {
-  const script = lua.fence({ lock: lockKeys(ctx, resources), fence: fenceKeys(ctx, resources) }, { value, mode, token: token.toString() });
-  const ballot = await fanOut(ctx, { script, yes: 'fenced', decode: decodeFence, grants: true });
-  return { ballot, token: maxToken(ballot) };
 }

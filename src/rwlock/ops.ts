@@ -11,6 +11,7 @@ import { NO_QUARANTINE, byQuarantine } from '../core/quarantine.js';
 import { decodeExtend } from '../core/replies.js';
 import type { Invocation } from '../core/scripts.js';
 import { RELEASE_SUFFIX, fenceKey, rwKeys } from '../keys.js';
+import { fencePhase } from '../lock/fence.js';
 import type { KindAttempt, LockOps } from '../lock/kind.js';
 import * as plain from '../lock/ops.js';
 import * as lua from '../lua/scripts.generated.js';
@@ -63,7 +64,7 @@ export function sideOps(side: Side, waiting?: Waiting): LockOps {
     takeBack,
     fencePhase: (ctx, resources, value, mode, token) => {
       if (side === 'read') return Promise.reject(new TypeError('fencing tokens are issued to writers only: a reader does not write'));
-      return plain.fencePhase(ctx, resources, value, mode, token);
+      return fencePhase(ctx, resources, value, mode, token);
     },
   };
 }
@@ -92,16 +93,7 @@ async function attempt(
   const undo = (i: number): void => takeBack(ctx, i, resources, value, ttl);
   const { ok, ballot, validity: left } = await plain.vote(ctx, ttl, start, { script, undo }, uncovered);
   if (!ok) return { ok, ballot, start, validity: left, token: undefined };
-  return { ok, ballot, start, validity: left, token: fence ? maxToken(ballot) : undefined };
-}
-
-function maxToken(ballot: Ballot<string>): bigint {
-  let max = 0n;
-  ballot.outcomes.forEach((o, i) => {
-    const t = ballot.data[i];
-    if (o.status === 'acquired' && t !== undefined && t !== '' && BigInt(t) > max) max = BigInt(t);
-  });
-  return max;
+  return { ok, ballot, start, validity: left, token: fence ? plain.maxToken(ballot) : undefined };
 }
 
 /** rw-release.lua everywhere (one round trip); what fails to get through is swept. */
