@@ -2,12 +2,13 @@
  * Each library as a new user would run it: its defaults, the scenario's ttl, and its own
  * auto-extension — Tenure's `using`, node-redlock 5's `using`, redis-semaphore's refresh
  * timer — with its way of saying the lock was lost turned into one AbortSignal.
- * Connections come from bench/adapters.ts (default ioredis options), one set per library.
+ * Connections come from bench/connections.ts (default ioredis options), one set per library.
  */
 import type { Redis } from 'ioredis';
 import { Mutex, RedlockMutex } from 'redis-semaphore';
 import Redlock5, { type Lock as Redlock5Lock } from 'redlock5';
-import { connect, type TenureModule } from '../bench/adapters.js';
+import type { TenureModule } from '../bench/adapters.js';
+import { connect } from '../bench/connections.js';
 import { now, type LibName, type TenureSettings } from './protocol.js';
 
 /** What a critical section gets from the library that let it in. */

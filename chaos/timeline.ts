@@ -41,7 +41,23 @@ function esc(s: string): string {
 const f1 = (n: number): string => n.toFixed(1);
 const secs = (ms: number): string => `${(ms / 1000).toFixed(3)} s`;
 
-function panel(r: RunResult, top: number): { svg: string; height: number } {
+/** Where one panel's things go: time to x, rows to y. */
+interface Frame {
+  readonly top: number;
+  readonly t0: number;
+  readonly span: number;
+  readonly plot: number;
+  /** When the last section (or server segment) ended: where an open section's bar stops. */
+  readonly lastExit: number;
+  readonly rows: number;
+  readonly plotTop: number;
+  readonly plotBottom: number;
+  x(t: number): number;
+  w(a: number, b: number): number;
+  rowY(i: number): number;
+}
+
+function frame(r: RunResult, top: number): Frame {
   const { scenario: s, t0 } = r;
   const lastExit = Math.max(r.t1, ...r.sections.map((x) => x.exit ?? r.t1), ...r.servers.flatMap((segs) => segs.map((g) => g.end)));
   const span = Math.max(1, lastExit - t0);
@@ -50,103 +66,146 @@ function panel(r: RunResult, top: number): { svg: string; height: number } {
   const w = (a: number, b: number): number => Math.max(2, x(b) - x(a));
   const rows = WORKERS + s.n;
   const rowY = (i: number): number => top + TITLE + i * (ROW + GAP) + (i >= WORKERS ? 6 : 0);
-  const plotTop = rowY(0) - 2;
-  const plotBottom = rowY(rows - 1) + ROW + 2;
-  const out: string[] = [];
+  return { top, t0, span, plot, lastExit, rows, plotTop: rowY(0) - 2, plotBottom: rowY(rows - 1) + ROW + 2, x, w, rowY };
+}
+
+function panel(r: RunResult, top: number): { svg: string; height: number } {
+  const g = frame(r, top);
+  const out = [
+    ...heading(r, g),
+    ...rowBackgrounds(r, g),
+    ...faultBands(r, g),
+    ...serverRows(r, g),
+    ...faultFrames(r, g),
+    ...sectionBars(r, g),
+    ...overlapMarks(r, g),
+    ...axis(r, g),
+  ];
+  return { svg: out.join('\n'), height: g.plotBottom - top + AXIS };
+}
+
+function heading(r: RunResult, g: Frame): string[] {
   const v = r.verdict;
   const label = r.contender.id === r.contender.lib ? LABELS[r.contender.lib] : `${LABELS[r.contender.lib]} (${r.contender.id})`;
   const tokens =
     v.tokenViolations === undefined ? '' : `, token order ${v.tokenViolations === 0 ? 'ok' : `${v.tokenViolations} out of order`}`;
-  out.push(
-    `<text x="${LEFT}" y="${top + 18}" class="h">${esc(label)}</text>`,
-    `<text x="${WIDTH - RIGHT}" y="${top + 18}" class="s" text-anchor="end">overlaps ${v.overlaps.length}, lost updates ${v.lostUpdates}, acquisitions ${v.acquisitions} (${r.rate.toFixed(2)}/s)${tokens}</text>`,
-  );
-  // Row labels and backgrounds; the fast clock tints its server's row.
-  for (let i = 0; i < rows; i++) {
-    const y = rowY(i);
+  return [
+    `<text x="${LEFT}" y="${g.top + 18}" class="h">${esc(label)}</text>`,
+    `<text x="${WIDTH - RIGHT}" y="${g.top + 18}" class="s" text-anchor="end">overlaps ${v.overlaps.length}, lost updates ${v.lostUpdates}, acquisitions ${v.acquisitions} (${r.rate.toFixed(2)}/s)${tokens}</text>`,
+  ];
+}
+
+/** Row labels and backgrounds; the fast clock tints its server's row. */
+function rowBackgrounds(r: RunResult, g: Frame): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < g.rows; i++) {
+    const y = g.rowY(i);
     const name = i < WORKERS ? `worker ${i + 1}` : `server ${i - WORKERS + 1}`;
-    const fast = s.fault.kind === 'fast-clock' && i === WORKERS;
-    out.push(`<rect x="${LEFT}" y="${y}" width="${plot}" height="${ROW}" fill="${fast ? '#fff3b0' : '#f4f4f4'}"/>`);
+    const fast = r.scenario.fault.kind === 'fast-clock' && i === WORKERS;
+    out.push(`<rect x="${LEFT}" y="${y}" width="${g.plot}" height="${ROW}" fill="${fast ? '#fff3b0' : '#f4f4f4'}"/>`);
     out.push(
       `<text x="${LEFT - 6}" y="${y + ROW - 3}" class="l" text-anchor="end">${name}${fast ? ` (${FAULT_LABELS['fast-clock']})` : ''}</text>`,
     );
   }
-  // Faults: a band over the panel, framed on the server it hit (drawn after the servers' rows).
+  return out;
+}
+
+/** Faults: a band over the panel, framed on the server it hit (faultFrames, drawn after the servers' rows). */
+function faultBands(r: RunResult, g: Frame): string[] {
+  const out: string[] = [];
   for (const m of r.faults) {
     if (m.kind === 'fast-clock') continue;
     const color = FAULT_COLORS[m.kind] ?? '#999';
-    const tip = `${FAULT_LABELS[m.kind]} server ${m.server + 1} at ${secs(m.start - t0)}–${secs(m.end - t0)}${m.held ? ', while held there' : ', not held there'}${m.note ? `: ${m.note}` : ''}`;
+    const tip = `${FAULT_LABELS[m.kind]} server ${m.server + 1} at ${secs(m.start - g.t0)}–${secs(m.end - g.t0)}${m.held ? ', while held there' : ', not held there'}${m.note ? `: ${m.note}` : ''}`;
     out.push(
-      `<rect x="${f1(x(m.start))}" y="${plotTop}" width="${f1(w(m.start, m.end))}" height="${plotBottom - plotTop}" fill="${color}" opacity="0.15"><title>${esc(tip)}</title></rect>`,
+      `<rect x="${f1(g.x(m.start))}" y="${g.plotTop}" width="${f1(g.w(m.start, m.end))}" height="${g.plotBottom - g.plotTop}" fill="${color}" opacity="0.15"><title>${esc(tip)}</title></rect>`,
     );
   }
-  // What each server held.
+  return out;
+}
+
+/** What each server held. */
+function serverRows(r: RunResult, g: Frame): string[] {
+  const out: string[] = [];
   const byValue = new Map(r.sections.map((sec) => [sec.value, sec]));
   r.servers.forEach((segs, i) => {
-    const y = rowY(WORKERS + i);
-    for (const g of segs) {
-      if (g.seen === null) continue;
-      const sec = typeof g.seen === 'string' ? byValue.get(g.seen) : undefined;
-      const fill = g.seen === undefined ? '#333' : sec ? WORKER_COLORS[sec.worker % WORKER_COLORS.length]! : '#b0b0b0';
+    const y = g.rowY(WORKERS + i);
+    for (const seg of segs) {
+      if (seg.seen === null) continue;
+      const sec = typeof seg.seen === 'string' ? byValue.get(seg.seen) : undefined;
+      const fill = seg.seen === undefined ? '#333' : sec ? WORKER_COLORS[sec.worker % WORKER_COLORS.length]! : '#b0b0b0';
       const tip =
-        g.seen === undefined
+        seg.seen === undefined
           ? 'no answer'
           : sec
             ? `worker ${sec.worker + 1}'s lock (section ${sec.id})`
             : 'a value no section used (a failed attempt)';
-      const inset = g.seen === undefined ? ` opacity="0.55"` : '';
+      const inset = seg.seen === undefined ? ` opacity="0.55"` : '';
       out.push(
-        `<rect x="${f1(x(g.start))}" y="${y + 2}" width="${f1(w(g.start, g.end))}" height="${ROW - 4}" fill="${fill}"${inset}><title>${esc(`${tip}, ${secs(g.start - t0)}–${secs(g.end - t0)}`)}</title></rect>`,
+        `<rect x="${f1(g.x(seg.start))}" y="${y + 2}" width="${f1(g.w(seg.start, seg.end))}" height="${ROW - 4}" fill="${fill}"${inset}><title>${esc(`${tip}, ${secs(seg.start - g.t0)}–${secs(seg.end - g.t0)}`)}</title></rect>`,
       );
     }
   });
-  // The server each fault hit: a frame, so that what the server held stays visible inside.
-  for (const m of r.faults) {
-    if (m.kind === 'fast-clock') continue;
-    out.push(
-      `<rect x="${f1(x(m.start))}" y="${rowY(WORKERS + m.server) - 1}" width="${f1(w(m.start, m.end))}" height="${ROW + 2}" fill="none" stroke="${FAULT_COLORS[m.kind] ?? '#999'}" stroke-width="2.5"/>`,
+  return out;
+}
+
+/** The server each fault hit: a frame, so that what the server held stays visible inside. */
+function faultFrames(r: RunResult, g: Frame): string[] {
+  return r.faults
+    .filter((m) => m.kind !== 'fast-clock')
+    .map(
+      (m) =>
+        `<rect x="${f1(g.x(m.start))}" y="${g.rowY(WORKERS + m.server) - 1}" width="${f1(g.w(m.start, m.end))}" height="${ROW + 2}" fill="none" stroke="${FAULT_COLORS[m.kind] ?? '#999'}" stroke-width="2.5"/>`,
     );
-  }
-  // Sections.
-  for (const sec of r.sections) {
-    const end = sec.exit ?? lastExit;
-    const y = rowY(sec.worker);
+}
+
+/** Sections. */
+function sectionBars(r: RunResult, g: Frame): string[] {
+  return r.sections.map((sec) => {
+    const end = sec.exit ?? g.lastExit;
+    const y = g.rowY(sec.worker);
     const color = WORKER_COLORS[sec.worker % WORKER_COLORS.length]!;
     const token = sec.token === undefined ? '' : `, token ${sec.token}`;
     const how = sec.exit === undefined ? ', never left' : sec.lost ? ', lost (reported by the library) before its write' : '';
-    const tip = `worker ${sec.worker + 1}, section ${sec.id}: ${secs(sec.enter - t0)}–${secs(end - t0)}${token}${how}`;
+    const tip = `worker ${sec.worker + 1}, section ${sec.id}: ${secs(sec.enter - g.t0)}–${secs(end - g.t0)}${token}${how}`;
     const style = sec.lost ? ` fill-opacity="0.35" stroke="${color}" stroke-dasharray="3 2"` : '';
-    out.push(
-      `<rect x="${f1(x(sec.enter))}" y="${y}" width="${f1(w(sec.enter, end))}" height="${ROW}" fill="${color}"${style}><title>${esc(tip)}</title></rect>`,
-    );
-  }
-  // Overlaps: a red band over the worker rows, and a red outline on both sections' overlap.
-  for (const o of v.overlaps) {
+    return `<rect x="${f1(g.x(sec.enter))}" y="${y}" width="${f1(g.w(sec.enter, end))}" height="${ROW}" fill="${color}"${style}><title>${esc(tip)}</title></rect>`;
+  });
+}
+
+/** Overlaps: a red band over the worker rows, and a red outline on both sections' overlap. */
+function overlapMarks(r: RunResult, g: Frame): string[] {
+  const out: string[] = [];
+  for (const o of r.verdict.overlaps) {
     const a = r.sections[o.a]!;
     const b = r.sections[o.b]!;
-    const tip = `overlap: workers ${a.worker + 1} and ${b.worker + 1}, ${secs(o.start - t0)}–${secs(o.end - t0)}`;
+    const tip = `overlap: workers ${a.worker + 1} and ${b.worker + 1}, ${secs(o.start - g.t0)}–${secs(o.end - g.t0)}`;
     out.push(
-      `<rect x="${f1(x(o.start))}" y="${plotTop}" width="${f1(w(o.start, o.end))}" height="${rowY(WORKERS - 1) + ROW + 2 - plotTop}" fill="#d62728" opacity="0.3"><title>${esc(tip)}</title></rect>`,
+      `<rect x="${f1(g.x(o.start))}" y="${g.plotTop}" width="${f1(g.w(o.start, o.end))}" height="${g.rowY(WORKERS - 1) + ROW + 2 - g.plotTop}" fill="#d62728" opacity="0.3"><title>${esc(tip)}</title></rect>`,
     );
     for (const sec of [a, b]) {
       out.push(
-        `<rect x="${f1(x(o.start))}" y="${rowY(sec.worker)}" width="${f1(w(o.start, o.end))}" height="${ROW}" fill="none" stroke="#d62728" stroke-width="2"/>`,
+        `<rect x="${f1(g.x(o.start))}" y="${g.rowY(sec.worker)}" width="${f1(g.w(o.start, o.end))}" height="${ROW}" fill="none" stroke="#d62728" stroke-width="2"/>`,
       );
     }
   }
-  // Axis: a tick a second.
-  const axisY = plotBottom + 4;
-  out.push(`<line x1="${LEFT}" y1="${axisY}" x2="${LEFT + plot}" y2="${axisY}" stroke="#999"/>`);
-  for (let t = 0; t <= span; t += 1000) {
+  return out;
+}
+
+/** Axis: a tick a second, and where the workers were told to stop. */
+function axis(r: RunResult, g: Frame): string[] {
+  const axisY = g.plotBottom + 4;
+  const out = [`<line x1="${LEFT}" y1="${axisY}" x2="${LEFT + g.plot}" y2="${axisY}" stroke="#999"/>`];
+  for (let t = 0; t <= g.span; t += 1000) {
     out.push(
-      `<line x1="${f1(x(t0 + t))}" y1="${axisY}" x2="${f1(x(t0 + t))}" y2="${axisY + 4}" stroke="#999"/>`,
-      `<text x="${f1(x(t0 + t))}" y="${axisY + 14}" class="l" text-anchor="middle">${t / 1000} s</text>`,
+      `<line x1="${f1(g.x(g.t0 + t))}" y1="${axisY}" x2="${f1(g.x(g.t0 + t))}" y2="${axisY + 4}" stroke="#999"/>`,
+      `<text x="${f1(g.x(g.t0 + t))}" y="${axisY + 14}" class="l" text-anchor="middle">${t / 1000} s</text>`,
     );
   }
   out.push(
-    `<line x1="${f1(x(r.t1))}" y1="${plotTop}" x2="${f1(x(r.t1))}" y2="${plotBottom}" stroke="#666" stroke-dasharray="2 2"><title>workers told to stop</title></line>`,
+    `<line x1="${f1(g.x(r.t1))}" y1="${g.plotTop}" x2="${f1(g.x(r.t1))}" y2="${g.plotBottom}" stroke="#666" stroke-dasharray="2 2"><title>workers told to stop</title></line>`,
   );
-  return { svg: out.join('\n'), height: plotBottom - top + AXIS };
+  return out;
 }
 
 /** The whole picture of one scenario: every contender's run, top to bottom. */

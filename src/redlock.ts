@@ -11,18 +11,14 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Context } from './core/context.js';
-import { createInstances, type EndpointInput, type Instance } from './core/endpoint.js';
-import { fanOut, quorumOf } from './core/ballot.js';
-import { Monitor, type MonitorEvents } from './core/monitor.js';
-import { Renewer } from './core/renewer.js';
-import { ThreadKeeper } from './core/thread/host.js';
+import type { EndpointInput } from './core/endpoint.js';
+import type { MonitorEvents } from './core/monitor.js';
+import { closeContext, openContext } from './core/open.js';
+import { markFresh } from './core/quarantine.js';
 import { Telemetry, type TelemetryEvents } from './core/telemetry.js';
-import { decodeMark } from './core/replies.js';
-import { ClosedError, QuorumError } from './errors.js';
-import { isLockResource, markerKey } from './keys.js';
+import { ClosedError } from './errors.js';
+import { isLockResource } from './keys.js';
 import { forceRelease, type ForcedOnServer } from './lock/force.js';
-import * as lua from './lua/scripts.generated.js';
-import { Wakeup } from './core/wakeup.js';
 import { Election } from './election/election.js';
 import { once, type OnceResult } from './jobs/once.js';
 import { Schedule, type ScheduledFn } from './jobs/schedule.js';
@@ -70,7 +66,6 @@ export type RedlockEvents = MonitorEvents & TelemetryEvents;
  */
 export class Redlock implements AsyncDisposable {
   readonly #events = new EventEmitter();
-  readonly #instances: Instance[];
   readonly #options: ResolvedOptions;
   readonly #ctx: Context;
   readonly #telemetry: Telemetry;
@@ -86,62 +81,8 @@ export class Redlock implements AsyncDisposable {
     // Validate everything before opening a single connection.
     const resolved = resolveRedlockOptions(options);
     this.#options = resolved;
-    const telemetry = new Telemetry(this.#events, resolved);
-    this.#telemetry = telemetry;
-    const monitor = new Monitor({
-      strict: resolved.strict,
-      driftFactor: resolved.driftFactor,
-      // A suspect server is news, not an error: nobody need listen.
-      emit: (event, ...args) => {
-        telemetry.server(event, args[0]);
-        this.#events.emit(event, ...args);
-      },
-    });
-    this.#instances = createInstances(endpoints, {
-      commandTimeout: resolved.commandTimeout,
-      autoPipelining: resolved.autoPipelining,
-      clock: resolved.clock,
-      monitor,
-    });
-    const cluster = this.#instances.find((i) => i.cluster);
-    const noWait = this.#instances.find((i) => typeof (i.client as { wait?: unknown }).wait !== 'function');
-    if (resolved.replicaSync > 0 && noWait && !cluster) {
-      void Promise.allSettled(this.#instances.map((i) => i.close()));
-      throw new TypeError(`\`options.replicaSync\` needs clients with a wait() method (ioredis); ${noWait.label} has none`);
-    }
-    if (cluster && resolved.replicaSync > 0) {
-      void Promise.allSettled(this.#instances.map((i) => i.close()));
-      throw new RangeError(
-        `\`options.replicaSync\` is not supported on a Redis Cluster endpoint (${cluster.label}): WAIT would not reach the node that took the write`,
-      );
-    }
-    this.#ctx = {
-      instances: this.#instances,
-      quorum: quorumOf(this.#instances.length),
-      options: resolved,
-      monitor,
-      renewer: undefined,
-      thread: undefined,
-      wakeup: new Wakeup(this.#instances, resolved.commandTimeout),
-      telemetry,
-      live: new Set(),
-      services: new Set(),
-      assertOpen: () => this.#assertOpen(),
-      inflight: new Set(),
-    };
-    // One keeper renews every lease in batches; a batch script reaches one slot of a Cluster,
-    // so there every lease renews alone.
-    if (resolved.renewBatch > 1 && cluster === undefined) this.#ctx.renewer = new Renewer(this.#ctx, resolved.renewBatch);
-    // keeper: 'thread': plain leases renew on a worker thread with its own connections (started
-    // with the first lease); a server it cannot reach from there is a TypeError now.
-    if (resolved.keeper === 'thread') {
-      try {
-        this.#ctx.thread = new ThreadKeeper(this.#ctx);
-      } catch (error) {
-        void Promise.allSettled(this.#instances.map((i) => i.close()));
-        throw error;
-      }
-    }
+    this.#telemetry = new Telemetry(this.#events, resolved);
+    this.#ctx = openContext(endpoints, resolved, this.#events, this.#telemetry, () => this.#assertOpen());
   }
 
   /** Adds an event listener (see the class doc for the events). */
@@ -165,7 +106,7 @@ export class Redlock implements AsyncDisposable {
 
   /** The instances' labels (URLs without passwords), in endpoint order. */
   get instances(): readonly string[] {
-    return this.#instances.map((i) => i.label);
+    return this.#ctx.instances.map((i) => i.label);
   }
 
   /** The resolved options (defaults filled in). */
@@ -354,21 +295,7 @@ export class Redlock implements AsyncDisposable {
    */
   async markFresh(): Promise<readonly string[]> {
     this.#assertOpen();
-    const q = this.#options.restartQuarantine;
-    const plain = this.#instances.filter((i) => !i.cluster);
-    const ballot = await fanOut(
-      { ...this.#ctx, instances: plain, quorum: plain.length },
-      {
-        script: lua.markFresh,
-        args: [markerKey(this.#options.keyPrefix), q],
-        numKeys: 1,
-        yes: 'marked',
-        decode: decodeMark,
-        waitAll: true,
-      },
-    );
-    if (ballot.yes < plain.length) throw new QuorumError('could not mark every server fresh', [], ballot.outcomes, plain.length);
-    return plain.map((i) => i.label);
+    return markFresh(this.#ctx);
   }
 
   /**
@@ -376,23 +303,8 @@ export class Redlock implements AsyncDisposable {
    * Borrowed clients stay open. Idempotent; later calls on this Redlock throw.
    */
   close(): Promise<void> {
-    this.#closed ??= this.#close();
+    this.#closed ??= closeContext(this.#ctx);
     return this.#closed;
-  }
-
-  async #close(): Promise<void> {
-    // From here nothing is handed out: waits reject at once (ClosedError), and an attempt in
-    // flight releases what it won — it is let finish (each is bounded by commandTimeout)
-    // before anything else, so that no lock is left behind for its ttl.
-    this.#ctx.wakeup.interrupt(new ClosedError());
-    await Promise.allSettled([...this.#ctx.inflight]);
-    // Elections resign and schedules stop (a run in progress is told through its signal);
-    // then the locks still held are released.
-    await Promise.allSettled([...this.#ctx.services].map((service) => service.stop()));
-    await Promise.allSettled([...this.#ctx.live].map((lock) => lock.revoke('the Redlock was closed')));
-    this.#ctx.wakeup.close();
-    await this.#ctx.thread?.close();
-    await Promise.allSettled(this.#instances.map((i) => i.close()));
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -7,7 +7,8 @@
  * servers do per turn (their own command counts, script internals included). The raw
  * floor here is a naive spin-lock, the fastest thing that is not a library.
  */
-import { connect, type TenureModule, type TenureSource } from '../adapters.js';
+import type { TenureModule, TenureSource } from '../adapters.js';
+import { connect } from '../connections.js';
 import { CONTENTION, DURATIONS, LABELS, LIBS, PEERS, SETTINGS, type LibName } from '../config.js';
 import { GRACE_MS, runRound, settleStragglers, type ProcessResult, type RoundSpec } from '../contention-round.js';
 import { byLib, f0, f1, f2, ratio, table } from '../report.js';

@@ -7,7 +7,8 @@
  */
 import { RedlockSemaphore, Semaphore } from 'redis-semaphore';
 import type { Redis } from 'ioredis';
-import { connect, type TenureModule } from '../adapters.js';
+import type { TenureModule } from '../adapters.js';
+import { connect } from '../connections.js';
 import { DURATIONS, LABELS, SETTINGS } from '../config.js';
 import { f0, ratio, table } from '../report.js';
 import { onCleanup, withServers } from '../rig.js';

@@ -115,22 +115,29 @@ function validate(e: unknown, name: string): ValidSpec {
     const client = borrow(spec.client, `${name}.client`);
     return { label: spec.label ?? clientLabel(client, name), client };
   }
-  if (spec.sentinels !== undefined) {
-    const sentinels = hostPorts(spec.sentinels, `${name}.sentinels`);
-    if (typeof spec.name !== 'string' || spec.name === '') {
-      throw new TypeError(`Expected \`${name}.name\` (the Sentinel master name) to be a non-empty string, got ${show(spec.name)}`);
-    }
-    const master = spec.name;
-    const label = spec.label ?? `sentinel://${sentinels.map((s) => `${s.host}:${s.port}`).join(',')}/${master}`;
-    return { label, make: (base) => new Redis({ ...base, ...extra, sentinels, name: master }) };
+  if (spec.sentinels !== undefined) return fromSentinels(spec, spec.sentinels, name, extra);
+  return fromCluster(spec.cluster ?? [], name, spec.label, extra);
+}
+
+/** A Sentinel-managed master: `spec.name` at `sentinels`. */
+function fromSentinels(spec: Endpoint, list: NonNullable<Endpoint['sentinels']>, name: string, extra: RedisOptions): ValidSpec {
+  const sentinels = hostPorts(list, `${name}.sentinels`);
+  if (typeof spec.name !== 'string' || spec.name === '') {
+    throw new TypeError(`Expected \`${name}.name\` (the Sentinel master name) to be a non-empty string, got ${show(spec.name)}`);
   }
-  const nodes = (spec.cluster ?? []).map((n, i) =>
+  const master = spec.name;
+  const label = spec.label ?? `sentinel://${sentinels.map((s) => `${s.host}:${s.port}`).join(',')}/${master}`;
+  return { label, make: (base) => new Redis({ ...base, ...extra, sentinels, name: master }) };
+}
+
+/** A Redis Cluster from its seed nodes (one vote for the whole cluster). */
+function fromCluster(seeds: NonNullable<Endpoint['cluster']>, name: string, label: string | undefined, extra: RedisOptions): ValidSpec {
+  const nodes = seeds.map((n, i) =>
     typeof n === 'string' ? parseUrl(n, `${name}.cluster[${i}]`).node : hostPorts([n], `${name}.cluster[${i}]`)[0]!,
   );
   if (nodes.length === 0) throw new RangeError(`Expected \`${name}.cluster\` to list at least one node`);
-  const label = spec.label ?? `cluster://${nodes.map((n) => `${n.host}:${n.port}`).join(',')}`;
   return {
-    label,
+    label: label ?? `cluster://${nodes.map((n) => `${n.host}:${n.port}`).join(',')}`,
     make: (base) => {
       const redisOptions = { ...base, ...extra };
       return new Cluster(nodes, {
@@ -228,7 +235,7 @@ function connect(spec: ValidSpec, options: ConnectOptions): Instance {
     enableOfflineQueue: false, // a down instance fails fast; it never queues an acquire
     autoResendUnfulfilledCommands: false, // a command lost with its connection is not re-sent later
     maxRetriesPerRequest: 0,
-    // No per-command timer: each operation has one timer (core/quorum.ts); a connection is
+    // No per-command timer: each operation has one timer (core/ballot.ts); a connection is
     // reset only after repeated timeouts (core/instance.ts).
     connectTimeout: Math.max(options.commandTimeout, 1000),
     retryStrategy: (times: number) => Math.min(50 * times, 500), // back within half a second

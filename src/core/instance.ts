@@ -19,9 +19,8 @@ import { ConnectionError } from '../errors.js';
 import type { Clock } from './monotonic.js';
 import { shardedPubSub } from './adapters/borrow.js';
 import { INFO_EVERY, type Health } from './monitor.js';
-import { forgetScripts, runScript, type LuaScript, type ScriptClient } from './scripts.js';
+import { forgetScripts, runScript, type Invocation, type ScriptClient } from './scripts.js';
 import { sleep } from './sleep.js';
-import * as lua from '../lua/scripts.generated.js';
 
 const debug = debuglog('tenure');
 
@@ -40,10 +39,8 @@ export interface InstanceOptions {
 const MAX_SWEEPS = 10_000;
 
 interface Sweep {
-  readonly script: LuaScript;
   /** Made when sent (an argument may depend on the time: undo-to's ttl). */
-  readonly keysAndArgs: () => (string | number)[];
-  readonly numKeys: number;
+  readonly call: () => Invocation;
   readonly ttl: number;
   /** Monotonic time the server was first reachable after the sweep was queued. */
   reachableSince: number | undefined;
@@ -112,15 +109,15 @@ export class Instance {
    * Runs a script here. An owned connection that is down fails fast (no offline queue);
    * one still making its first connection is waited for, bounded by the connect timeout.
    */
-  eval(script: LuaScript, keysAndArgs: (string | number)[], numKeys: number): Promise<unknown> {
+  eval(call: Invocation): Promise<unknown> {
     const status = this.client.status;
     if (this.#probing) return Promise.reject(new ConnectionError(this.label, 'stalled: no answer since a command timed out'));
     if (status === 'ready' || !this.owned) {
       this.#look();
-      return runScript(this.client, script, keysAndArgs, numKeys);
+      return runScript(this.client, call);
     }
     if (!this.#everReady && (status === 'connecting' || status === 'connect' || status === 'wait')) {
-      return this.#firstReady().then(() => this.eval(script, keysAndArgs, numKeys));
+      return this.#firstReady().then(() => this.eval(call));
     }
     const cause = this.#lastError;
     return Promise.reject(new ConnectionError(this.label, cause ? `${status}: ${cause.message}` : status, { cause }));
@@ -205,26 +202,16 @@ export class Instance {
   }
 
   /**
-   * Compare-and-delete of `value` on `keys` here (a failed attempt's vote, a release that
-   * did not get through), sent now and again whenever the connection is back, until answered.
-   * `channelSuffix` '' sends no release message. Gives up once `ttl` ms have passed with
-   * the server reachable: by then the keys have expired by themselves. `script` takes the
-   * same keys and arguments as release.lua (a read-write lock's rw-release.lua does), or
-   * `args` after the value, made each time it is sent.
+   * A compare-and-delete here (a failed attempt's vote, a release that did not get through:
+   * release.lua, rw-release.lua, undo-to.lua), sent now and again whenever the connection is
+   * back, until answered. Gives up once `ttl` ms have passed with the server reachable: by
+   * then the keys have expired by themselves. `call` is made each time it is sent (an
+   * argument may depend on the time).
    */
-  sweep(
-    keys: readonly string[],
-    value: string,
-    ttl: number,
-    channelSuffix: string,
-    script: LuaScript = lua.release,
-    args?: () => readonly (string | number)[],
-  ): void {
+  sweep(ttl: number, call: () => Invocation): void {
     if (this.#sweeps.size >= MAX_SWEEPS) this.#sweeps.delete(this.#sweeps.values().next().value!);
     const entry: Sweep = {
-      script,
-      keysAndArgs: args === undefined ? () => [...keys, value, channelSuffix, this.publish] : () => [...keys, value, ...args()],
-      numKeys: keys.length,
+      call,
       ttl,
       reachableSince: undefined,
       sending: false,
@@ -253,7 +240,7 @@ export class Instance {
     }
     if (this.owned && (this.client.status !== 'ready' || this.#probing)) return; // sent again on 'ready' (or once trusted)
     entry.sending = true;
-    runScript(this.client, entry.script, entry.keysAndArgs(), entry.numKeys).then(
+    runScript(this.client, entry.call()).then(
       () => {
         entry.sending = false;
         // Right after a reset, a command of the old connection may still run after this one

@@ -1,42 +1,73 @@
 /**
- * The arguments by which extend.lua and extend-batch.lua learn the restart quarantine: a
- * server in quarantine may have lost locks, so it re-takes nothing (a re-take would later
- * count as its vote). The server's marker key goes last among the keys (not on a Cluster,
- * where a script's keys share one slot and the uptime alone tells); the quarantine and a
- * "marked" flag after the caller's own arguments. Without a quarantine: nothing added.
+ * How the scripts that honour the restart quarantine (acquire, rw-acquire, sem-pick, extend,
+ * extend-batch) learn it: a server in quarantine may have lost locks, so it votes for none
+ * and re-takes nothing (a re-take would later count as its vote). The server's marker key
+ * goes last among the keys (not on a Cluster, where a script's keys share one slot and the
+ * uptime alone tells); the quarantine and a "marked" flag among the arguments. And how a
+ * deliberate fresh start tells the servers so (markFresh).
  */
+import { QuorumError } from '../errors.js';
 import { markerKey } from '../keys.js';
+import * as lua from '../lua/scripts.generated.js';
 import type { Context } from './context.js';
 import type { Instance } from './endpoint.js';
+import { fanOut } from './fan-out.js';
+import { decodeMark } from './replies.js';
+import type { Invocation } from './scripts.js';
 
-type Args = (string | number)[];
-
-/**
- * extend.lua's (and extend-batch.lua's) keys and arguments: with a restart quarantine, the
- * server's marker key last and the quarantine after `tail`, so that a server in quarantine
- * re-takes nothing; without one, just `keys` and `tail`.
- */
-export function withQuarantine(
-  ctx: Context,
-  keys: readonly string[],
-  tail: readonly (string | number)[],
-): { args: Args | ((instance: Instance) => Args); numKeys: number | ((instance: Instance) => number) } {
-  if (ctx.options.restartQuarantine <= 0) return { args: [...keys, ...tail], numKeys: keys.length };
-  return {
-    args: (instance) => quarantineCall(ctx, keys, tail, instance).args,
-    numKeys: (instance) => quarantineCall(ctx, keys, tail, instance).numKeys,
-  };
+/** What such a script is given on one server. */
+export interface QuarantineOn {
+  /** KEYS: the server's marker key; absent on a Cluster and without a quarantine. */
+  readonly marker?: string;
+  /**
+   * ARGV: the quarantine in ms and whether `marker` was sent; absent without a quarantine
+   * (extend.lua and extend-batch.lua then get neither; the acquire scripts, which always take
+   * them, get NO_QUARANTINE).
+   */
+  readonly args?: { readonly quarantine: number; readonly marked: boolean };
 }
 
-/** The same for one known instance (a cover: one server). */
-export function quarantineCall(
-  ctx: Context,
-  keys: readonly string[],
-  tail: readonly (string | number)[],
-  instance: Instance,
-): { args: Args; numKeys: number } {
-  const q = ctx.options.restartQuarantine;
-  if (q <= 0) return { args: [...keys, ...tail], numKeys: keys.length };
-  if (instance.cluster) return { args: [...keys, ...tail, q, '0'], numKeys: keys.length };
-  return { args: [...keys, markerKey(ctx.options.keyPrefix), ...tail, q, '1'], numKeys: keys.length + 1 };
+/** The acquire scripts' arguments without a quarantine. */
+export const NO_QUARANTINE = Object.freeze({ quarantine: 0, marked: false });
+
+const NONE: QuarantineOn = Object.freeze({});
+
+/** What `instance` is given (a cover, a keeper thread's server: one known server). */
+export function quarantineOn(ctx: Context, instance: Instance): QuarantineOn {
+  const quarantine = ctx.options.restartQuarantine;
+  if (quarantine <= 0) return NONE;
+  if (instance.cluster) return { args: { quarantine, marked: false } };
+  return { marker: markerKey(ctx.options.keyPrefix), args: { quarantine, marked: true } };
+}
+
+/**
+ * `make`'s call for every server of a fan-out: made once per kind of server (plain or
+ * Cluster), not once per server, and without a quarantine once for all.
+ */
+export function byQuarantine(ctx: Context, make: (q: QuarantineOn) => Invocation): Invocation | ((instance: Instance) => Invocation) {
+  const quarantine = ctx.options.restartQuarantine;
+  if (quarantine <= 0) return make(NONE);
+  const onCluster = make({ args: { quarantine, marked: false } });
+  const marked = make({ marker: markerKey(ctx.options.keyPrefix), args: { quarantine, marked: true } });
+  return (instance) => (instance.cluster ? onCluster : marked);
+}
+
+/**
+ * redlock.markFresh(): every server's marker dated one quarantine back (mark-fresh.lua), on
+ * every server that is not a Cluster endpoint (those keep their uptime check). Resolves their
+ * labels; throws QuorumError unless every one of them was marked.
+ */
+export async function markFresh(ctx: Context): Promise<readonly string[]> {
+  const plain = ctx.instances.filter((i) => !i.cluster);
+  const ballot = await fanOut(
+    { ...ctx, instances: plain, quorum: plain.length },
+    {
+      script: lua.markFresh({ marker: markerKey(ctx.options.keyPrefix) }, { quarantine: ctx.options.restartQuarantine }),
+      yes: 'marked',
+      decode: decodeMark,
+      waitAll: true,
+    },
+  );
+  if (ballot.yes < plain.length) throw new QuorumError('could not mark every server fresh', [], ballot.outcomes, plain.length);
+  return plain.map((i) => i.label);
 }

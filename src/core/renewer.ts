@@ -13,10 +13,11 @@
 import type { InstanceOutcome } from '../errors.js';
 import * as lua from '../lua/scripts.generated.js';
 import type { Context } from './context.js';
-import { fanOut, type Ballot } from './ballot.js';
+import type { Ballot } from './ballot.js';
 import { BatchArgs, valueBytes } from './batch-args.js';
+import { fanOut } from './fan-out.js';
 import type { KeeperOptions, Lease } from './keeper.js';
-import { withQuarantine } from './quarantine.js';
+import { byQuarantine } from './quarantine.js';
 import { decodeBatch } from './replies.js';
 
 /** One lease's answers from one batch. */
@@ -156,12 +157,10 @@ export class Renewer {
     let failure: unknown;
     let ballot: Ballot<readonly number[]> | undefined;
     try {
-      const call = withQuarantine(this.#ctx, batch.keys, batch.argv());
+      const [layout, values] = batch.argv();
       // One round trip per server: EVALSHA of extend-batch.lua, every lease of the batch.
       ballot = await fanOut(this.#ctx, {
-        script: lua.extendBatch,
-        args: call.args,
-        numKeys: call.numKeys,
+        script: byQuarantine(this.#ctx, (q) => lua.extendBatch({ lock: batch.keys, marker: q.marker }, { layout, values, ...q.args })),
         yes: 'extended',
         decode: (reply) => decodeBatch(reply, entries.length),
         grants: true,

@@ -197,3 +197,36 @@ export function decodePick(reply: unknown): Decoded<Picked> {
   }
   throw new UnexpectedReplyError('sem-pick', reply);
 }
+
+/** force-release.lua: the value it deleted | '' (no lock here). `data` is the value. */
+export function decodeForceRelease(reply: unknown): Decoded<string> {
+  if (reply === '') return NOT_HELD;
+  if (typeof reply === 'string') return { status: 'released', data: reply };
+  throw new UnexpectedReplyError('force-release', reply);
+}
+
+export interface FencedWrite {
+  /** Whether the write was applied. */
+  readonly accepted: boolean;
+  /** The highest token for the key now (the writer's own when accepted). */
+  readonly highest: bigint;
+}
+
+/** fenced-set.lua: {1, token} written | {0, highest} refused as stale. (No ballot: one client.) */
+export function decodeFencedSet(reply: unknown): FencedWrite {
+  if (Array.isArray(reply) && reply.length === 2 && (reply[0] === Code.No || reply[0] === Code.Yes)) {
+    const highest: unknown = reply[1];
+    if (typeof highest === 'string' && /^\d+$/.test(highest)) return { accepted: reply[0] === Code.Yes, highest: BigInt(highest) };
+  }
+  throw new UnexpectedReplyError('fenced-set', reply);
+}
+
+/** fenced-get.lua: {value, token} | {} (no such key: null). */
+export function decodeFencedGet(reply: unknown): { value: string; token: bigint } | null {
+  if (Array.isArray(reply) && reply.length === 0) return null;
+  if (Array.isArray(reply) && reply.length === 2) {
+    const [value, token] = reply as unknown[];
+    if (typeof value === 'string' && typeof token === 'string' && /^\d+$/.test(token)) return { value, token: BigInt(token) };
+  }
+  throw new UnexpectedReplyError('fenced-get', reply);
+}

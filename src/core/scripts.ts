@@ -11,6 +11,16 @@ export interface LuaScript {
   readonly source: string;
 }
 
+/**
+ * One call of a script: its KEYS then ARGV, and how many are keys. Built by the script's
+ * wrapper (src/lua/scripts.generated.ts) from the names in its header, never by hand.
+ */
+export interface Invocation {
+  readonly script: LuaScript;
+  readonly numKeys: number;
+  readonly keysAndArgs: readonly (string | number)[];
+}
+
 /** The commands Tenure needs from a client. ioredis `Redis` and `Cluster` have them. */
 export interface ScriptClient {
   evalsha(sha1: string, numKeys: number, ...keysAndArgs: (string | number)[]): Promise<unknown>;
@@ -20,7 +30,8 @@ export interface ScriptClient {
 /** Scripts known to be loaded, per client object (never a property on the user's client). */
 const loaded = new WeakMap<object, Set<string>>();
 
-export function runScript(client: ScriptClient, script: LuaScript, keysAndArgs: (string | number)[], numKeys: number): Promise<unknown> {
+export function runScript(client: ScriptClient, call: Invocation): Promise<unknown> {
+  const { script, numKeys, keysAndArgs } = call;
   let known = loaded.get(client);
   if (known === undefined) {
     known = new Set();

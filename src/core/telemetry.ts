@@ -4,7 +4,7 @@
  * winston, console), `NODE_DEBUG=tenure`, and OpenTelemetry metrics and spans (core/otel.ts).
  *
  * One hook per event, called from one place each (lock/acquire.ts, lock/lock.ts,
- * core/quorum.ts, election/election.ts). When nothing is configured and nobody listens,
+ * core/fan-out.ts, election/election.ts). When nothing is configured and nobody listens,
  * `active` is false and the hooks are not called: the hot path allocates nothing for them.
  * Nothing in here reaches the caller: a failing meter, tracer or logger is ignored (and
  * reported by NODE_DEBUG=tenure); a throwing event listener is rethrown on the next tick, as

@@ -21,48 +21,17 @@ import { debuglog } from 'node:util';
 import type { Context } from '../core/context.js';
 import { safeEmit } from '../core/events.js';
 import { sleep } from '../core/sleep.js';
-import { ClosedError, LockLostError, LockTimeoutError } from '../errors.js';
+import { ClosedError, LockTimeoutError } from '../errors.js';
 import { electionResource, leaderChannel, releaseChannel } from '../keys.js';
 import { acquire } from '../lock/acquire.js';
 import { inspect } from '../lock/inspect.js';
 import type { Lock } from '../lock/lock.js';
-import * as lua from '../lua/scripts.generated.js';
 import type { ResolvedElection } from '../options/index.js';
+import { announce, parseAnnouncement } from './announce.js';
+import type { ElectionEvents } from './events.js';
+import { termEnd } from './term.js';
 
 const debug = debuglog('tenure');
-
-export type DemotionReason = 'resigned' | 'lost' | 'error';
-
-export interface ElectedEvent {
-  /** The leadership's fencing token. */
-  readonly term: bigint;
-  readonly id: string;
-}
-
-export interface DemotedEvent {
-  /** `resigned`: stop() was called; `lost`: the lease ran out or was taken; `error`: renewals failed until it ran out. */
-  readonly reason: DemotionReason;
-  readonly term: bigint;
-  /** The LockLostError, for `lost` and `error` (its `cause` holds the last renewal failure). */
-  readonly error?: Error;
-  /** Wall-clock time (ms) the leadership ended by this process's own account: for a lost lease, when its validity ran out. */
-  readonly at: number;
-  /**
-   * When this process released the lease (a resignation, a step-down): resolves true if a
-   * quorum still held it then, false if it was found gone — taken by another, or lost by a
-   * server, since the last renewal: the term's last moments were not exclusive.
-   */
-  readonly released?: Promise<boolean>;
-}
-
-export interface ElectionEvents {
-  elected: [ElectedEvent];
-  demoted: [DemotedEvent];
-  /** A change of leader this candidate observed: the new leader's id, or null when it knows of none. */
-  leader: [string | null];
-  /** Redis trouble while campaigning; the campaign goes on. */
-  campaignError: [Error];
-}
 
 interface Term {
   readonly lock: Lock;
@@ -190,8 +159,8 @@ export class Election extends EventEmitter<ElectionEvents> {
       );
     };
     const unlisten = await this.#ctx.wakeup.listen(leaderChannel(prefix, this.name), (payload) => {
-      const dot = payload.indexOf('.');
-      if (this.#campaign === undefined && dot > 0) this.#observe(payload.slice(dot + 1));
+      const { id, named } = parseAnnouncement(payload);
+      if (this.#campaign === undefined && named) this.#observe(id);
     });
     const unlistenRelease = await this.#ctx.wakeup.listen(releaseChannel(prefix, this.#resource), refresh);
     const timer = setInterval(refresh, this.#o.retryDelay);
@@ -209,11 +178,10 @@ export class Election extends EventEmitter<ElectionEvents> {
 
   async #run(signal: AbortSignal): Promise<void> {
     const unlisten = await this.#ctx.wakeup.listen(leaderChannel(this.#ctx.options.keyPrefix, this.name), (payload) => {
-      const dot = payload.indexOf('.');
-      const term = /^\d+$/.test(payload.slice(0, dot)) ? BigInt(payload.slice(0, dot)) : -1n;
+      const { term, id } = parseAnnouncement(payload);
       if (term <= this.#highestTerm) return; // another instance's copy, or a late one of an older term
       this.#highestTerm = term;
-      this.#observe(payload.slice(dot + 1));
+      this.#observe(id);
     });
     try {
       void this.#refreshLeader(signal);
@@ -269,41 +237,8 @@ export class Election extends EventEmitter<ElectionEvents> {
     safeEmit(this, 'elected', { term: term.token, id: this.id });
     this.#ctx.telemetry.leader(this.name, true);
     this.#observe(this.id);
-    this.#announce(term.token);
-    let onLost: (error: Error) => void = () => undefined;
-    let onStop: () => void = () => undefined;
-    let watch: NodeJS.Timeout | undefined;
-    const end = await new Promise<{ reason: DemotionReason; error?: Error; early?: boolean }>((resolve) => {
-      onLost = (error) => resolve({ reason: error.cause === undefined ? 'lost' : 'error', error });
-      onStop = () => resolve({ reason: 'resigned' });
-      lock.once('lost', onLost);
-      campaign.addEventListener('abort', onStop, { once: true });
-      // A margin before the validity runs out: renewals have been failing, so step down
-      // now, while the lease is still ours on the servers, rather than at its very end —
-      // `demoted` must come before anyone else can be elected, even on a busy event loop.
-      const margin = Math.min(Math.max(20, Math.floor(this.#o.ttl / 20)), Math.floor(this.#o.ttl / 4));
-      const check = (): void => {
-        const left = lock.remaining();
-        if (left <= 0) return; // already over (a pause, a blocked loop): the lock reports it lost, as of its expiry
-        if (left > margin) {
-          watch = setTimeout(check, left - margin);
-          watch.unref();
-          return;
-        }
-        const error = new LockLostError(
-          `stepped down from ${this.name}: its lease could not be renewed, ${left} ms of validity left`,
-          lock.resources,
-          [],
-        );
-        resolve({ reason: 'error', error, early: true });
-      };
-      check();
-      if (lock.lostError) onLost(lock.lostError);
-      if (campaign.aborted) onStop();
-    });
-    clearTimeout(watch);
-    lock.off('lost', onLost);
-    campaign.removeEventListener('abort', onStop);
+    announce(this.#ctx, this.name, term.token, this.id);
+    const end = await termEnd(lock, campaign, this.#o.ttl, this.name);
     const at = end.reason === 'resigned' || end.early ? Date.now() : Math.min(Date.now(), lock.expiresAt);
     controller.abort(end.error ?? new Error(`resigned the leadership of ${this.name}`));
     this.#term = undefined;
@@ -326,16 +261,6 @@ export class Election extends EventEmitter<ElectionEvents> {
     this.#ctx.telemetry.leader(this.name, false);
     this.#observe(null);
     await released;
-  }
-
-  /** Tells the other candidates (one PUBLISH per instance; nobody waits for it). */
-  #announce(term: bigint): void {
-    const channel = leaderChannel(this.#ctx.options.keyPrefix, this.name);
-    for (const instance of this.#ctx.instances) {
-      instance
-        .eval(lua.announce, [channel, `${term}.${this.id}`, instance.publish], 1)
-        .catch((error: unknown) => debug('announce on %s: %s', instance.label, String(error)));
-    }
   }
 
   async #refreshLeader(signal: AbortSignal): Promise<void> {

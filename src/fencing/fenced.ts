@@ -8,17 +8,12 @@
  *   UPDATE accounts SET balance = $1, fence = $2 WHERE id = $3 AND fence <= $2
  * and treat "0 rows updated" as "a newer holder has written: stop".
  */
+import { decodeFencedGet, decodeFencedSet, type FencedWrite } from '../core/replies.js';
 import { runScript, type ScriptClient } from '../core/scripts.js';
-import { UnexpectedReplyError } from '../errors.js';
 import * as lua from '../lua/scripts.generated.js';
 import { duration, stringArg } from '../args.js';
 
-export interface FencedWrite {
-  /** Whether the write was applied. */
-  readonly accepted: boolean;
-  /** The highest token for the key now (the writer's own when accepted). */
-  readonly highest: bigint;
-}
+export type { FencedWrite } from '../core/replies.js';
 
 function tokenArg(token: unknown): bigint {
   if (typeof token !== 'bigint' || token < 0n) {
@@ -44,32 +39,11 @@ export async function fencedSet(
   stringArg('value', value, true);
   const t = tokenArg(token);
   const ttl = options.ttl === undefined ? '' : duration('options.ttl', options.ttl, 0, 1);
-  const reply = await runScript(client, lua.fencedSet, [key, t.toString(), value, ttl], 1);
-  if (
-    Array.isArray(reply) &&
-    reply.length === 2 &&
-    (reply[0] === 0 || reply[0] === 1) &&
-    typeof reply[1] === 'string' &&
-    /^\d+$/.test(reply[1])
-  ) {
-    return { accepted: reply[0] === 1, highest: BigInt(reply[1]) };
-  }
-  throw new UnexpectedReplyError('fenced-set', reply);
+  return decodeFencedSet(await runScript(client, lua.fencedSet({ hash: key }, { token: t.toString(), value, ttl })));
 }
 
 /** Reads a value written by fencedSet, with the token that wrote it; null when absent. */
 export async function fencedGet(client: ScriptClient, key: string): Promise<{ value: string; token: bigint } | null> {
   stringArg('key', key, false);
-  const reply = await runScript(client, lua.fencedGet, [key], 1);
-  if (Array.isArray(reply) && reply.length === 0) return null;
-  if (
-    Array.isArray(reply) &&
-    reply.length === 2 &&
-    typeof reply[0] === 'string' &&
-    typeof reply[1] === 'string' &&
-    /^\d+$/.test(reply[1])
-  ) {
-    return { value: reply[0], token: BigInt(reply[1]) };
-  }
-  throw new UnexpectedReplyError('fenced-get', reply);
+  return decodeFencedGet(await runScript(client, lua.fencedGet({ hash: key })));
 }

@@ -4,7 +4,7 @@
  * quorum, so a reader always meets at least one instance that took the last write.
  */
 import type { Context } from '../core/context.js';
-import { fanOut, requireQuorum } from '../core/ballot.js';
+import { fanOut, requireQuorum } from '../core/fan-out.js';
 import { decodeMark, decodeReadMark } from '../core/replies.js';
 import { LockLostError, list } from '../errors.js';
 import { lockKey, markKey } from '../keys.js';
@@ -13,7 +13,7 @@ import * as lua from '../lua/scripts.generated.js';
 /** The highest mark a quorum reports (0 when none). One round trip. */
 export async function readMark(ctx: Context, resource: string): Promise<number> {
   const key = markKey(ctx.options.keyPrefix, resource);
-  const ballot = await fanOut(ctx, { script: lua.readMark, args: [key], numKeys: 1, yes: 'read', decode: decodeReadMark });
+  const ballot = await fanOut(ctx, { script: lua.readMark({ mark: key }), yes: 'read', decode: decodeReadMark });
   requireQuorum(ctx, ballot, `read whether ${resource} is done`, [resource]);
   let mark = 0;
   // A ballot settled early has no entry for the instances that had not answered yet.
@@ -29,9 +29,7 @@ export async function readMark(ctx: Context, resource: string): Promise<number> 
 export async function writeMark(ctx: Context, resource: string, mark: number, px: number, value: string): Promise<void> {
   const key = markKey(ctx.options.keyPrefix, resource);
   const ballot = await fanOut(ctx, {
-    script: lua.mark,
-    args: [key, lockKey(ctx.options.keyPrefix, resource), mark, px, value],
-    numKeys: 2,
+    script: lua.mark({ mark: key, lock: lockKey(ctx.options.keyPrefix, resource) }, { mark, expiry: px, value }),
     yes: 'marked',
     decode: decodeMark,
     grants: true,

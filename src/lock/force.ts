@@ -5,8 +5,8 @@
  * (the fence counter is left alone).
  */
 import type { Context } from '../core/context.js';
-import { fanOut, type Decoded } from '../core/ballot.js';
-import { UnexpectedReplyError } from '../errors.js';
+import { fanOut } from '../core/fan-out.js';
+import { decodeForceRelease } from '../core/replies.js';
 import { RELEASE_SUFFIX, lockKey } from '../keys.js';
 import * as lua from '../lua/scripts.generated.js';
 
@@ -20,21 +20,13 @@ export interface ForcedOnServer {
   readonly error?: Error;
 }
 
-function decode(reply: unknown): Decoded<string> {
-  if (reply === '') return { status: 'not-held' };
-  if (typeof reply === 'string') return { status: 'released', data: reply };
-  throw new UnexpectedReplyError('force-release', reply);
-}
-
 /** Deletes `resource`'s lock on every server (one round trip; waits for every answer). */
 export async function forceRelease(ctx: Context, resource: string): Promise<ForcedOnServer[]> {
   const key = lockKey(ctx.options.keyPrefix, resource);
   const ballot = await fanOut(ctx, {
-    script: lua.forceRelease,
-    args: (instance) => [key, RELEASE_SUFFIX, instance.publish],
-    numKeys: 1,
+    script: (instance) => lua.forceRelease({ lock: key }, { suffix: RELEASE_SUFFIX, publish: instance.publish }),
     yes: 'released',
-    decode,
+    decode: decodeForceRelease,
     waitAll: true,
   });
   return ballot.outcomes.map((o, i) => ({

@@ -1,6 +1,6 @@
 /** inspect(): every instance's view of one lock, and the holder a quorum agrees on. */
 import type { Context } from '../core/context.js';
-import { fanOut } from '../core/ballot.js';
+import { fanOut } from '../core/fan-out.js';
 import { decodeInspect } from '../core/replies.js';
 import { fenceKey, lockKey } from '../keys.js';
 import * as lua from '../lua/scripts.generated.js';
@@ -36,8 +36,8 @@ export interface LockInfo {
 }
 
 export async function inspect(ctx: Context, resource: string): Promise<LockInfo> {
-  const keys = [lockKey(ctx.options.keyPrefix, resource), fenceKey(ctx.options.keyPrefix, resource)];
-  const ballot = await fanOut(ctx, { script: lua.inspect, args: keys, numKeys: 2, yes: 'held', decode: decodeInspect, waitAll: true });
+  const script = lua.inspect({ lock: lockKey(ctx.options.keyPrefix, resource), fence: fenceKey(ctx.options.keyPrefix, resource) });
+  const ballot = await fanOut(ctx, { script, yes: 'held', decode: decodeInspect, waitAll: true });
   const views: InstanceView[] = ballot.outcomes.map((o, i) => {
     const seen = ballot.data[i];
     if (o.status === 'error' || o.status === 'pending' || seen === undefined) {

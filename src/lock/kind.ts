@@ -6,9 +6,11 @@
  * and the fan-out.
  */
 import type { Context } from '../core/context.js';
-import { fanOut, type Ballot } from '../core/ballot.js';
+import type { Ballot } from '../core/ballot.js';
+import { fanOut } from '../core/fan-out.js';
 import { decodeExtend } from '../core/replies.js';
 import * as lua from '../lua/scripts.generated.js';
+import { fencePhase } from './fence.js';
 import * as ops from './ops.js';
 
 /** The kinds a Lock can be; a handle (lock.handle) names it, so that adopt() rebuilds the ops. */
@@ -34,7 +36,7 @@ export interface LockOps {
   release: typeof ops.release;
   extend: typeof ops.extend;
   cover: typeof ops.cover;
-  fencePhase: typeof ops.fencePhase;
+  fencePhase: typeof fencePhase;
   /** Extend only where the value still holds it, never re-taking (adopt's first step). */
   confirm(ctx: Context, resources: readonly string[], value: string, ttl: number): Promise<Ballot<never>>;
   /** Takes the value off server `index` again (compare-and-delete, swept until answered). */
@@ -48,11 +50,10 @@ export const PLAIN: LockOps = Object.freeze<LockOps>({
   release: ops.release,
   extend: ops.extend,
   cover: ops.cover,
-  fencePhase: ops.fencePhase,
+  fencePhase,
   confirm: (ctx, resources, value, ttl) => {
-    const keys = ops.lockKeys(ctx, resources);
-    const args = [...keys, value, ttl];
-    return fanOut(ctx, { script: lua.renewHeld, args, numKeys: keys.length, yes: 'extended', decode: decodeExtend, grants: true });
+    const script = lua.renewHeld({ lock: ops.lockKeys(ctx, resources) }, { value, ttl });
+    return fanOut(ctx, { script, yes: 'extended', decode: decodeExtend, grants: true });
   },
-  takeBack: (ctx, index, resources, value, ttl) => ctx.instances[index]!.sweep(ops.lockKeys(ctx, resources), value, ttl, ''),
+  takeBack: ops.takeBack,
 });

@@ -12,19 +12,15 @@
 import { EventEmitter } from 'node:events';
 import { debuglog } from 'node:util';
 import { type Context, drift } from '../core/context.js';
-import { verdictOf } from '../core/ballot.js';
-import { Keeper } from '../core/keeper.js';
-import type { KeeperLike, Renewable, Tally } from '../core/renewer.js';
-import type { SharedKeeper } from '../core/thread/host.js';
 import { LockLostError, QuorumError, list } from '../errors.js';
 import { duration } from '../args.js';
 import { withinQuarantine, withinStall } from '../options/index.js';
 import type { InstanceOutcome } from '../errors.js';
 import type { Coverage } from './coverage.js';
 import { encodeHandle } from './handle.js';
+import { Keeping, type Kept } from './keeping.js';
 import { PLAIN, type LockKind, type LockOps } from './kind.js';
 import type * as ops from './ops.js';
-import { lockKeys } from './ops.js';
 
 const debug = debuglog('tenure');
 
@@ -65,19 +61,13 @@ export class Lock extends EventEmitter implements AsyncDisposable {
   readonly outcomes: readonly InstanceOutcome[];
   readonly #ctx: Context;
   readonly #ops: LockOps;
-  #extensions = 0;
   /** The ttl asked for last (at acquisition, or by a manual extend): renewals keep it. */
   #ttl: number;
-  #validUntil: number;
-  #expiresAt: number;
   #state: State = 'held';
   #token: bigint | undefined;
   #fencing: Promise<bigint> | undefined;
   #controller: AbortController | undefined;
-  #keeper: KeeperLike | undefined;
-  /** The keeper thread's keeper (`keeper: 'thread'`): validity read from shared memory. */
-  #shared: SharedKeeper | undefined;
-  #keeperRenews = false;
+  readonly #keeping: Keeping;
   #lostError: LockLostError | undefined;
   #releasing: Promise<boolean> | undefined;
   /** Set by the first release attempt: whether the lock was believed held then. */
@@ -95,25 +85,31 @@ export class Lock extends EventEmitter implements AsyncDisposable {
     this.outcomes = init.outcomes ?? [];
     this.#ops = init.ops ?? PLAIN;
     this.#ttl = init.ttl;
-    this.#validUntil = init.validUntil;
-    this.#expiresAt = Date.now() + (init.validUntil - ctx.options.clock.now());
     this.#token = init.token;
     this.#coverage = init.coverage;
     this.#claim = init.claim;
-    if (init.autoExtend) this.#keep(Math.max(1, Math.floor(init.ttl / 3)));
+    // What its keeping sees of it (lock/keeping.ts).
+    const kept: Kept = {
+      ctx,
+      ops: this.#ops,
+      resources: this.resources,
+      value: this.value,
+      coverage: this.#coverage,
+      held: () => this.#state === 'held',
+      remaining: () => this.remaining(),
+      ttl: () => this.#ttl,
+      extend: () => this.extend(),
+      lose: (reason, outcomes, cause) => void this.#lose(reason, outcomes, cause),
+      extended: (left) => void this.emit('extended', left),
+    };
+    this.#keeping = new Keeping(kept, init.validUntil);
+    if (init.autoExtend) this.#keeping.keep(Math.max(1, Math.floor(init.ttl / 3)));
   }
 
   /** Milliseconds of validity left, computed now on the monotonic clock (0 once released or lost). */
   remaining(): number {
     if (this.#state !== 'held') return 0;
-    // Renewed on the keeper thread: its latest validity is in shared memory, true even while
-    // its messages wait for this thread (and -Infinity once it found the lease lost).
-    const shared = this.#shared?.validUntil();
-    if (shared !== undefined) {
-      if (shared === -Infinity) return 0;
-      if (shared > this.#validUntil) this.#validUntil = shared;
-    }
-    return Math.max(0, Math.floor(this.#validUntil - this.#ctx.options.clock.now()));
+    return this.#keeping.left();
   }
 
   /** Whether the lock is still valid, computed now. */
@@ -123,7 +119,7 @@ export class Lock extends EventEmitter implements AsyncDisposable {
 
   /** Wall-clock time (ms since the epoch) the validity runs out, as estimated locally. */
   get expiresAt(): number {
-    return this.#expiresAt;
+    return this.#keeping.expiresAt;
   }
 
   /** The fencing token, once issued (`fence: true` at acquisition, or after `fence()`). */
@@ -133,7 +129,7 @@ export class Lock extends EventEmitter implements AsyncDisposable {
 
   /** How many times it was extended so far (manual and automatic renewals). */
   get extensions(): number {
-    return this.#extensions;
+    return this.#keeping.extensions;
   }
 
   /** What kind of lock it is: a plain lock (also a semaphore's permit), or a read-write lock's side. */
@@ -162,7 +158,7 @@ export class Lock extends EventEmitter implements AsyncDisposable {
     if (this.#controller === undefined) {
       this.#controller = new AbortController();
       if (this.#lostError) this.#controller.abort(this.#lostError);
-      else if (this.#state === 'held') this.#keep(null); // watch for expiry from now on
+      else if (this.#state === 'held') this.#keeping.keep(null); // watch for expiry from now on
     }
     return this.#controller.signal;
   }
@@ -200,11 +196,11 @@ export class Lock extends EventEmitter implements AsyncDisposable {
    */
   async extend(ttl?: number): Promise<void> {
     const t = withinQuarantine('ttl', duration('ttl', ttl, this.#ttl, 1), this.#ctx.options);
-    if (this.#keeperRenews) withinStall('ttl', t, this.#ctx.options); // its renewals must fit in maxStall
+    if (this.#keeping.renews) withinStall('ttl', t, this.#ctx.options); // its renewals must fit in maxStall
     this.#assertHeld('extend');
     const start = this.#ctx.options.clock.now();
     const ballot = await this.#ops.extend(this.#ctx, this.resources, this.value, t, this.#coverage);
-    if (ballot.verdict !== 'quorum') this.#takeBackRetakes(ballot.outcomes);
+    if (ballot.verdict !== 'quorum') this.#keeping.takeBackRetakes(ballot.outcomes);
     this.#checkQuorum(ballot, 'extend');
     // (see ops.extend: the same for the servers that answered before the decision)
     ballot.outcomes.forEach((o, i) => {
@@ -214,19 +210,17 @@ export class Lock extends EventEmitter implements AsyncDisposable {
     if (this.#state !== 'held' || validUntil <= this.#ctx.options.clock.now()) {
       throw this.#lose('expired', ballot.outcomes);
     }
-    this.#validUntil = validUntil;
-    this.#expiresAt = Date.now() + (validUntil - this.#ctx.options.clock.now());
-    this.#extensions++;
+    this.#keeping.extendTo(validUntil);
     if (debug.enabled) debug('extended %s: valid for %d ms', list(this.resources), this.remaining());
     if (t !== this.#ttl) {
       // Renewals keep the ttl asked for last, every third of it.
       this.#ttl = t;
-      if (this.#keeperRenews && this.#keeper?.running) {
-        this.#keeper.stop();
-        this.#keep(Math.max(1, Math.floor(t / 3)));
+      if (this.#keeping.renews && this.#keeping.running) {
+        this.#keeping.stop();
+        this.#keeping.keep(Math.max(1, Math.floor(t / 3)));
       }
     }
-    this.#keeper?.poke();
+    this.#keeping.poke();
     this.emit('extended', this.remaining());
   }
 
@@ -249,7 +243,7 @@ export class Lock extends EventEmitter implements AsyncDisposable {
     // failed then were sent is swept to them since (core/instance.ts), so "gone" is expected.
     const retry = this.#believedAtRelease !== undefined;
     const believed = (this.#believedAtRelease ??= this.#state === 'held' && this.isHeld);
-    this.#keeper?.stop(); // no more renewals, whatever the outcome
+    this.#keeping.stop(); // no more renewals, whatever the outcome
     const ballot = await this.#ops.release(this.#ctx, this.resources, this.value, this.#ttl, this.#claim);
     const quorum = this.#ctx.quorum;
     if (ballot.verdict === 'unreachable') {
@@ -295,88 +289,6 @@ export class Lock extends EventEmitter implements AsyncDisposable {
     return this.release();
   }
 
-  #keep(interval: number | null): void {
-    if (this.#keeper?.running && (interval === null || this.#keeperRenews)) return;
-    this.#keeper?.stop();
-    this.#keeperRenews = interval !== null;
-    const lease: Renewable = {
-      remaining: () => this.remaining(),
-      renew: async () => {
-        try {
-          await this.extend();
-          return 'renewed';
-        } catch (error) {
-          if (error instanceof LockLostError) return 'lost';
-          throw error;
-        }
-      },
-      lost: (reason, cause) => void this.#lose(reason, [], cause),
-      keys: lockKeys(this.#ctx, this.resources),
-      value: this.value,
-      ttl: () => this.#ttl,
-      apply: (start, ttl, tally) => this.#renewed(start, ttl, tally),
-    };
-    const retry = Math.min(this.#ctx.options.retryDelay || 50, Math.max(1, Math.floor(this.#ttl / 10)));
-    // Plain locks (and semaphore permits, which are plain lock keys) renew through the
-    // Redlock's batched keeper (core/renewer.ts: extend-batch.lua renews plain lock keys);
-    // other kinds (read-write locks) renew one at a time with their own script.
-    // With `keeper: 'thread'`, plain leases renew on the keeper thread (core/thread/host.ts).
-    const renewer = this.#ops.kind === 'lock' ? this.#ctx.renewer : undefined;
-    const thread = this.#ops.kind === 'lock' ? this.#ctx.thread : undefined;
-    this.#shared = interval === null ? undefined : thread?.keep(lease, { interval, retry }, () => this.#threadRenewed());
-    this.#keeper =
-      this.#shared ??
-      (interval !== null && renewer !== undefined ? renewer.keep(lease, { interval, retry }) : new Keeper(lease, { interval, retry }));
-    this.#keeper.start();
-  }
-
-  /** The keeper thread renewed this lock (the new validity is already in shared memory). */
-  #threadRenewed(): void {
-    const left = this.remaining();
-    if (left <= 0) return;
-    this.#expiresAt = Date.now() + left;
-    this.#extensions++;
-    this.emit('extended', left);
-  }
-
-  /** A batch renewal's answers for this lock (see extend() for the same steps, one lock at a time). */
-  #renewed(start: number, ttl: number, tally: Tally): 'renewed' | 'lost' | 'failed' {
-    if (this.#state !== 'held') return 'lost';
-    tally.outcomes.forEach((o, i) => {
-      if (o.status === 'not-held') this.#coverage?.miss(i);
-    });
-    const verdict = verdictOf(tally, this.#ctx.instances.length, this.#ctx.quorum);
-    if (verdict === 'quorum') {
-      const validUntil = start + ttl - drift(this.#ctx, ttl);
-      if (validUntil <= this.#ctx.options.clock.now()) {
-        this.#lose('expired', tally.outcomes);
-        return 'lost';
-      }
-      this.#validUntil = Math.max(this.#validUntil, validUntil);
-      this.#expiresAt = Date.now() + (this.#validUntil - this.#ctx.options.clock.now());
-      this.#extensions++;
-      this.emit('extended', this.remaining());
-      return 'renewed';
-    }
-    this.#takeBackRetakes(tally.outcomes);
-    if (verdict === 'refused') {
-      this.#lose('taken', tally.outcomes);
-      return 'lost';
-    }
-    return 'failed';
-  }
-
-  /**
-   * An extension that did not reach a quorum takes back the keys it re-took: a re-take
-   * stands only where a quorum held the lock at that moment. Else the next extension would
-   * count a server that had lost the lock — one in quarantine, say — as a vote.
-   */
-  #takeBackRetakes(outcomes: readonly InstanceOutcome[]): void {
-    outcomes.forEach((o, i) => {
-      if (o.status === 'retaken') this.#ops.takeBack(this.#ctx, i, this.resources, this.value, this.#ttl);
-    });
-  }
-
   #assertHeld(action: string): void {
     if (this.#state === 'released')
       throw new LockLostError(`cannot ${action} ${list(this.resources)}: it was released`, this.resources, []);
@@ -400,7 +312,7 @@ export class Lock extends EventEmitter implements AsyncDisposable {
     const error = new LockLostError(`lost the lock on ${list(this.resources)}: ${why}`, this.resources, outcomes, { cause });
     this.#lostError = error;
     this.#state = 'lost';
-    this.#keeper?.stop();
+    this.#keeping.stop();
     this.#ctx.live.delete(this);
     this.#controller?.abort(error);
     this.#ctx.telemetry.lost(this, reason, error);

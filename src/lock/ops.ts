@@ -1,16 +1,17 @@
 /**
  * The quorum operations on one lock, each one round trip to every instance in parallel
- * (through core/quorum.ts): one acquire attempt, release, extend, and the two phases of a
- * fencing token. Callers decide what an outcome means; nothing here waits or retries.
+ * (through core/fan-out.ts): one acquire attempt, release, extend, a waiter leaving the line
+ * (the two phases of a fencing token: lock/fence.ts). Callers decide what an outcome means; nothing here waits or retries.
  */
 import { type Context, validity } from '../core/context.js';
 import type { Instance } from '../core/endpoint.js';
-import type { LuaScript } from '../core/scripts.js';
-import { fanOut, isReplyError, poll, type Ballot } from '../core/ballot.js';
-import { decodeAcquire, decodeExtend, decodeFence, decodeRelease } from '../core/replies.js';
+import type { Invocation } from '../core/scripts.js';
+import { isReplyError, poll, type Ballot } from '../core/ballot.js';
+import { fanOut } from '../core/fan-out.js';
+import { decodeAcquire, decodeExtend, decodeRelease } from '../core/replies.js';
 import { CommandTimeoutError } from '../errors.js';
-import { quarantineCall, withQuarantine } from '../core/quarantine.js';
-import { RELEASE_SUFFIX, fenceKey, goneKey, isElectionResource, lockKey, markerKey, queueKeys, queued } from '../keys.js';
+import { NO_QUARANTINE, byQuarantine, quarantineOn } from '../core/quarantine.js';
+import { RELEASE_SUFFIX, fenceKey, goneKey, isElectionResource, lockKey, queueKeys, queued } from '../keys.js';
 import * as lua from '../lua/scripts.generated.js';
 
 export interface Attempt {
@@ -28,7 +29,17 @@ export function lockKeys(ctx: Context, resources: readonly string[]): string[] {
   return resources.map((r) => lockKey(ctx.options.keyPrefix, r));
 }
 
-function fenceKeys(ctx: Context, resources: readonly string[]): string[] {
+/**
+ * Takes `value` off server `index` again (release.lua, no message): a failed attempt's vote,
+ * a server a won lock no longer wants. Swept until answered (core/instance.ts).
+ */
+export function takeBack(ctx: Context, index: number, resources: readonly string[], value: string, ttl: number): void {
+  const instance = ctx.instances[index]!;
+  const call = lua.release({ lock: lockKeys(ctx, resources), gone: [] }, { value, suffix: '', publish: instance.publish });
+  instance.sweep(ttl, () => call);
+}
+
+export function fenceKeys(ctx: Context, resources: readonly string[]): string[] {
   return resources.map((r) => fenceKey(ctx.options.keyPrefix, r));
 }
 
@@ -77,43 +88,36 @@ export async function attempt(
   uncovered?: Uncovered,
   claim?: Claim,
 ): Promise<Attempt> {
-  const locks = fence ? [...lockKeys(ctx, resources), ...fenceKeys(ctx, resources)] : lockKeys(ctx, resources);
-  const keys = claim === undefined ? locks : [...locks, ...lineKeys(ctx, resources)];
-  const quarantine = ctx.options.restartQuarantine;
-  const flags = [value, ttl, fence ? '1' : '0', quarantine];
-  const line = claim === undefined ? [] : [claim.value, claim.place, claim.ttl];
-  let args: (string | number)[] | ((instance: Instance) => (string | number)[]) = [...keys, ...flags, '0', ...line];
-  let numKeys: number | ((instance: Instance) => number) = keys.length;
-  if (quarantine > 0) {
-    // The server's marker key is read in the same script (not on a Cluster: one slot per script).
-    const plain = args;
-    const marked = [...keys, markerKey(ctx.options.keyPrefix), ...flags, '1', ...line];
-    args = (instance) => (instance.cluster ? plain : marked);
-    numKeys = (instance) => (instance.cluster ? keys.length : keys.length + 1);
-  }
+  const lock = lockKeys(ctx, resources);
+  const fences = fence ? fenceKeys(ctx, resources) : [];
+  const line = claim === undefined ? { queue: [], alive: [] } : lineKeys(ctx, resources);
+  const waiting = claim === undefined ? {} : { claim: claim.value, place: claim.place, claimTtl: claim.ttl };
+  // The server's marker key is read in the same script (not on a Cluster: one slot per script).
+  const script = byQuarantine(ctx, (q) =>
+    lua.acquire({ lock, fence: fences, ...line, marker: q.marker }, { value, ttl, fence, ...(q.args ?? NO_QUARANTINE), ...waiting }),
+  );
   const start = ctx.options.clock.now();
   // Set on a failed attempt whose lock a quorum reported held by one value (one resource):
   // the partial votes go to that holder (undo-to.lua) rather than free.
   let holder: { value: string; pttl: number } | undefined;
   const undo = (i: number): void => {
     const h = holder;
-    if (h === undefined) return ctx.instances[i]!.sweep(lockKeys(ctx, resources), value, ttl, '');
+    if (h === undefined) return takeBack(ctx, i, resources, value, ttl);
     // (No longer than the holder's validity from when it is sent; not at all once it released here.)
-    const keys = [lockKey(ctx.options.keyPrefix, resources[0]!), goneKey(ctx.options.keyPrefix, resources[0]!)];
-    ctx.instances[i]!.sweep(keys, value, ttl, '', lua.undoTo, () => [h.value, Math.floor(h.pttl - (ctx.options.clock.now() - start))]);
+    const keys = { lock: lock[0]!, gone: goneKey(ctx.options.keyPrefix, resources[0]!) };
+    const left = (): number => Math.floor(h.pttl - (ctx.options.clock.now() - start));
+    ctx.instances[i]!.sweep(ttl, () => lua.undoTo(keys, { value, holder: h.value, ttl: left() }));
   };
   const lost = (ballot: Ballot<string>): void => {
     holder = resources.length === 1 ? quorumHolder(ctx, ballot) : undefined;
   };
-  const { ok, ballot, validity: left } = await vote(ctx, ttl, start, { script: lua.acquire, args, numKeys, undo, lost }, uncovered);
+  const { ok, ballot, validity: left } = await vote(ctx, ttl, start, { script, undo, lost }, uncovered);
   return { ok, ballot, start, validity: left, token: fence ? maxToken(ballot) : undefined };
 }
 
 /** A kind's acquire script call, and how it takes a vote back (lock/ops.ts, rwlock/ops.ts). */
 export interface VoteCall {
-  readonly script: LuaScript;
-  readonly args: (string | number)[] | ((instance: Instance) => (string | number)[]);
-  readonly numKeys: number | ((instance: Instance) => number);
+  readonly script: Invocation | ((instance: Instance) => Invocation);
   /** Takes server `i`'s vote back (called at most once per server). */
   readonly undo: (i: number) => void;
   /** Told of a failed ballot before any vote is taken back. */
@@ -143,8 +147,6 @@ export async function vote(
   };
   const ballot = await fanOut(ctx, {
     script: call.script,
-    args: call.args,
-    numKeys: call.numKeys,
     yes: 'acquired',
     decode: decodeAcquire,
     grants: true,
@@ -187,7 +189,8 @@ function quorumHolder(ctx: Context, ballot: Ballot<string>): { value: string; pt
   return undefined;
 }
 
-function maxToken(ballot: Ballot<string>): bigint {
+/** The highest fencing token among the servers that took (or fenced) the lock; 0 when none. */
+export function maxToken(ballot: Ballot<string>): bigint {
   let max = 0n;
   ballot.outcomes.forEach((o, i) => {
     const t = ballot.data[i];
@@ -209,26 +212,31 @@ function maxToken(ballot: Ballot<string>): bigint {
  * follow its releases). Several resources: every key's channel gets a message (release.lua).
  */
 export function release(ctx: Context, resources: readonly string[], value: string, ttl: number, claim?: string): Promise<Ballot<never>> {
-  if (resources.length !== 1 || !queued(resources[0]!)) return releaseWith(ctx, lua.release, lockKeys(ctx, resources), value, ttl);
+  if (resources.length !== 1 || !queued(resources[0]!)) {
+    const lock = lockKeys(ctx, resources);
+    return releaseWith(ctx, ttl, (i) => lua.release({ lock, gone: [] }, { value, suffix: RELEASE_SUFFIX, publish: i.publish }));
+  }
   const handoff = Math.min(ttl, HANDOFF_CLAIM_MS);
   // Publish without asking who listens here: an election's (its observers), and a Cluster's
   // (where PUBLISH is a broadcast — no SPUBLISH, or a client without sharded subscribers — its
   // listeners may be on any node).
   const election = isElectionResource(resources[0]!);
-  const always = (i: Instance): string => (election || i.cluster ? '1' : '0');
-  return releaseWith(ctx, lua.releaseOne, oneKeys(ctx, resources[0]!), value, ttl, (i) => [ttl, handoff, claim ?? '', always(i)]);
+  const keys = oneKeys(ctx, resources[0]!);
+  const args = { value, suffix: RELEASE_SUFFIX, goneTtl: ttl, handoff, claim: claim ?? '' };
+  return releaseWith(ctx, ttl, (i) => lua.releaseOne(keys, { ...args, publish: i.publish, always: election || i.cluster }));
 }
 
-/** Each resource's waiting line: the queue keys, then the alive keys (acquire.lua). */
-function lineKeys(ctx: Context, resources: readonly string[]): string[] {
+/** Each resource's waiting line (acquire.lua): the queue keys, and the alive keys. */
+function lineKeys(ctx: Context, resources: readonly string[]): { queue: string[]; alive: string[] } {
   const lines = resources.map((r) => queueKeys(ctx.options.keyPrefix, r));
-  return [...lines.map((l) => l[0]), ...lines.map((l) => l[1])];
+  return { queue: lines.map((l) => l[0]), alive: lines.map((l) => l[1]) };
 }
 
 /** A one-resource lock's keys for release-one.lua: the lock, its gone mark, its line. */
-function oneKeys(ctx: Context, resource: string): string[] {
+function oneKeys(ctx: Context, resource: string): { lock: string; gone: string; queue: string; alive: string } {
   const prefix = ctx.options.keyPrefix;
-  return [lockKey(prefix, resource), goneKey(prefix, resource), ...queueKeys(prefix, resource)];
+  const [queue, alive] = queueKeys(prefix, resource);
+  return { lock: lockKey(prefix, resource), gone: goneKey(prefix, resource), queue, alive };
 }
 
 /**
@@ -244,33 +252,24 @@ export function leave(ctx: Context, resource: string, claim: Claim, pass: boolea
     const instance = ctx.instances[i]!;
     // (No gone mark: the claim was no lock.)
     const args = pass
-      ? [RELEASE_SUFFIX, instance.publish, 0, handoff, claim.value, instance.cluster ? '1' : '0']
-      : ['', instance.publish, 0, 0, claim.value, '0'];
-    instance.sweep(keys, claim.value, claim.ttl, args[0] as string, lua.releaseOne, () => args);
+      ? { suffix: RELEASE_SUFFIX, goneTtl: 0, handoff, always: instance.cluster }
+      : { suffix: '', goneTtl: 0, handoff: 0, always: false };
+    const call = lua.releaseOne(keys, { value: claim.value, publish: instance.publish, claim: claim.value, ...args });
+    instance.sweep(claim.ttl, () => call);
   }
 }
 
 /**
- * `script` (release.lua, or one that takes its keys and arguments, then `extra`) everywhere,
- * as release() says.
+ * A release script's call on each server (release.lua, release-one.lua, or a read-write
+ * lock's rw-release.lua) everywhere, as release() says.
  */
-export async function releaseWith(
-  ctx: Context,
-  script: LuaScript,
-  keys: readonly string[],
-  value: string,
-  ttl: number,
-  extra: readonly (string | number)[] | ((instance: Instance) => readonly (string | number)[]) = [],
-): Promise<Ballot<never>> {
-  const more = typeof extra === 'function' ? extra : () => extra;
+export async function releaseWith(ctx: Context, ttl: number, call: (instance: Instance) => Invocation): Promise<Ballot<never>> {
   const sweep = (i: number): void => {
     const instance = ctx.instances[i]!;
-    instance.sweep(keys, value, ttl, RELEASE_SUFFIX, script, () => [RELEASE_SUFFIX, instance.publish, ...more(instance)]);
+    instance.sweep(ttl, () => call(instance));
   };
   const ballot = await fanOut(ctx, {
-    script,
-    args: (instance) => [...keys, value, RELEASE_SUFFIX, instance.publish, ...more(instance)],
-    numKeys: keys.length,
+    script: call,
     yes: 'released',
     decode: decodeRelease,
     onLate: (i, _decoded, error) => {
@@ -295,12 +294,9 @@ export function extend(
   ttl: number,
   uncovered?: Uncovered,
 ): Promise<Ballot<never>> {
-  const keys = lockKeys(ctx, resources);
-  const { args, numKeys } = withQuarantine(ctx, keys, [value, ttl, '0']);
+  const lock = lockKeys(ctx, resources);
   return fanOut(ctx, {
-    script: lua.extend,
-    args,
-    numKeys,
+    script: byQuarantine(ctx, (q) => lua.extend({ lock, marker: q.marker }, { value, ttl, cover: false, ...q.args })),
     yes: 'extended',
     decode: decodeExtend,
     grants: true,
@@ -313,56 +309,19 @@ export function extend(
 
 /** Extend (or re-take) on one server only: coverage of a server a lock does not hold yet. */
 export async function cover(ctx: Context, index: number, resources: readonly string[], value: string, ttl: number): Promise<string> {
-  const keys = lockKeys(ctx, resources);
+  const lock = lockKeys(ctx, resources);
   const ballot = await poll({
     instances: [ctx.instances[index]!],
     quorum: 1,
     yes: 'extended',
     timeout: timeoutFor(ctx, ttl),
     clock: ctx.options.clock,
-    // '1': a cover never shortens a ttl
+    // A cover never shortens a ttl.
     send: (instance) => {
-      const call = quarantineCall(ctx, keys, [value, ttl, '1'], instance);
-      return instance.eval(lua.extend, call.args, call.numKeys);
+      const q = quarantineOn(ctx, instance);
+      return instance.eval(lua.extend({ lock, marker: q.marker }, { value, ttl, cover: true, ...q.args }));
     },
     decode: decodeExtend,
   });
   return ballot.outcomes[0]!.status;
-}
-
-/**
- * Phase 1 (`next`) or phase 2 (`raise`) of a fencing token, where the lock is still held.
- * (Phase 1 also runs inside the acquire script when the lock is taken with `fence: true`.)
- *
- * Why a token from N instances is larger than every token handed out before it, with no
- * timing assumption:
- *
- * 1. A token T is handed out only after phase 2 succeeded on a quorum Q2: on each x in Q2,
- *    atomically, the lock's value was present and the counter became >= T.
- * 2. Let a later holder B take the lock on a quorum Q3. Q2 and Q3 share an instance x
- *    (two majorities of N intersect).
- * 3. On x, B's acquire found the key free (or expired), so A's value was gone; A's phase 2
- *    on x found A's value present. A value never comes back once gone (extend only renews a
- *    present key; every acquisition writes a fresh random value), so A's phase 2 ran on x
- *    before B's acquire ran on x.
- * 4. B's acquire moves x's counter to max(counter + 1, time) >= T + 1, and B's token is the
- *    max over its voters, so T_B > T.
- * If A stalls between the phases past its validity, its phase 2 finds the value gone on a
- * quorum and A gets no token at all (LockLostError) — nothing stale is ever handed out.
- * On one instance both phases are one script, so the same argument holds trivially.
- * Counters move to at least the server's clock in microseconds, so an instance that lost its
- * data (restart without persistence) still issues tokens above those it issued before, as
- * long as its clock did not step back across the restart.
- */
-export async function fencePhase(
-  ctx: Context,
-  resources: readonly string[],
-  value: string,
-  mode: 'next' | 'raise',
-  token: bigint,
-): Promise<{ ballot: Ballot<string>; token: bigint }> {
-  const keys = [...lockKeys(ctx, resources), ...fenceKeys(ctx, resources)];
-  const args = [...keys, value, mode, token.toString()];
-  const ballot = await fanOut(ctx, { script: lua.fence, args, numKeys: keys.length, yes: 'fenced', decode: decodeFence, grants: true });
-  return { ballot, token: maxToken(ballot) };
 }

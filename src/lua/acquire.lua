@@ -1,4 +1,6 @@
 -- acquire: take every key of a lock, or none; optionally issue a fencing token.
+-- @keys lock[] fence[] queue[] alive[] marker?
+-- @args value:str ttl:int fence:flag quarantine:int marked:flag claim?:str place?:int claimTtl?:int
 -- KEYS[1..n]     lock keys, one per resource
 -- KEYS[n+1..2n]  fence counter keys, same order (only when ARGV[3] == '1')
 -- KEYS[..]       with ARGV[6..8] only: each resource's waiting line, the n queue keys then

@@ -1,4 +1,6 @@
 -- announce: publish a message on a channel (an election's new leader).
+-- @keys channel
+-- @args message:str publish:'SPUBLISH'|'PUBLISH'
 -- KEYS[1]  the channel (passed as a key so that Cluster routes it to the lock's slot)
 -- ARGV[1]  the message
 -- ARGV[2]  'SPUBLISH' on a Redis Cluster, else 'PUBLISH' (see lib/publish.lua)

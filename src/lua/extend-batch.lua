@@ -1,4 +1,6 @@
 -- extend-batch: renew many leases in one call (the keeper's batches); each as extend.lua.
+-- @keys lock[] marker?
+-- @args layout:str values:str quarantine?:int marked?:flag
 -- KEYS        the lock keys of every lease, lease after lease; then, when ARGV[4] is '1',
 --             this server's marker key
 -- ARGV[1]     the layout (core/batch-args.ts): runs of leases alike, each 'count:keys:ttl:bytes '

@@ -1,4 +1,6 @@
 -- extend: renew every key of a lock, all or nothing, re-taking keys this server lost.
+-- @keys lock[] marker?
+-- @args value:str ttl:int cover:flag quarantine?:int marked?:flag
 -- KEYS[1..n]  lock keys
 -- ARGV[1]     lock value
 -- ARGV[2]     new ttl in milliseconds

@@ -1,4 +1,6 @@
 -- fence: the two phases of a fencing token on one instance, for a lock already held.
+-- @keys lock[] fence[]
+-- @args value:str mode:'next'|'raise' token:str
 -- KEYS[1..n]     lock keys
 -- KEYS[n+1..2n]  fence counter keys, same order
 -- ARGV[1]        lock value

@@ -1,4 +1,5 @@
 -- fenced-get: read a value written by fenced-set, with the token that wrote it.
+-- @keys hash
 -- KEYS[1]  the hash written by fenced-set
 -- Returns {value, token}, or {} when the key does not exist.
 local v = redis.call('HMGET', KEYS[1], 'value', 'fence')

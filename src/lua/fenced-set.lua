@@ -1,4 +1,6 @@
 -- fenced-set: the protected side of fencing. Write a value only if its fencing token is at
+-- @keys hash
+-- @args token:str value:str ttl:int|''
 -- least the highest token seen for that key (the same holder may write again).
 -- KEYS[1]  a hash: field 'value' (the data), field 'fence' (the highest token accepted)
 -- ARGV[1]  the writer's fencing token (decimal, no leading zeros)

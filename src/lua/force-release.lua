@@ -1,4 +1,6 @@
 -- force-release: delete a lock here, whoever holds it (`tenure release --force`), and wake its
+-- @keys lock
+-- @args suffix:str publish:'SPUBLISH'|'PUBLISH'
 -- waiters as a release does. The fence counter stays: tokens keep growing.
 -- KEYS[1]  the lock key
 -- ARGV[1]  suffix of the release channel (channel = lock key .. suffix)

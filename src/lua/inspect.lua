@@ -1,4 +1,5 @@
 -- inspect: read one lock without changing it.
+-- @keys lock fence
 -- KEYS[1]  lock key
 -- KEYS[2]  fence counter key
 -- Returns {value or '', pttl, counter or ''}; pttl is -2 when the key does not exist.

@@ -1,4 +1,6 @@
 -- mark-fresh: declare this server's data complete (a deliberate fresh start: a new deployment,
+-- @keys marker
+-- @args quarantine:int
 -- a test suite), so that restartQuarantine does not hold it out.
 -- KEYS[1]  the server's marker key
 -- ARGV[1]  the restart quarantine in ms

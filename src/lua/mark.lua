@@ -1,4 +1,6 @@
 -- mark: raise a job's done-marker to ARGV[1] (never lower it), only while the job's lock
+-- @keys mark lock
+-- @args mark:int expiry:int value:str
 -- still holds the run's value here: a run that lost its lock before the end is not recorded.
 -- KEYS[1]  the marker key
 -- KEYS[2]  the job's lock key

@@ -1,4 +1,6 @@
 -- release-one: release a lock on one resource — compare-and-delete — and hand it to the next
+-- @keys lock gone queue alive
+-- @args value:str suffix:str publish:'SPUBLISH'|'PUBLISH' goneTtl:int handoff:int claim:str always:flag
 -- waiter in line: one waiter tries, not one per process (see lib/queue.lua).
 -- KEYS[1]  the lock key
 -- KEYS[2]  its gone mark

@@ -1,4 +1,6 @@
 -- release: compare-and-delete every key of a lock, and wake its waiters.
+-- @keys lock[] gone[]
+-- @args value:str suffix:str publish:'SPUBLISH'|'PUBLISH' goneTtl?:int
 -- KEYS[1..n]  lock keys; with ARGV[4], then KEYS[n+1..2n]: each lock key's gone mark
 -- ARGV[1]     lock value
 -- ARGV[2]     suffix of the release channel (channel = lock key .. suffix); '' for none

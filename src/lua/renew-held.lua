@@ -1,4 +1,6 @@
 -- renew-held: extend every key of a lock, only where every key still holds the value — no
+-- @keys lock[]
+-- @args value:str ttl:int
 -- re-take of a missing key (extend.lua's), so that adopting a lock that is gone never sets it
 -- again. What redlock.adopt() sends first.
 -- KEYS[1..n]  lock keys

@@ -1,4 +1,6 @@
 -- rw-acquire: one side of a read-write lock takes its share here, or nothing.
+-- @keys writer readers waiting fence? marker?
+-- @args value:str ttl:int fence:flag quarantine:int marked:flag side:'read'|'write' waitId:str waitMs:int
 -- KEYS[1]  the writer's key (a string: the writing holder's value, PX its ttl)
 -- KEYS[2]  the readers (a sorted set: each reader's value, scored by its expiry, server ms)
 -- KEYS[3]  the waiting writers (a sorted set: each waiting writer's id, scored by expiry)

@@ -1,4 +1,6 @@
 -- rw-extend: renew one side's share of a read-write lock here, re-taking it where it was lost.
+-- @keys writer readers
+-- @args value:str ttl:int side:'read'|'write' renewOnly?:flag
 -- KEYS[1]  the writer's key
 -- KEYS[2]  the readers (sorted set, scored by expiry in server ms)
 -- ARGV[1]  the value

@@ -1,4 +1,6 @@
 -- rw-release: take a value out of a read-write lock here, whichever side holds it, and wake
+-- @keys writer readers waiting
+-- @args value:str suffix:str publish:'SPUBLISH'|'PUBLISH'
 -- the waiters. Also what a failed attempt's sweep sends (core/instance.ts), and how a waiting
 -- writer that gives up takes its waiting mark away (the value is then its waiting id).
 -- KEYS[1]  the writer's key

@@ -1,4 +1,6 @@
 -- sem-pick: take k free permits (slots) of a semaphore here, in the client's order, all or none.
+-- @keys slot[] fence[] marker?
+-- @args value:str ttl:int fence:flag quarantine:int marked:flag k:int
 -- KEYS[1..p]      the slots' lock keys, in the order the client chose (the same on every server)
 -- KEYS[p+1..2p]   their fence counters, same order (only when ARGV[3] == '1')
 -- KEYS[last]      this server's marker key (only when ARGV[4] > 0 and ARGV[5] == '1')

@@ -1,4 +1,6 @@
 -- seq-claim: claim the value ARGV[1] of a sequence on this instance (one phase of the
+-- @keys counter
+-- @args proposal:str
 -- quorum register behind redlock.sequence()).
 -- KEYS[1]  the sequence's counter
 -- ARGV[1]  the proposed value: a decimal without leading zeros

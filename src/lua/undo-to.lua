@@ -1,4 +1,6 @@
 -- undo-to: take back a failed attempt's vote here by handing the key to the holder a quorum
+-- @keys lock gone
+-- @args value:str holder:str ttl:int
 -- reported, instead of freeing it. Freeing it would leave the server free for a moment while
 -- the holder has only a bare majority: one of its servers losing its data (a restart, a
 -- flush) would then give a third client a majority. The holder holds a quorum, so no other

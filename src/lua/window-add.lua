@@ -1,4 +1,6 @@
 -- window-add: add to a fixed-window counter (a request counter, a rate limit).
+-- @keys counter
+-- @args window:int n:int limit:int
 -- KEYS[1]  the counter (a hash: start, count)
 -- ARGV[1]  the window in ms
 -- ARGV[2]  how much to add: a positive integer

@@ -5,10 +5,13 @@
  * fencing token uses the plain fence.lua: the writer's key is an ordinary lock key.
  */
 import type { Context } from '../core/context.js';
-import type { Instance } from '../core/endpoint.js';
-import { fanOut, poll, type Ballot } from '../core/ballot.js';
+import { poll, type Ballot } from '../core/ballot.js';
+import { fanOut } from '../core/fan-out.js';
+import { NO_QUARANTINE, byQuarantine } from '../core/quarantine.js';
 import { decodeExtend } from '../core/replies.js';
-import { fenceKey, markerKey, rwKeys } from '../keys.js';
+import type { Invocation } from '../core/scripts.js';
+import { RELEASE_SUFFIX, fenceKey, rwKeys } from '../keys.js';
+import { fencePhase } from '../lock/fence.js';
 import type { KindAttempt, LockOps } from '../lock/kind.js';
 import * as plain from '../lock/ops.js';
 import * as lua from '../lua/scripts.generated.js';
@@ -21,8 +24,28 @@ export interface Waiting {
   readonly ms: number;
 }
 
-function keysOf(ctx: Context, resources: readonly string[]): string[] {
-  return rwKeys(ctx.options.keyPrefix, resources[0]!);
+/** The lock's writer key, its readers, its waiting writers. */
+function keysOf(ctx: Context, resources: readonly string[]): { writer: string; readers: string; waiting: string } {
+  const [writer, readers, waiting] = rwKeys(ctx.options.keyPrefix, resources[0]!);
+  return { writer, readers, waiting };
+}
+
+/** rw-release.lua on a server that publishes with `publish` (`suffix` '' sends no message). */
+function releaseCall(
+  ctx: Context,
+  resources: readonly string[],
+  value: string,
+  suffix: string,
+  publish: 'SPUBLISH' | 'PUBLISH',
+): Invocation {
+  return lua.rwRelease(keysOf(ctx, resources), { value, suffix, publish });
+}
+
+/** Takes `value` off server `index` (rw-release.lua, no message), swept until answered. */
+function takeBack(ctx: Context, index: number, resources: readonly string[], value: string, ttl: number): void {
+  const instance = ctx.instances[index]!;
+  const call = releaseCall(ctx, resources, value, '', instance.publish);
+  instance.sweep(ttl, () => call);
 }
 
 function timeoutFor(ctx: Context, ttl: number): number {
@@ -38,10 +61,10 @@ export function sideOps(side: Side, waiting?: Waiting): LockOps {
     extend: (ctx, resources, value, ttl, uncovered) => extend(ctx, side, resources, value, ttl, uncovered),
     cover: (ctx, index, resources, value, ttl) => cover(ctx, side, index, resources, value, ttl),
     confirm: (ctx, resources, value, ttl) => extend(ctx, side, resources, value, ttl, undefined, true),
-    takeBack: (ctx, index, resources, value, ttl) => ctx.instances[index]!.sweep(keysOf(ctx, resources), value, ttl, '', lua.rwRelease),
+    takeBack,
     fencePhase: (ctx, resources, value, mode, token) => {
       if (side === 'read') return Promise.reject(new TypeError('fencing tokens are issued to writers only: a reader does not write'));
-      return plain.fencePhase(ctx, resources, value, mode, token);
+      return fencePhase(ctx, resources, value, mode, token);
     },
   };
 }
@@ -61,42 +84,21 @@ async function attempt(
   fence: boolean,
   uncovered: plain.Uncovered | undefined,
 ): Promise<KindAttempt> {
-  const rw = keysOf(ctx, resources);
-  const keys = fence ? [...rw, fenceKey(ctx.options.keyPrefix, resources[0]!)] : rw;
-  const quarantine = ctx.options.restartQuarantine;
-  const tail = (marked: boolean): (string | number)[] => [
-    value,
-    ttl,
-    fence ? '1' : '0',
-    quarantine,
-    marked ? '1' : '0',
-    side,
-    waiting?.id ?? '',
-    waiting?.ms ?? 0,
-  ];
-  const withMarker = quarantine > 0;
-  const args = (instance: Instance): (string | number)[] =>
-    withMarker && !instance.cluster ? [...keys, markerKey(ctx.options.keyPrefix), ...tail(true)] : [...keys, ...tail(false)];
-  const numKeys = (instance: Instance): number => (withMarker && !instance.cluster ? keys.length + 1 : keys.length);
+  const keys = { ...keysOf(ctx, resources), fence: fence ? fenceKey(ctx.options.keyPrefix, resources[0]!) : undefined };
+  const wait = { waitId: waiting?.id ?? '', waitMs: waiting?.ms ?? 0 };
+  const script = byQuarantine(ctx, (q) =>
+    lua.rwAcquire({ ...keys, marker: q.marker }, { value, ttl, fence, ...(q.args ?? NO_QUARANTINE), side, ...wait }),
+  );
   const start = ctx.options.clock.now();
-  const undo = (i: number): void => ctx.instances[i]!.sweep(rw, value, ttl, '', lua.rwRelease);
-  const { ok, ballot, validity: left } = await plain.vote(ctx, ttl, start, { script: lua.rwAcquire, args, numKeys, undo }, uncovered);
+  const undo = (i: number): void => takeBack(ctx, i, resources, value, ttl);
+  const { ok, ballot, validity: left } = await plain.vote(ctx, ttl, start, { script, undo }, uncovered);
   if (!ok) return { ok, ballot, start, validity: left, token: undefined };
-  return { ok, ballot, start, validity: left, token: fence ? maxToken(ballot) : undefined };
-}
-
-function maxToken(ballot: Ballot<string>): bigint {
-  let max = 0n;
-  ballot.outcomes.forEach((o, i) => {
-    const t = ballot.data[i];
-    if (o.status === 'acquired' && t !== undefined && t !== '' && BigInt(t) > max) max = BigInt(t);
-  });
-  return max;
+  return { ok, ballot, start, validity: left, token: fence ? plain.maxToken(ballot) : undefined };
 }
 
 /** rw-release.lua everywhere (one round trip); what fails to get through is swept. */
 export function release(ctx: Context, resources: readonly string[], value: string, ttl: number): Promise<Ballot<never>> {
-  return plain.releaseWith(ctx, lua.rwRelease, keysOf(ctx, resources), value, ttl);
+  return plain.releaseWith(ctx, ttl, (i) => releaseCall(ctx, resources, value, RELEASE_SUFFIX, i.publish));
 }
 
 function extend(
@@ -108,11 +110,9 @@ function extend(
   uncovered?: plain.Uncovered,
   renewOnly = false,
 ): Promise<Ballot<never>> {
-  const keys = keysOf(ctx, resources).slice(0, 2);
+  const { writer, readers } = keysOf(ctx, resources);
   return fanOut(ctx, {
-    script: lua.rwExtend,
-    args: [...keys, value, ttl, side, renewOnly ? '1' : '0'],
-    numKeys: 2,
+    script: lua.rwExtend({ writer, readers }, { value, ttl, side, renewOnly }),
     yes: 'extended',
     decode: decodeExtend,
     grants: true,
@@ -122,14 +122,14 @@ function extend(
 }
 
 async function cover(ctx: Context, side: Side, index: number, resources: readonly string[], value: string, ttl: number): Promise<string> {
-  const keys = keysOf(ctx, resources).slice(0, 2);
+  const { writer, readers } = keysOf(ctx, resources);
   const ballot = await poll({
     instances: [ctx.instances[index]!],
     quorum: 1,
     yes: 'extended',
     timeout: timeoutFor(ctx, ttl),
     clock: ctx.options.clock,
-    send: (instance) => instance.eval(lua.rwExtend, [...keys, value, ttl, side], 2),
+    send: (instance) => instance.eval(lua.rwExtend({ writer, readers }, { value, ttl, side })),
     decode: decodeExtend,
   });
   return ballot.outcomes[0]!.status;

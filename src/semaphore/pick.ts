@@ -18,13 +18,14 @@
  * slots and rarely split.
  */
 import { type Context, validity } from '../core/context.js';
-import type { Instance } from '../core/endpoint.js';
-import { fanOut, isReplyError, verdictOf, type Ballot, type Decoded } from '../core/ballot.js';
+import { isReplyError, verdictOf, type Ballot, type Decoded } from '../core/ballot.js';
+import { fanOut } from '../core/fan-out.js';
+import { NO_QUARANTINE, byQuarantine } from '../core/quarantine.js';
 import { decodePick, type Picked } from '../core/replies.js';
 import type { InstanceOutcome } from '../errors.js';
-import { fenceKey, markerKey } from '../keys.js';
+import { fenceKey } from '../keys.js';
 import { PLAIN, type KindAttempt, type LockOps } from '../lock/kind.js';
-import { lockKeys, type Uncovered } from '../lock/ops.js';
+import { lockKeys, takeBack, type Uncovered } from '../lock/ops.js';
 import * as lua from '../lua/scripts.generated.js';
 
 /** The ops of a permit of `k` slots: picked in one round trip, then a plain lock. */
@@ -43,90 +44,133 @@ async function pick(
 ): Promise<KindAttempt> {
   const first = Math.floor(Math.random() * slots.length);
   const order = slots.map((_, i) => slots[(first + i) % slots.length]!);
-  const keys = lockKeys(ctx, order);
-  const all = fence ? [...keys, ...order.map((s) => fenceKey(ctx.options.keyPrefix, s))] : keys;
-  const q = ctx.options.restartQuarantine;
-  const marked = (i: Instance): boolean => q > 0 && !i.cluster;
+  const keys = { slot: lockKeys(ctx, order), fence: fence ? order.map((s) => fenceKey(ctx.options.keyPrefix, s)) : [] };
   const start = ctx.options.clock.now();
-  const took = new Map<number, readonly string[]>(); // server -> the slots it took for us
-  const tokens = new Map<number, string>();
-  const outcomes: InstanceOutcome[] = [];
-  const failed = new Set<number>(); // no answer, or lost with its connection: it may have taken any
-  const pending = new Set<number>();
-  const setOf = (d: Picked): readonly string[] => d.slots.map((p) => order[p - 1]!).sort();
-  const verdict: { decided: 'open' | 'won' | 'lost'; won?: string } = { decided: 'open' };
-  let late: (() => void) | undefined;
-  const undo = (i: number, which: readonly string[]): void => ctx.instances[i]!.sweep(lockKeys(ctx, which), value, ttl, '');
-  const note = (i: number, decoded: Decoded<Picked> | undefined, error: Error | undefined): readonly string[] | undefined => {
-    if (decoded?.status === 'acquired' && decoded.data) {
-      took.set(i, setOf(decoded.data));
-      tokens.set(i, decoded.data.token);
-    } else if (error !== undefined && !isReplyError(error)) failed.add(i);
-    return took.get(i);
-  };
+  const picking = new Picking(ctx, order, value, ttl, uncovered);
   const ballot = await fanOut(ctx, {
-    script: lua.semPick,
-    args: (i) => [
-      ...all,
-      ...(marked(i) ? [markerKey(ctx.options.keyPrefix)] : []),
-      value,
-      ttl,
-      fence ? '1' : '0',
-      q,
-      marked(i) ? '1' : '0',
-      k,
-    ],
-    numKeys: (i) => all.length + (marked(i) ? 1 : 0),
+    script: byQuarantine(ctx, (q) => lua.semPick({ ...keys, marker: q.marker }, { value, ttl, fence, ...(q.args ?? NO_QUARANTINE), k })),
     yes: 'acquired',
     decode: decodePick,
     grants: true,
     timeout: Math.min(ctx.options.commandTimeout, ttl),
-    onLate: (i, decoded, error) => {
-      if (verdict.decided === 'open') {
-        note(i, decoded, error);
-        const label = ctx.instances[i]!.label;
-        outcomes[i] = error
-          ? { instance: label, status: 'error', error }
-          : { instance: label, status: decoded!.status, remaining: decoded!.remaining };
-        pending.delete(i);
-        late?.();
-        return;
-      }
-      const set = decoded?.status === 'acquired' && decoded.data ? setOf(decoded.data) : undefined;
-      if (verdict.decided === 'won' && set?.join('\n') !== verdict.won) uncovered?.miss(i);
-      if (set !== undefined && set.join('\n') !== verdict.won) undo(i, set);
-      else if (set === undefined && verdict.decided === 'lost' && error !== undefined && !isReplyError(error)) undo(i, order);
-    },
+    onLate: (i, decoded, error) => picking.late(i, decoded, error),
   });
-  ballot.outcomes.forEach((o, i) => {
-    outcomes[i] = o;
-    if (o.status === 'pending') pending.add(i);
-    else note(i, o.status === 'acquired' ? { status: 'acquired', data: ballot.data[i] } : undefined, o.error);
-  });
-  // Undecided while a straggler could still make some set a quorum: wait for it (or its timeout).
-  while (pending.size > 0 && best(took).count < ctx.quorum && best(took).count + pending.size >= ctx.quorum) {
-    await new Promise<void>((resolve) => (late = resolve));
-  }
-  const top = best(took);
+  picking.record(ballot);
+  await picking.stragglers();
+  const top = best(picking.took);
   const left = validity(ctx, ttl, start);
   const ok = top.count >= ctx.quorum && left > 0;
-  verdict.decided = ok ? 'won' : 'lost';
-  const won = (verdict.won = ok ? top.key : undefined);
-  for (const [i, set] of took) {
-    if (set.join('\n') === won) continue;
-    undo(i, set);
-    if (ok) outcomes[i] = { ...outcomes[i]!, status: 'held' }; // it gave us other slots: not a vote for these
-  }
-  for (const i of failed) if (!ok) undo(i, order);
-  outcomes.forEach((_, i) => {
-    if (ok && !pending.has(i) && took.get(i)?.join('\n') !== won) uncovered?.miss(i);
-  });
+  picking.decide(ok, top.key);
   const counts = { yes: top.count, no: ballot.no, errors: ballot.errors };
+  const outcomes = picking.outcomes;
   const result: Ballot<string> = { outcomes, data: [], ...counts, verdict: verdictOf(counts, ctx.instances.length, ctx.quorum) };
   if (!ok) return { ok, ballot: result, start, validity: left, token: undefined };
-  let token = 0n;
-  for (const [i, t] of tokens) if (t !== '' && took.get(i)?.join('\n') === won && BigInt(t) > token) token = BigInt(t);
-  return { ok, ballot: result, start, validity: left, token: fence ? token : undefined, resources: top.key.split('\n') };
+  const token = fence ? picking.token(top.key) : undefined;
+  return { ok, ballot: result, start, validity: left, token, resources: top.key.split('\n') };
+}
+
+/**
+ * One pick across the servers: which slots each took for this value (a set per server, keyed
+ * by its slots joined), and, once decided, taking back every set but the one won — all of
+ * them when lost — also from servers that answer late.
+ */
+class Picking {
+  /** Server -> the slots it took for us. */
+  readonly took = new Map<number, readonly string[]>();
+  /** Each server's answer, as the lock reports them (a server that took other slots: `held`). */
+  readonly outcomes: InstanceOutcome[] = [];
+  readonly #tokens = new Map<number, string>();
+  /** No answer, or lost with its connection: it may have taken any. */
+  readonly #failed = new Set<number>();
+  readonly #pending = new Set<number>();
+  #decided: 'open' | 'won' | 'lost' = 'open';
+  #won: string | undefined;
+  #late: (() => void) | undefined;
+  readonly #ctx: Context;
+  readonly #order: readonly string[];
+  readonly #value: string;
+  readonly #ttl: number;
+  readonly #uncovered: Uncovered | undefined;
+
+  constructor(ctx: Context, order: readonly string[], value: string, ttl: number, uncovered: Uncovered | undefined) {
+    this.#ctx = ctx;
+    this.#order = order;
+    this.#value = value;
+    this.#ttl = ttl;
+    this.#uncovered = uncovered;
+  }
+
+  #setOf(d: Picked): readonly string[] {
+    return d.slots.map((p) => this.#order[p - 1]!).sort();
+  }
+
+  #undo(i: number, which: readonly string[]): void {
+    takeBack(this.#ctx, i, which, this.#value, this.#ttl);
+  }
+
+  #note(i: number, decoded: Decoded<Picked> | undefined, error: Error | undefined): void {
+    if (decoded?.status === 'acquired' && decoded.data) {
+      this.took.set(i, this.#setOf(decoded.data));
+      this.#tokens.set(i, decoded.data.token);
+    } else if (error !== undefined && !isReplyError(error)) this.#failed.add(i);
+  }
+
+  /** An answer after the ballot settled: counted while undecided; after, taken back or covered. */
+  late(i: number, decoded: Decoded<Picked> | undefined, error: Error | undefined): void {
+    if (this.#decided === 'open') {
+      this.#note(i, decoded, error);
+      const label = this.#ctx.instances[i]!.label;
+      this.outcomes[i] = error
+        ? { instance: label, status: 'error', error }
+        : { instance: label, status: decoded!.status, remaining: decoded!.remaining };
+      this.#pending.delete(i);
+      this.#late?.();
+      return;
+    }
+    const set = decoded?.status === 'acquired' && decoded.data ? this.#setOf(decoded.data) : undefined;
+    if (this.#decided === 'won' && set?.join('\n') !== this.#won) this.#uncovered?.miss(i);
+    if (set !== undefined && set.join('\n') !== this.#won) this.#undo(i, set);
+    else if (set === undefined && this.#decided === 'lost' && error !== undefined && !isReplyError(error)) this.#undo(i, this.#order);
+  }
+
+  /** The settled ballot's answers. */
+  record(ballot: Ballot<Picked>): void {
+    ballot.outcomes.forEach((o, i) => {
+      this.outcomes[i] = o;
+      if (o.status === 'pending') this.#pending.add(i);
+      else this.#note(i, o.status === 'acquired' ? { status: 'acquired', data: ballot.data[i] } : undefined, o.error);
+    });
+  }
+
+  /** Undecided while a straggler could still make some set a quorum: waits for it (or its timeout). */
+  async stragglers(): Promise<void> {
+    const quorum = this.#ctx.quorum;
+    while (this.#pending.size > 0 && best(this.took).count < quorum && best(this.took).count + this.#pending.size >= quorum) {
+      await new Promise<void>((resolve) => (this.#late = resolve));
+    }
+  }
+
+  /** Decided: `won` (a set's key) when `ok`. Takes back every other set, and on a loss what failed servers may hold. */
+  decide(ok: boolean, won: string): void {
+    this.#decided = ok ? 'won' : 'lost';
+    const key = (this.#won = ok ? won : undefined);
+    for (const [i, set] of this.took) {
+      if (set.join('\n') === key) continue;
+      this.#undo(i, set);
+      if (ok) this.outcomes[i] = { ...this.outcomes[i]!, status: 'held' }; // it gave us other slots: not a vote for these
+    }
+    for (const i of this.#failed) if (!ok) this.#undo(i, this.#order);
+    this.outcomes.forEach((_, i) => {
+      if (ok && !this.#pending.has(i) && this.took.get(i)?.join('\n') !== key) this.#uncovered?.miss(i);
+    });
+  }
+
+  /** The fencing token: the highest of the servers that took the won set. */
+  token(won: string): bigint {
+    let token = 0n;
+    for (const [i, t] of this.#tokens) if (t !== '' && this.took.get(i)?.join('\n') === won && BigInt(t) > token) token = BigInt(t);
+    return token;
+  }
 }
 
 /** The set of slots most servers took, and how many took it. */

@@ -19,7 +19,8 @@
  * refuses nothing; a majority must keep its data, as for locks.
  */
 import type { Context } from '../core/context.js';
-import { fanOut, requireQuorum, type Ballot } from '../core/ballot.js';
+import type { Ballot } from '../core/ballot.js';
+import { fanOut, requireQuorum } from '../core/fan-out.js';
 import { decodeClaim, decodeIncr } from '../core/replies.js';
 import { sleep } from '../core/sleep.js';
 import { QuorumError } from '../errors.js';
@@ -80,16 +81,14 @@ export class Sequence {
   }
 
   #claim(proposal: bigint): Promise<Ballot<string>> {
-    const args = [this.#key, proposal.toString()];
-    return fanOut(this.#ctx, { script: lua.seqClaim, args, numKeys: 1, yes: 'claimed', decode: decodeClaim, grants: true });
+    const script = lua.seqClaim({ counter: this.#key }, { proposal: proposal.toString() });
+    return fanOut(this.#ctx, { script, yes: 'claimed', decode: decodeClaim, grants: true });
   }
 
   async #incr(): Promise<bigint> {
     // One instance: the quorum is 1.
     const ballot = await fanOut(this.#ctx, {
-      script: lua.seqIncr,
-      args: [this.#key],
-      numKeys: 1,
+      script: lua.seqIncr({ counter: this.#key }),
       yes: 'claimed',
       decode: decodeIncr,
       grants: true,

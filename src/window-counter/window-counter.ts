@@ -11,7 +11,7 @@
  * exact.
  */
 import type { Context } from '../core/context.js';
-import { fanOut } from '../core/ballot.js';
+import { fanOut } from '../core/fan-out.js';
 import { decodeWindow } from '../core/replies.js';
 import { QuorumError } from '../errors.js';
 import { windowKey } from '../keys.js';
@@ -54,8 +54,8 @@ export class WindowCounter<R = number> {
       throw new RangeError(`Expected \`n\` to be a positive safe integer, got ${String(n)} (${typeof n})`);
     }
     this.#ctx.assertOpen();
-    const args = [this.#key, this.window, n, this.limit ?? 0];
-    const ballot = await fanOut(this.#ctx, { script: lua.windowAdd, args, numKeys: 1, yes: 'counted', decode: decodeWindow });
+    const script = lua.windowAdd({ counter: this.#key }, { window: this.window, n, limit: this.limit ?? 0 });
+    const ballot = await fanOut(this.#ctx, { script, yes: 'counted', decode: decodeWindow });
     // Settled once decided: a quorum counted the add (allowed), or no quorum can (refused).
     if (ballot.verdict === 'unreachable') {
       throw new QuorumError(`could not count in ${JSON.stringify(this.name)}`, [this.name], ballot.outcomes, this.#ctx.quorum);

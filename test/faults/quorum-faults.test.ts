@@ -202,7 +202,7 @@ describe('faults on 3 instances', () => {
     defer(() => monitor.disconnect());
     let undone = false;
     monitor.on('monitor', (_time: string, args: string[]) => {
-      if (args.includes(key) && isScript(args, [lua.undoTo, lua.release])) undone = true;
+      if (args.includes(key) && isScript(args, [lua.undoTo.script, lua.release.script])) undone = true;
     });
     // A foreign holder on two instances, expiring soon; the third instance answers slowly.
     await Promise.all([direct[0]!.set(key, 'other', 'PX', 40), direct[1]!.set(key, 'other', 'PX', 40)]);

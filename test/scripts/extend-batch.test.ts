@@ -47,7 +47,7 @@ describe('extend-batch.lua', () => {
     await c!.set(k('e'), 'eeee.host/1', 'PX', 1_000);
     const { keys, argv } = build(leases);
     expect(argv[0]).toBe('1:1:5000:11 1:2:8000:22 3:1:5000:11 '); // runs of leases alike
-    const reply = (await c!.eval(lua.extendBatch.source, keys.length, ...keys, ...argv)) as number[];
+    const reply = (await c!.eval(lua.extendBatch.script.source, keys.length, ...keys, ...argv)) as number[];
     expect(reply.slice(1)).toEqual([1, 1, 0, 3, 1]);
     expect(reply[0]).toBeGreaterThan(1e15); // the server's clock in µs
     expect(await c!.pttl(k('a'))).toBeGreaterThan(4_000);
@@ -66,7 +66,7 @@ describe('extend-batch.lua', () => {
       { keys: [key], value: 'first', ttl: 5_000 },
       { keys: [key], value: 'other', ttl: 5_000 },
     ]);
-    const reply = (await c!.eval(lua.extendBatch.source, keys.length, ...keys, ...argv)) as number[];
+    const reply = (await c!.eval(lua.extendBatch.script.source, keys.length, ...keys, ...argv)) as number[];
     expect(reply.slice(1)).toEqual([3, 0]);
     expect(await c!.get(key)).toBe('first');
   });
@@ -80,7 +80,7 @@ describe('extend-batch.lua', () => {
     for (const l of leases) await server!.set(l.keys[0]!, l.value, 'PX', 1_000);
     const { keys, argv } = build(leases);
     await server!.config('RESETSTAT');
-    const reply = (await server!.eval(lua.extendBatch.source, keys.length, ...keys, ...argv)) as number[];
+    const reply = (await server!.eval(lua.extendBatch.script.source, keys.length, ...keys, ...argv)) as number[];
     expect(reply.slice(1)).toEqual(leases.map(() => 1));
     const calls = await commandCalls(server!);
     expect(calls).toMatchObject({ eval: 1, time: 1, mget: 1, pexpire: 50 });
@@ -92,7 +92,7 @@ describe('extend-batch.lua', () => {
     const key = `${p}{x}`;
     await c!.set(key, 'vvvv', 'PX', 1_000);
     const run = (keys: string[], layout: string, values: string): Promise<unknown> =>
-      c!.eval(lua.extendBatch.source, keys.length, ...keys, layout, values);
+      c!.eval(lua.extendBatch.script.source, keys.length, ...keys, layout, values);
     const bad: Array<[string[], string, string]> = [
       [[key], '1:1:5000:4 ', 'vvvvv'], // a byte too many
       [[key], '1:1:5000:5 ', 'vvvv'], // a byte short
@@ -120,7 +120,7 @@ describe('extend-batch.lua', () => {
       { keys: [missing], value: 'mmmm', ttl: 5_000 },
     ]);
     // No marker yet: the server's data may be incomplete, it is in quarantine for 20 s.
-    const reply = (await c!.eval(lua.extendBatch.source, keys.length + 1, ...keys, markerKey(p), ...argv, 20_000, '1')) as number[];
+    const reply = (await c!.eval(lua.extendBatch.script.source, keys.length + 1, ...keys, markerKey(p), ...argv, 20_000, '1')) as number[];
     expect(reply.slice(1)).toEqual([1, 0]);
     expect(await c!.exists(missing)).toBe(0);
     expect(await c!.pttl(held)).toBeGreaterThan(4_000);

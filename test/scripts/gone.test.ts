@@ -17,11 +17,11 @@ describe('the gone mark', () => {
     const [c] = raw(inject('redis1'));
     const { key, gone } = keys();
     await c!.set(key, 'contender', 'PX', 5_000); // a contender's partial vote
-    expect(await c!.eval(lua.release.source, 2, key, gone, 'holder', ':released', 'PUBLISH', 10_000)).toBe(0);
+    expect(await c!.eval(lua.release.script.source, 2, key, gone, 'holder', ':released', 'PUBLISH', 10_000)).toBe(0);
     expect(await c!.get(gone)).toBe('holder');
     expect(await c!.pttl(gone)).toBeGreaterThan(9_000);
     // The contender's undo: the holder is gone, so the key is freed.
-    expect(await c!.eval(lua.undoTo.source, 2, key, gone, 'contender', 'holder', 8_000)).toBe(2);
+    expect(await c!.eval(lua.undoTo.script.source, 2, key, gone, 'contender', 'holder', 8_000)).toBe(2);
     expect(await c!.exists(key)).toBe(0);
   });
 
@@ -29,19 +29,19 @@ describe('the gone mark', () => {
     const [c, sub] = raw([inject('redis1')[0]!, inject('redis1')[0]!]);
     const { key, gone, channel } = keys();
     await c!.set(key, 'holder', 'PX', 10_000);
-    expect(await c!.eval(lua.release.source, 2, key, gone, 'holder', ':released', 'PUBLISH', 10_000)).toBe(1);
+    expect(await c!.eval(lua.release.script.source, 2, key, gone, 'holder', ':released', 'PUBLISH', 10_000)).toBe(1);
     expect(await c!.exists(key, gone)).toBe(0); // uncontended: no mark
 
     await sub!.subscribe(channel); // a waiter
     const heard = new Promise<string>((resolve) => sub!.once('message', (_channel: string, message: string) => resolve(message)));
     await c!.set(key, 'holder2-a-longer-value', 'PX', 10_000);
-    expect(await c!.eval(lua.release.source, 2, key, gone, 'holder2-a-longer-value', ':released', 'PUBLISH', 10_000)).toBe(1);
+    expect(await c!.eval(lua.release.script.source, 2, key, gone, 'holder2-a-longer-value', ':released', 'PUBLISH', 10_000)).toBe(1);
     expect(await heard).toBe(releaseMessage('holder2-a-longer-value')); // the form the waiters compare (keys.ts)
     expect(await c!.exists(key)).toBe(0);
     expect(await c!.get(gone)).toBe('holder2-a-longer-value');
     // A contender's vote taken after the release here (its other servers answered before it):
     await c!.set(key, 'contender', 'PX', 5_000);
-    expect(await c!.eval(lua.undoTo.source, 2, key, gone, 'contender', 'holder2-a-longer-value', 8_000)).toBe(2);
+    expect(await c!.eval(lua.undoTo.script.source, 2, key, gone, 'contender', 'holder2-a-longer-value', 8_000)).toBe(2);
     expect(await c!.exists(key)).toBe(0);
     await sub!.unsubscribe(channel);
   });
@@ -50,15 +50,15 @@ describe('the gone mark', () => {
     const [c] = raw(inject('redis1'));
     const { key, gone } = keys();
     await c!.set(key, 'contender', 'PX', 5_000);
-    expect(await c!.eval(lua.undoTo.source, 2, key, gone, 'contender', 'holder', 8_000)).toBe(1);
+    expect(await c!.eval(lua.undoTo.script.source, 2, key, gone, 'contender', 'holder', 8_000)).toBe(1);
     expect(await c!.get(key)).toBe('holder');
     expect(await c!.pttl(key)).toBeLessThanOrEqual(8_000);
     // Not this attempt's value any more: untouched.
-    expect(await c!.eval(lua.undoTo.source, 2, key, gone, 'contender', 'holder', 8_000)).toBe(0);
+    expect(await c!.eval(lua.undoTo.script.source, 2, key, gone, 'contender', 'holder', 8_000)).toBe(0);
     expect(await c!.get(key)).toBe('holder');
 
     await c!.set(key, 'contender', 'PX', 5_000);
-    expect(await c!.eval(lua.undoTo.source, 2, key, gone, 'contender', 'holder', -3)).toBe(2);
+    expect(await c!.eval(lua.undoTo.script.source, 2, key, gone, 'contender', 'holder', -3)).toBe(2);
     expect(await c!.exists(key)).toBe(0);
   });
 });

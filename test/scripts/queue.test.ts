@@ -28,7 +28,7 @@ function keys(resource = 'jobs'): Keys {
 /** acquire.lua on one resource with a claim: its reply code (1 acquired, 0 held). */
 async function attempt(c: Redis, k: Keys, value: string, claim: string, place: number, entryTtl = 10_000): Promise<number> {
   const reply = (await c.eval(
-    lua.acquire.source,
+    lua.acquire.script.source,
     3,
     k.key,
     k.queue,
@@ -48,7 +48,21 @@ async function attempt(c: Redis, k: Keys, value: string, claim: string, place: n
 /** release-one.lua: 1 when the key held the value. */
 async function release(c: Redis, k: Keys, value: string, dequeue = '', always = '0'): Promise<number> {
   return Number(
-    await c.eval(lua.releaseOne.source, 4, k.key, k.gone, k.queue, k.alive, value, ':released', 'PUBLISH', 5_000, 300, dequeue, always),
+    await c.eval(
+      lua.releaseOne.script.source,
+      4,
+      k.key,
+      k.gone,
+      k.queue,
+      k.alive,
+      value,
+      ':released',
+      'PUBLISH',
+      5_000,
+      300,
+      dequeue,
+      always,
+    ),
   );
 }
 
@@ -177,7 +191,7 @@ describe('the waiting line', () => {
     const a: Keys = { key: lockKey(p, 'a'), gone: goneKey(p, 'a'), queue: qa, alive: aa, channel: releaseChannel(p, 'a') };
     await c!.set(a.key, 'holder', 'PX', 5_000);
     const reply = (await c!.eval(
-      lua.acquire.source,
+      lua.acquire.script.source,
       6,
       a.key,
       lockKey(p, 'b'),

@@ -17,7 +17,19 @@ function setup(): {
   const keys = [w, `${w}:readers`, `${w}:waiting`, `${w}:fence`];
   const take = async (side: string, value: string, waiter = '', fence = false): Promise<Reply> => {
     const k = fence ? keys : keys.slice(0, 3);
-    return (await c!.eval(lua.rwAcquire.source, k.length, ...k, value, 5_000, fence ? '1' : '0', 0, '0', side, waiter, 10_000)) as Reply;
+    return (await c!.eval(
+      lua.rwAcquire.script.source,
+      k.length,
+      ...k,
+      value,
+      5_000,
+      fence ? '1' : '0',
+      0,
+      '0',
+      side,
+      waiter,
+      10_000,
+    )) as Reply;
   };
   return { c: c!, keys, take };
 }
@@ -67,7 +79,7 @@ describe('rw-acquire.lua', () => {
 
   it('a reader share expires by itself (the sorted set lives as long as its last member)', async () => {
     const { c, keys } = setup();
-    await c.eval(lua.rwAcquire.source, 3, ...keys.slice(0, 3), 'r1', 300, '0', 0, '0', 'read', '', 0);
+    await c.eval(lua.rwAcquire.script.source, 3, ...keys.slice(0, 3), 'r1', 300, '0', 0, '0', 'read', '', 0);
     const pttl = await c.pttl(keys[1]!);
     expect(pttl).toBeGreaterThan(0);
     expect(pttl).toBeLessThanOrEqual(300);
@@ -76,7 +88,7 @@ describe('rw-acquire.lua', () => {
 
 describe('rw-extend.lua', () => {
   const ext = (c: import('ioredis').Redis, keys: string[], value: string, side: string, renewOnly = '0'): Promise<unknown> =>
-    c.eval(lua.rwExtend.source, 2, keys[0]!, keys[1]!, value, 5_000, side, renewOnly);
+    c.eval(lua.rwExtend.script.source, 2, keys[0]!, keys[1]!, value, 5_000, side, renewOnly);
 
   it('renews a share, re-takes a lost one only where the other side is absent, never in renew-only mode', async () => {
     const { c, keys, take } = setup();
@@ -100,7 +112,7 @@ describe('rw-release.lua', () => {
     const messages: string[] = [];
     sub!.on('message', (_ch: string, m: string) => messages.push(m));
     await sub!.subscribe(`${keys[0]!}:released`);
-    const rel = (v: string): Promise<unknown> => c.eval(lua.rwRelease.source, 3, ...keys.slice(0, 3), v, ':released', 'PUBLISH');
+    const rel = (v: string): Promise<unknown> => c.eval(lua.rwRelease.script.source, 3, ...keys.slice(0, 3), v, ':released', 'PUBLISH');
     await take('read', 'reader-1');
     await c.zadd(keys[2]!, Date.now() + 10_000, 'waiter-1');
     expect(await rel('reader-1')).toBe(1);

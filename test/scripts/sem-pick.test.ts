@@ -12,7 +12,7 @@ describe('sem-pick.lua', () => {
   const slots = (p: string): string[] => [0, 1, 2, 3].map((i) => lockKey(p, `semaphore:s#${i}`));
   const pick = (keys: string[], value: string, k: number, fence = false): Promise<unknown> => {
     const all = fence ? [...keys, ...keys.map((_, i) => fenceKey(keys[0]!.split('{')[0]!, `semaphore:s#${i}`))] : keys;
-    return c!.eval(lua.semPick.source, all.length, ...all, value, 5_000, fence ? '1' : '0', 0, '0', k);
+    return c!.eval(lua.semPick.script.source, all.length, ...all, value, 5_000, fence ? '1' : '0', 0, '0', k);
   };
 
   it('takes the first k free slots in the order given, and reports their positions', async () => {

@@ -15,7 +15,7 @@ import { startRedisSet, type RedisSet } from '../launcher/launcher.js';
 import { closeAll, connectAll, scanKeys } from '../redis.js';
 import { json } from '../table.js';
 import { Fleet } from './fleet.js';
-import { PLANS, follow, play, type Story } from './scenario.js';
+import { PLANS, follow, play, type Plan, type Story } from './scenario.js';
 import { render, summarize } from './summary.js';
 import { Timeline } from './timeline.js';
 import { worker, type WorkerOptions } from './worker.js';
@@ -74,27 +74,15 @@ async function demo(o: DemoOptions): Promise<number> {
     if (servers === undefined) await reachable(targets);
     interrupt.signal.throwIfAborted();
     const live = !o.json && process.stdout.isTTY;
-    const out = o.json ? { write: () => true } : process.stdout;
-    const where = servers
-      ? `3 local redis-servers (ports ${servers.servers.map((s) => s.port).join(', ')})`
-      : `${urls.length} Redis endpoints`;
-    const header = `Tenure demo: ${where}, ${plan.workers} workers; election "demo" (ttl ${plan.electionTtl} ms), fenced job lock (ttl ${plan.ttl} ms)`;
     const names = Array.from({ length: plan.workers }, (_, i) => `worker-${i + 1}`);
-    timeline = new Timeline(names, { out, live, color: live && process.env['NO_COLOR'] === undefined, slice: o.quick ? 200 : 300, header });
+    timeline = openTimeline(o, plan, names, servers, urls.length, live);
     const { leader } = follow(fleet, timeline, live);
     const prefix = `${o.prefix}demo:${randomBytes(4).toString('hex')}:`;
     for (const name of names) fleet.spawn(name, { redis: urls, prefix, ttl: plan.ttl, electionTtl: plan.electionTtl, work: plan.work });
     const started = Date.now();
     timeline.start();
     const story: Story = { killed: new Map() };
-    let problem: string | null = null;
-    try {
-      await play(fleet, timeline, plan, leader, story, interrupt.signal);
-    } catch (error) {
-      if (error instanceof Interrupted) throw error;
-      problem = oneLine(error instanceof Error ? error.message : String(error));
-      debug('demo: %s; workers said: %s', problem, fleet.stderr.join(' | '));
-    }
+    const problem = await playOut(fleet, timeline, plan, leader, story, interrupt.signal);
     const stopping = Date.now();
     await fleet.stop(2_000); // each resigns and releases: their last reports come in
     const record = { events: fleet.history, killed: story.killed, end: Date.now() };
@@ -117,6 +105,41 @@ async function demo(o: DemoOptions): Promise<number> {
     timeline?.stop();
     fleet.kill();
     await servers?.stop();
+  }
+}
+
+/** The live timeline (or, with --json, one that writes nothing). */
+function openTimeline(
+  o: DemoOptions,
+  plan: Plan,
+  names: string[],
+  servers: RedisSet | undefined,
+  endpoints: number,
+  live: boolean,
+): Timeline {
+  const out = o.json ? { write: () => true } : process.stdout;
+  const where = servers ? `3 local redis-servers (ports ${servers.servers.map((s) => s.port).join(', ')})` : `${endpoints} Redis endpoints`;
+  const header = `Tenure demo: ${where}, ${plan.workers} workers; election "demo" (ttl ${plan.electionTtl} ms), fenced job lock (ttl ${plan.ttl} ms)`;
+  return new Timeline(names, { out, live, color: live && process.env['NO_COLOR'] === undefined, slice: o.quick ? 200 : 300, header });
+}
+
+/** Plays the script: null when it played out, else what went wrong (an interruption is thrown on). */
+async function playOut(
+  fleet: Fleet,
+  timeline: Timeline,
+  plan: Plan,
+  leader: () => string | undefined,
+  story: Story,
+  signal: AbortSignal,
+): Promise<string | null> {
+  try {
+    await play(fleet, timeline, plan, leader, story, signal);
+    return null;
+  } catch (error) {
+    if (error instanceof Interrupted) throw error;
+    const problem = oneLine(error instanceof Error ? error.message : String(error));
+    debug('demo: %s; workers said: %s', problem, fleet.stderr.join(' | '));
+    return problem;
   }
 }
 

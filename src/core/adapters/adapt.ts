@@ -60,7 +60,7 @@ export interface Wrapper extends RedisLike {
 
 /**
  * A Redis error reply (WRONGTYPE, NOSCRIPT, OOM...) from another library, named as ioredis
- * names it, so that core/quorum.ts tells "the server answered no" from "it did not answer".
+ * names it, so that core/ballot.ts tells "the server answered no" from "it did not answer".
  */
 export class ReplyError extends Error {
   override readonly name = 'ReplyError';

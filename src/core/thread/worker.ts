@@ -13,7 +13,7 @@ import * as lua from '../../lua/scripts.generated.js';
 import { BatchArgs, valueBytes } from '../batch-args.js';
 import { masterOf } from '../replicated.js';
 import { decodeBatch } from '../replies.js';
-import { runScript } from '../scripts.js';
+import { runScript, type Invocation } from '../scripts.js';
 import { sleep } from '../sleep.js';
 import { Shared, type FromThread, type ThreadInit, type ToThread } from './shared.js';
 
@@ -118,7 +118,7 @@ function tick(): void {
 }
 
 /** One server's answer to a batch: per lease 1 (extended) or 0/3 (not held), or an error. */
-function ask(i: number, call: (string | number)[], numKeys: number, leases: number, timeout: number): Promise<readonly number[]> {
+function ask(i: number, call: Invocation, leases: number, timeout: number): Promise<readonly number[]> {
   const client = clients[i]!;
   if (client.status !== 'ready') return Promise.reject(new Error(`${init.endpoints[i]!.label}: ${client.status}`));
   let t: NodeJS.Timeout | undefined;
@@ -126,7 +126,7 @@ function ask(i: number, call: (string | number)[], numKeys: number, leases: numb
     t = setTimeout(() => reject(new Error(`${init.endpoints[i]!.label}: no answer in ${timeout} ms`)), timeout);
   });
   // One round trip per server: EVALSHA of extend-batch.lua (EVAL the first time).
-  const reply = runScript(client, lua.extendBatch, call, numKeys).then((r) => decodeBatch(r, leases).data!);
+  const reply = runScript(client, call).then((r) => decodeBatch(r, leases).data!);
   return Promise.race([reply, deadline]).finally(() => clearTimeout(t));
 }
 
@@ -142,12 +142,12 @@ async function renew(batch: Entry[]): Promise<void> {
     args.add(e.keys, e.value, e.bytes, e.ttl);
   }
   const q = init.quarantine;
-  const { keys } = args;
-  const call = q > 0 ? [...keys, init.marker, ...args.argv(), q, '1'] : [...keys, ...args.argv()];
-  const numKeys = q > 0 ? keys.length + 1 : keys.length;
+  const [layout, values] = args.argv();
+  const quarantine = q > 0 ? { quarantine: q, marked: true } : {};
+  const call = lua.extendBatch({ lock: args.keys, marker: q > 0 ? init.marker : undefined }, { layout, values, ...quarantine });
   const start = now();
   const timeout = Math.min(init.commandTimeout, shortest);
-  const answers = await Promise.allSettled(clients.map((_, i) => ask(i, call, numKeys, batch.length, timeout)));
+  const answers = await Promise.allSettled(clients.map((_, i) => ask(i, call, batch.length, timeout)));
   const t = now();
   const n = clients.length;
   batch.forEach((e, l) => {
