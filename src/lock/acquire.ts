@@ -7,7 +7,6 @@
  * After a split vote (some instances said yes, no quorum) the partial votes are already
  * released; contenders retry after a short random pause instead of a retry delay.
  */
-import { randomBytes } from 'node:crypto';
 import { debuglog } from 'node:util';
 import { type Context, drift } from '../core/context.js';
 import { isReplyError } from '../core/ballot.js';
@@ -19,29 +18,12 @@ import { Coverage } from './coverage.js';
 import { PLAIN, type KindAttempt, type LockOps } from './kind.js';
 import { Lock } from './lock.js';
 import * as ops from './ops.js';
+import { leave, leaveAfterWin, newClaim } from './line.js';
+import { lockValue } from './value.js';
+
+export { lockValue, ownerOf } from './value.js';
 
 const debug = debuglog('tenure');
-
-const POOL_SIZE = 16 * 256;
-let pool = Buffer.alloc(0);
-let offset = POOL_SIZE;
-
-/** A fresh lock value: 128 random bits (crypto, drawn from a pool), then the owner label. */
-export function lockValue(owner: string): string {
-  if (offset >= POOL_SIZE) {
-    pool = randomBytes(POOL_SIZE);
-    offset = 0;
-  }
-  const id = pool.toString('base64url', offset, offset + 16);
-  offset += 16;
-  return `${id}.${owner}`;
-}
-
-/** The owner label inside a lock value. */
-export function ownerOf(value: string): string {
-  const dot = value.indexOf('.');
-  return dot < 0 ? '' : value.slice(dot + 1);
-}
 
 /** What a caller other than the plain lock passes: its kind's ops, and a look at each attempt. */
 export interface AcquireExtra {
@@ -97,7 +79,7 @@ async function attemptUntil(
   let channels: string[] | undefined;
   let splits = 0;
   // A waiter on one resource takes a place in the lock's line with its first attempt, so that
-  // a release hands it the lock when its turn comes (lock/ops.ts Claim).
+  // a release hands it the lock when its turn comes (lock/line.ts Claim).
   // (On several resources it is in no line, only marked present, so that releases are told.)
   const claim = o.wait > 0 && kind === PLAIN && resources.every(queued) ? newClaim(ctx, owner, o) : undefined;
   let won = false;
@@ -203,33 +185,9 @@ async function attemptUntil(
       ctx.wakeup.unclaim(claim.value);
       // Gave up (timeout, abort, close, an error): out of line everywhere, and a lock handed
       // to this claim meanwhile goes on to the next waiter.
-      if (!won && attempts > 0 && resources.length === 1) ops.leave(ctx, resources[0]!, claim, true);
+      if (!won && attempts > 0 && resources.length === 1) leave(ctx, resources[0]!, claim, true);
     }
   }
-}
-
-/** A place in line for this acquisition (lock/ops.ts Claim); its entry outlives its longest pause. */
-function newClaim(ctx: Context, owner: string, o: ResolvedAcquire): ops.Claim {
-  const claim: ops.Claim = { value: lockValue(owner), place: Date.now(), ttl: o.retryDelay + o.retryJitter + CLAIM_SLACK_MS };
-  ctx.wakeup.claim(claim.value);
-  return claim;
-}
-
-/** How much longer than a waiter's longest pause its place in line lasts. */
-const CLAIM_SLACK_MS = 1_000;
-
-/**
- * A won attempt's claim stays first in line where the servers took the lock (its release
- * takes it out). Where another value held the key, or the server failed, it is taken out now:
- * a late release there must not hand the lock to this claim, which would keep the lock off
- * that server (its coverage) for the claim's life.
- */
-function leaveAfterWin(ctx: Context, resource: string, claim: ops.Claim, a: ops.Attempt): void {
-  const elsewhere: number[] = [];
-  a.ballot.outcomes.forEach((o, i) => {
-    if (o.status === 'held' || o.status === 'error') elsewhere.push(i);
-  });
-  if (elsewhere.length > 0) ops.leave(ctx, resource, claim, false, elsewhere);
 }
 
 /** Every server that refused said the holder is a lock whose release this Redlock heard. */

@@ -11,8 +11,11 @@ import { fanOut } from '../core/fan-out.js';
 import { decodeAcquire, decodeExtend, decodeRelease } from '../core/replies.js';
 import { CommandTimeoutError } from '../errors.js';
 import { NO_QUARANTINE, byQuarantine, quarantineOn } from '../core/quarantine.js';
-import { RELEASE_SUFFIX, fenceKey, goneKey, isElectionResource, lockKey, queueKeys, queued } from '../keys.js';
+import { RELEASE_SUFFIX, fenceKey, goneKey, isElectionResource, lockKey, queued } from '../keys.js';
 import * as lua from '../lua/scripts.generated.js';
+import { HANDOFF_CLAIM_MS, lineKeys, oneKeys, type Claim } from './line.js';
+
+export type { Claim } from './line.js';
 
 export interface Attempt {
   readonly ok: boolean;
@@ -56,22 +59,6 @@ function timeoutFor(ctx: Context, ttl: number): number {
 export interface Uncovered {
   miss(index: number): void;
 }
-
-/**
- * A waiter's place in the line of a lock on one resource (lib/queue.lua): its attempts carry
- * it, so that a release hands the lock to the first waiter in line (release-one.lua).
- */
-export interface Claim {
-  /** The claim: a value of its own (lockValue), never a lock's. */
-  readonly value: string;
-  /** Its place: when the waiter began to wait (wall-clock ms), the same on every server. */
-  readonly place: number;
-  /** How long its entry lasts after each attempt, in ms: longer than the waiter's longest pause. */
-  readonly ttl: number;
-}
-
-/** How long a hand-off's claim keeps the lock for its waiter (release-one.lua), at most. */
-export const HANDOFF_CLAIM_MS = 500;
 
 /**
  * One attempt: the acquire script on every instance (one round trip), through `vote`. A
@@ -224,39 +211,6 @@ export function release(ctx: Context, resources: readonly string[], value: strin
   const keys = oneKeys(ctx, resources[0]!);
   const args = { value, suffix: RELEASE_SUFFIX, goneTtl: ttl, handoff, claim: claim ?? '' };
   return releaseWith(ctx, ttl, (i) => lua.releaseOne(keys, { ...args, publish: i.publish, always: election || i.cluster }));
-}
-
-/** Each resource's waiting line (acquire.lua): the queue keys, and the alive keys. */
-function lineKeys(ctx: Context, resources: readonly string[]): { queue: string[]; alive: string[] } {
-  const lines = resources.map((r) => queueKeys(ctx.options.keyPrefix, r));
-  return { queue: lines.map((l) => l[0]), alive: lines.map((l) => l[1]) };
-}
-
-/** A one-resource lock's keys for release-one.lua: the lock, its gone mark, its line. */
-function oneKeys(ctx: Context, resource: string): { lock: string; gone: string; queue: string; alive: string } {
-  const prefix = ctx.options.keyPrefix;
-  const [queue, alive] = queueKeys(prefix, resource);
-  return { lock: lockKey(prefix, resource), gone: goneKey(prefix, resource), queue, alive };
-}
-
-/**
- * A waiter leaves the line of `resource` on every server: gave up (`pass`: a lock handed to
- * its claim goes on to the next in line, with a message), or won (the servers that did not
- * vote for it: a claim there is freed, not passed, so the lock can cover that server).
- * Swept until answered, for as long as the entry could live.
- */
-export function leave(ctx: Context, resource: string, claim: Claim, pass: boolean, servers?: Iterable<number>): void {
-  const keys = oneKeys(ctx, resource);
-  const handoff = Math.min(claim.ttl, HANDOFF_CLAIM_MS);
-  for (const i of servers ?? ctx.instances.keys()) {
-    const instance = ctx.instances[i]!;
-    // (No gone mark: the claim was no lock.)
-    const args = pass
-      ? { suffix: RELEASE_SUFFIX, goneTtl: 0, handoff, always: instance.cluster }
-      : { suffix: '', goneTtl: 0, handoff: 0, always: false };
-    const call = lua.releaseOne(keys, { value: claim.value, publish: instance.publish, claim: claim.value, ...args });
-    instance.sweep(claim.ttl, () => call);
-  }
 }
 
 /**
