@@ -81,7 +81,13 @@ async function attemptUntil(
   // A waiter on one resource takes a place in the lock's line with its first attempt, so that
   // a release hands it the lock when its turn comes (lock/line.ts Claim).
   // (On several resources it is in no line, only marked present, so that releases are told.)
-  const claim = o.wait > 0 && kind === PLAIN && resources.every(queued) ? newClaim(ctx, owner, o) : undefined;
+  // It takes its claim with its first failure — or before its first attempt when its channel
+  // is subscribed already (the lock is contended in this process): then that attempt, if
+  // refused, is in line at once. An uncontended acquisition pays nothing for the line.
+  const lineable = o.wait > 0 && kind === PLAIN && resources.every(queued);
+  const listened = lineable && ctx.wakeup.listening(resources.map((r) => releaseChannel(ctx.options.keyPrefix, r)));
+  let claim = listened ? newClaim(ctx, owner, o) : undefined;
+  let enqueued = false; // a refused attempt carried the claim: it is in line somewhere
   let won = false;
   // Telemetry (core/telemetry.ts): nothing here unless someone is told.
   const t = ctx.telemetry;
@@ -101,9 +107,9 @@ async function attemptUntil(
       const a = await kind.attempt(ctx, resources, value, o.ttl, o.fence, coverage, claim);
       extra.attempted?.(a);
       if (a.ok) {
-        if (claim !== undefined && resources.length === 1) leaveAfterWin(ctx, resources[0]!, claim, a);
+        if (enqueued && resources.length === 1) leaveAfterWin(ctx, resources[0]!, claim!, a);
         won = true;
-        const lock = await made(ctx, a.resources ?? resources, value, owner, o, a, coverage, kind, claim?.value);
+        const lock = await made(ctx, a.resources ?? resources, value, owner, o, a, coverage, kind, enqueued ? claim?.value : undefined);
         if (lock) {
           try {
             ctx.assertOpen(); // closed meanwhile: hand nothing out
@@ -141,6 +147,7 @@ async function attemptUntil(
       // Two endpoints turned out to be one server: refuse, naming both.
       if (ctx.monitor.refused !== undefined) throw ctx.monitor.refused;
       const failure = classify(ctx, resources, a);
+      if (claim !== undefined) enqueued = true;
       if (failure.error && (failure.permanent || nullWhenHeld)) throw failure.error;
       if (t.active && !failure.error) t.contended(resources, attempts, a.ballot.outcomes);
       const waited = clock.now() - started;
@@ -160,6 +167,7 @@ async function attemptUntil(
         if (t.active) t.waiting(resources, 1);
         counted = t.active;
         const heard = claim !== undefined && ctx.wakeup.listening(channels);
+        if (lineable) claim ??= newClaim(ctx, owner, o);
         await ctx.wakeup.subscribe(channels);
         if (!heard) continue;
       }
@@ -185,7 +193,7 @@ async function attemptUntil(
       ctx.wakeup.unclaim(claim.value);
       // Gave up (timeout, abort, close, an error): out of line everywhere, and a lock handed
       // to this claim meanwhile goes on to the next waiter.
-      if (!won && attempts > 0 && resources.length === 1) leave(ctx, resources[0]!, claim, true);
+      if (!won && enqueued && resources.length === 1) leave(ctx, resources[0]!, claim, true);
     }
   }
 }

@@ -84,11 +84,15 @@ async function attempt(
   fence: boolean,
   uncovered: plain.Uncovered | undefined,
 ): Promise<KindAttempt> {
-  const keys = { ...keysOf(ctx, resources), fence: fence ? fenceKey(ctx.options.keyPrefix, resources[0]!) : undefined };
-  const wait = { waitId: waiting?.id ?? '', waitMs: waiting?.ms ?? 0 };
-  const script = byQuarantine(ctx, (q) =>
-    lua.rwAcquire({ ...keys, marker: q.marker }, { value, ttl, fence, ...(q.args ?? NO_QUARANTINE), side, ...wait }),
-  );
+  const { writer, readers, waiting: waiters } = keysOf(ctx, resources);
+  const fenceKeyOf = fence ? fenceKey(ctx.options.keyPrefix, resources[0]!) : undefined;
+  const [waitId, waitMs] = [waiting?.id ?? '', waiting?.ms ?? 0];
+  // (Object literals, not spreads: see lock/ops.ts attempt.)
+  const script = byQuarantine(ctx, (q) => {
+    const { quarantine, marked } = q.args ?? NO_QUARANTINE;
+    const keys = { writer, readers, waiting: waiters, fence: fenceKeyOf, marker: q.marker };
+    return lua.rwAcquire(keys, { value, ttl, fence, quarantine, marked, side, waitId, waitMs });
+  });
   const start = ctx.options.clock.now();
   const undo = (i: number): void => takeBack(ctx, i, resources, value, ttl);
   const { ok, ballot, validity: left } = await plain.vote(ctx, ttl, start, { script, undo }, uncovered);

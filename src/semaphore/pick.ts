@@ -48,7 +48,10 @@ async function pick(
   const start = ctx.options.clock.now();
   const picking = new Picking(ctx, order, value, ttl, uncovered);
   const ballot = await fanOut(ctx, {
-    script: byQuarantine(ctx, (q) => lua.semPick({ ...keys, marker: q.marker }, { value, ttl, fence, ...(q.args ?? NO_QUARANTINE), k })),
+    script: byQuarantine(ctx, (q) => {
+      const { quarantine, marked } = q.args ?? NO_QUARANTINE; // (literals, not spreads: see lock/ops.ts attempt)
+      return lua.semPick({ slot: keys.slot, fence: keys.fence, marker: q.marker }, { value, ttl, fence, quarantine, marked, k });
+    }),
     yes: 'acquired',
     decode: decodePick,
     grants: true,
