@@ -14,7 +14,7 @@ import { lockValue } from './value.js';
  * it, so that a release hands the lock to the first waiter in line (release-one.lua).
  */
 export interface Claim {
-  /** The claim: a value of its own (lockValue), never a lock's. */
+  /** The claim: '~' and a value of its own (lockValue), never a lock's. */
   readonly value: string;
   /** Its place: when the waiter began to wait (wall-clock ms), the same on every server. */
   readonly place: number;
@@ -60,7 +60,8 @@ export function leave(ctx: Context, resource: string, claim: Claim, pass: boolea
 
 /** A place in line for this acquisition (lock/ops.ts Claim); its entry outlives its longest pause. */
 export function newClaim(ctx: Context, owner: string, o: ResolvedAcquire): Claim {
-  const claim: Claim = { value: lockValue(owner), place: Date.now(), ttl: o.retryDelay + o.retryJitter + CLAIM_SLACK_MS };
+  // ('~' first: a claim is no lock value, and lib/renew.lua tells it apart.)
+  const claim: Claim = { value: `~${lockValue(owner)}`, place: Date.now(), ttl: o.retryDelay + o.retryJitter + CLAIM_SLACK_MS };
   ctx.wakeup.claim(claim.value);
   return claim;
 }

@@ -11,6 +11,8 @@ import * as lua from '../../src/lua/scripts.generated.js';
 import { prefix, raw } from '../helpers/tenure.js';
 import { waitFor } from '../helpers/wait.js';
 
+const EXTEND = lua.extend.script.source;
+
 interface Keys {
   key: string;
   gone: string;
@@ -226,5 +228,20 @@ describe('the waiting line', () => {
     await release(c!, k, 'leader', '', '1');
     await waitFor(() => got.length > 0);
     expect(got).toEqual([releaseMessage('leader')]);
+  });
+
+  it("a waiter's claim is no lock: a lock's cover or renewal re-takes a key holding one, never another value", async () => {
+    const [c] = raw(inject('redis1'));
+    const k = keys();
+    const extend = (value: string, cover: '1' | '0'): Promise<unknown> => c!.eval(EXTEND, 1, k.key, value, 5_000, cover);
+    await c!.set(k.key, '~claim-of-a-waiter.host/1', 'PX', 500);
+    expect(((await extend('holder', '1')) as number[])[0]).toBe(3); // re-taken
+    expect(await c!.get(k.key)).toBe('holder');
+    await c!.set(k.key, '~another-claim.host/2', 'PX', 500);
+    expect(((await extend('holder', '0')) as number[])[0]).toBe(3);
+    expect(await c!.pttl(k.key)).toBeGreaterThan(4_000);
+    await c!.set(k.key, 'another-lock', 'PX', 5_000);
+    expect(((await extend('holder', '1')) as number[])[0]).toBe(0); // a lock's value: never
+    expect(await c!.get(k.key)).toBe('another-lock');
   });
 });

@@ -1,6 +1,7 @@
 -- renew(first, last, value, ttl, cover, may_retake, known): renew KEYS[first..last] of one
 -- lock, all or nothing, and re-take keys this server lost. Returns 1 (every key held the
--- value: extended), 3 (some key was missing and none held another value: the missing ones were
+-- value: extended), 3 (some key was missing — or held a waiter's claim — and none held another
+-- value: the missing ones were
 -- set again — a re-take, not a vote), or 0 (another value holds a key here: no change). With
 -- `cover` (coverage of a server the lock did not take), keys that hold the value already keep
 -- their ttl: a cover never shortens what an extension (or an adopter's) gave them.
@@ -18,11 +19,19 @@ local function value_of(i, known)
   return redis.call('GET', KEYS[i])
 end
 
+-- A waiter's claim (release-one.lua: '~' and a value) is no lock: to a lock that holds a
+-- quorum elsewhere, a key holding a claim is as good as missing (its waiter's attempt would
+-- lose to that quorum anyway), and re-taking it at once closes the moment in which this
+-- server, reserved for a waiter, would leave the lock on a bare majority.
+local function free_here(current)
+  return not current or string.sub(current, 1, 1) == '~'
+end
+
 local function renew(first, last, value, ttl, cover, may_retake, known)
   local missing = 0
   for i = first, last do
     local current = value_of(i, known)
-    if not current then
+    if free_here(current) then
       missing = missing + 1
     elseif current ~= value then
       return 0
@@ -32,7 +41,7 @@ local function renew(first, last, value, ttl, cover, may_retake, known)
     return 0
   end
   for i = first, last do
-    if missing > 0 and not value_of(i, known) then
+    if missing > 0 and free_here(value_of(i, known)) then
       redis.call('SET', KEYS[i], value, 'PX', ttl)
       if known then
         known[KEYS[i]] = value
