@@ -10,14 +10,13 @@
  * (min(retryDelay + jitter, the holder's remaining ttl)).
  *
  * A release of a one-resource lock names the waiter it handed the lock to (release-one.lua):
- * only the waiter with that claim wakes, in whichever process it is — once a quorum of
- * servers named it (their copies come within a round trip of each other), or FALLBACK_MS
- * after the first copy when the servers' lines disagree (its attempt then either wins or
- * hands its votes on: lock/ops.ts). Nobody else wakes for it.
+ * only the waiter with that claim wakes, in whichever process it is (core/claims.ts says
+ * when). Nobody else wakes for it.
  */
 import { debuglog } from 'node:util';
 import type { Instance } from './endpoint.js';
 import { parseReleaseMessage, releaseMessage } from '../keys.js';
+import { Claims } from './claims.js';
 import { openFeed, type Feed } from './feed.js';
 
 const debug = debuglog('tenure');
@@ -25,27 +24,10 @@ const debug = debuglog('tenure');
 /** How long a channel nobody waits on stays subscribed, in case a waiter comes back. */
 const LINGER_MS = 1_000;
 
-/** How long a claim named by fewer servers than a quorum waits for the other copies. */
-const FALLBACK_MS = 10;
-
 interface Waiter {
   readonly channels: readonly string[];
-  readonly claim: Named | undefined;
   wake(): void;
   interrupt(reason: Error): void;
-}
-
-/** A claim this Redlock's waiter waits with, and the servers that handed it a lock. */
-interface Named {
-  waiter: Waiter | undefined;
-  /** The release (its message prefix) the servers in `from` named this claim for. */
-  released: string;
-  /** The release this claim's waiter was woken for last. */
-  fired: string;
-  readonly from: Set<Instance>;
-  /** Hand-offs to this claim so far (compare before and after an attempt). */
-  count: number;
-  timer: NodeJS.Timeout | undefined;
 }
 
 export class Wakeup {
@@ -66,18 +48,17 @@ export class Wakeup {
   /** Channels nobody waits on any more, still subscribed until the linger timer fires. */
   readonly #lingering = new Set<string>();
   #lingerTimer: NodeJS.Timeout | undefined;
-  /** Claims waited with, by the message form of their value (keys.ts releaseMessage). */
-  readonly #claims = new Map<string, Named>();
+  /** Claims waited with (core/claims.ts). */
+  readonly #claims: Claims;
   /** Channels an instance confirmed the subscription of (and not unsubscribed since). */
   readonly #confirmed = new Set<string>();
   /** Subscriptions sent and not confirmed yet, by channel. */
   readonly #pending = new Map<string, Promise<void>>();
-  readonly #quorum: number;
 
   constructor(instances: readonly Instance[], timeout: number) {
     this.#instances = instances;
     this.#timeout = timeout;
-    this.#quorum = Math.floor(instances.length / 2) + 1;
+    this.#claims = new Claims(instances.length);
   }
 
   /** Whether every one of these channels is subscribed already, confirmed (a release now would be heard). */
@@ -85,16 +66,14 @@ export class Wakeup {
     return channels.every((c) => this.#confirmed.has(c));
   }
 
-  /** Starts following hand-offs to `claim` (a waiter's: lock/ops.ts Claim). */
+  /** Starts following hand-offs to `claim` (a waiter's: lock/line.ts Claim). */
   claim(claim: string): void {
-    this.#claims.set(releaseMessage(claim), { waiter: undefined, released: '', fired: '', from: new Set(), count: 0, timer: undefined });
+    this.#claims.add(claim);
   }
 
   /** Stops following hand-offs to `claim`. */
   unclaim(claim: string): void {
-    const key = releaseMessage(claim);
-    clearTimeout(this.#claims.get(key)?.timer);
-    this.#claims.delete(key);
+    this.#claims.remove(claim);
   }
 
   /**
@@ -220,7 +199,7 @@ export class Wakeup {
   generation(channels: readonly string[], claim?: string): number {
     let g = 0;
     for (const c of channels) g += this.#generation.get(c) ?? 0;
-    if (claim !== undefined) g += this.#claims.get(releaseMessage(claim))?.count ?? 0;
+    if (claim !== undefined) g += this.#claims.get(claim)?.count ?? 0;
     return g;
   }
 
@@ -234,10 +213,9 @@ export class Wakeup {
       if (signal?.aborted) return reject(signal.reason as Error);
       if (this.#interrupted) return reject(this.#interrupted);
       if (since !== undefined && this.generation(channels, claim) !== since) return resolve();
-      const named = claim === undefined ? undefined : this.#claims.get(releaseMessage(claim));
+      const named = claim === undefined ? undefined : this.#claims.get(claim);
       const waiter: Waiter = {
         channels,
-        claim: named,
         wake: () => finish(resolve),
         interrupt: (reason) => finish(() => reject(reason)),
       };
@@ -293,7 +271,7 @@ export class Wakeup {
       this.#lastPayload.set(channel, released);
       for (const fn of this.#listeners.get(channel) ?? []) fn(payload);
     }
-    if (next !== undefined) return this.#named(instance, released, next);
+    if (next !== undefined) return this.#claims.handed(instance, released, next);
     if (!fresh) return;
     this.#generation.set(channel, (this.#generation.get(channel) ?? 0) + 1);
     // Wake one waiter (the longest waiting): the lock can go to one of them only, and a
@@ -304,32 +282,6 @@ export class Wakeup {
     for (const w of waiters) {
       w.wake();
       return;
-    }
-  }
-
-  /** A server handed a lock to claim `next` on the release `released`. */
-  #named(instance: Instance, released: string, next: string): void {
-    const named = this.#claims.get(next);
-    if (named === undefined || named.fired === released) return; // another process's waiter; or woken already
-    if (named.released !== released) {
-      named.released = released;
-      named.from.clear();
-      clearTimeout(named.timer);
-      named.timer = undefined;
-    }
-    named.from.add(instance);
-    const fire = (): void => {
-      clearTimeout(named.timer);
-      named.timer = undefined;
-      if (named.released !== released || named.fired === released) return;
-      named.fired = released;
-      named.count++;
-      named.waiter?.wake();
-    };
-    if (named.from.size >= this.#quorum) fire();
-    else if (named.timer === undefined) {
-      named.timer = setTimeout(fire, FALLBACK_MS);
-      named.timer.unref();
     }
   }
 }
