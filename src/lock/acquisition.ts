@@ -42,6 +42,7 @@ export class Acquisition {
   readonly #started: number;
   #attempts = 0;
   #channels: string[] | undefined;
+  #channelNames: string[] | undefined;
   #splits = 0;
   /**
    * A waiter on one resource takes a place in the lock's line (lock/line.ts Claim), so that a
@@ -70,7 +71,7 @@ export class Acquisition {
     this.#kind = extra.ops ?? PLAIN;
     this.#started = ctx.options.clock.now();
     this.#lineable = o.wait > 0 && this.#kind === PLAIN && resources.every(queued);
-    const listened = this.#lineable && ctx.wakeup.listening(resources.map((r) => releaseChannel(ctx.options.keyPrefix, r)));
+    const listened = this.#lineable && ctx.wakeup.listening(this.#names());
     this.#claim = listened ? newClaim(ctx, owner, o) : undefined;
     this.#span = ctx.telemetry.tracing ? ctx.telemetry.startSpan(resources) : undefined;
   }
@@ -185,7 +186,7 @@ export class Acquisition {
    */
   async #listen(): Promise<boolean> {
     const ctx = this.#ctx;
-    const channels = this.#resources.map((r) => releaseChannel(ctx.options.keyPrefix, r));
+    const channels = this.#names();
     this.#channels = channels;
     if (ctx.telemetry.active) ctx.telemetry.waiting(this.#resources, 1);
     this.#counted = ctx.telemetry.active;
@@ -213,6 +214,11 @@ export class Acquisition {
     await ctx.wakeup.wait(channels ?? [], delay, this.#o.signal, since ?? before, claim);
     if (debug.enabled && channels !== undefined && ctx.wakeup.generation(channels, claim) !== before)
       debug('woken by a release of %s', list(this.#resources));
+  }
+
+  /** The release channels of the resources (made once: the constructor may ask, then #listen). */
+  #names(): string[] {
+    return (this.#channelNames ??= this.#resources.map((r) => releaseChannel(this.#ctx.options.keyPrefix, r)));
   }
 
   /** Stops listening; a claim that gave up leaves the line everywhere. */
