@@ -10,14 +10,14 @@ import { poll, type Ballot, type Decoded } from './ballot.js';
 import type { Context } from './context.js';
 import type { Instance } from './endpoint.js';
 import { synced } from './replica.js';
-import type { Invocation } from './scripts.js';
+import type { Call } from './scripts.js';
 
 export interface ScriptCall<T> {
   /**
    * The script's call (a wrapper of src/lua/scripts.generated.ts); a function when it depends
    * on the instance (its publish command, its restart quarantine).
    */
-  readonly script: Invocation | ((instance: Instance) => Invocation);
+  readonly script: Call | ((instance: Instance) => Call);
   /** The status that counts as a vote for. */
   readonly yes: InstanceStatus;
   readonly decode: (reply: unknown) => Decoded<T>;

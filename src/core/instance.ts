@@ -19,7 +19,7 @@ import { ConnectionError } from '../errors.js';
 import type { Clock } from './monotonic.js';
 import { shardedPubSub } from './adapters/borrow.js';
 import { INFO_EVERY, type Health } from './monitor.js';
-import { forgetScripts, runScript, type Invocation, type ScriptClient } from './scripts.js';
+import { forgetScripts, runScript, type Call, type Invocation, type ScriptClient } from './scripts.js';
 import { sleep } from './sleep.js';
 
 const debug = debuglog('tenure');
@@ -109,7 +109,7 @@ export class Instance {
    * Runs a script here. An owned connection that is down fails fast (no offline queue);
    * one still making its first connection is waited for, bounded by the connect timeout.
    */
-  eval(call: Invocation): Promise<unknown> {
+  eval(call: Call): Promise<unknown> {
     const status = this.client.status;
     if (this.#probing) return Promise.reject(new ConnectionError(this.label, 'stalled: no answer since a command timed out'));
     if (status === 'ready' || !this.owned) {

@@ -47,6 +47,14 @@ export interface MonitorOptions {
 /** Longest time between two looks at a server's INFO while it is in use. */
 export const INFO_EVERY = 5_000;
 
+/**
+ * How often the lock scripts (acquire.lua, extend.lua) read the servers' clocks for the
+ * clock watch (core/clock.ts), in ms: often enough that a wrong clock shows as soon as with
+ * a sample per call (the watch compares samples at least 100 ms apart), and seldom enough
+ * that a busy lock does not pay a TIME per call — a third of an uncontended attempt's cost.
+ */
+export const CLOCK_EVERY = 50;
+
 export class Monitor {
   readonly #options: MonitorOptions;
   readonly #byRun = new Map<string, Health>();
@@ -54,9 +62,17 @@ export class Monitor {
   refused: DuplicateServerError | undefined;
   /** How many endpoints vote (set once they are made). */
   servers = 0;
+  #clockAt = -Infinity;
 
   constructor(options: MonitorOptions) {
     this.#options = options;
+  }
+
+  /** Whether a lock script sent at `now` reads the servers' clocks (once in CLOCK_EVERY ms). */
+  clockDue(now: number): boolean {
+    if (now - this.#clockAt < CLOCK_EVERY) return false;
+    this.#clockAt = now;
+    return true;
   }
 
   health(label: string): Health {

@@ -13,6 +13,15 @@ function int(v: unknown): number | undefined {
   return undefined;
 }
 
+/**
+ * A clock the lock scripts may leave unread (acquire.lua, extend.lua: `clock` '0'): the
+ * server's clock in µs, null when the reply says 0 (not read), undefined when it is no clock.
+ */
+function optionalTime(v: unknown): number | null | undefined {
+  if (v === 0) return null;
+  return serverTime(v);
+}
+
 /** The server's clock in µs, as the lock scripts return it (a positive integer). */
 function serverTime(v: unknown): number | undefined {
   const t = int(v);
@@ -26,8 +35,9 @@ function serverTime(v: unknown): number | undefined {
 export function decodeAcquire(reply: unknown): Decoded<string> {
   if (Array.isArray(reply) && (reply.length === 3 || reply.length === 4)) {
     const code = int(reply[0]);
-    const time = serverTime(reply[2]);
-    if (time !== undefined) {
+    const read = optionalTime(reply[2]);
+    if (read !== undefined) {
+      const time = read ?? undefined;
       if (code === Code.Yes && reply.length === 3 && typeof reply[1] === 'string') {
         if (reply[1] === '') return { status: 'acquired', time };
         if (/^\d+$/.test(reply[1])) return { status: 'acquired', data: reply[1], time };
@@ -46,6 +56,19 @@ export function decodeAcquire(reply: unknown): Decoded<string> {
   throw new UnexpectedReplyError('acquire', reply);
 }
 
+const TAKEN: Decoded<string> = Object.freeze({ status: 'acquired' });
+const HELD: Decoded<string> = Object.freeze({ status: 'held' });
+
+/**
+ * SET NX PX (core/scripts.ts SetNx): 'OK' (taken) | null (held — by whom, and for how long,
+ * it does not say: the attempt after it asks acquire.lua).
+ */
+export function decodeSetNx(reply: unknown): Decoded<string> {
+  if (reply === 'OK') return TAKEN;
+  if (reply === null) return HELD;
+  throw new UnexpectedReplyError('acquire', reply);
+}
+
 const RELEASED: Decoded<never> = Object.freeze({ status: 'released' });
 const NOT_HELD: Decoded<never> = Object.freeze({ status: 'not-held' });
 
@@ -60,8 +83,9 @@ export function decodeRelease(reply: unknown): Decoded<never> {
 export function decodeExtend(reply: unknown): Decoded<never> {
   if (Array.isArray(reply) && reply.length === 2) {
     const code = int(reply[0]);
-    const time = serverTime(reply[1]);
-    if (time !== undefined) {
+    const read = optionalTime(reply[1]);
+    if (read !== undefined) {
+      const time = read ?? undefined;
       if (code === Code.Yes) return { status: 'extended', time };
       if (code === Code.Retaken) return { status: 'retaken', time };
       if (code === Code.No) return { status: 'not-held', time };

@@ -113,7 +113,9 @@ export class Acquisition {
       this.#channels !== undefined || claim !== undefined ? ctx.wakeup.generation(this.#channels ?? [], claim?.value) : undefined;
     // Servers a won attempt does not hold are covered in the background (lock/coverage.ts).
     const coverage = ctx.instances.length > 1 ? new Coverage(ctx, value, this.#kind) : undefined;
-    const a = await this.#kind.attempt(ctx, this.#resources, value, this.#o.ttl, this.#o.fence, coverage, claim);
+    // The first attempt of an acquisition that waits may be a plain SET NX (lock/ops.ts attempt).
+    const plain = this.#attempts === 1 && this.#o.wait > 0;
+    const a = await this.#kind.attempt(ctx, this.#resources, value, this.#o.ttl, this.#o.fence, coverage, claim, plain);
     this.#extra.attempted?.(a);
     return a.ok ? this.#took(a, value, coverage) : this.#refused(a, since);
   }

@@ -32,6 +32,8 @@ export interface LockOps {
     uncovered?: ops.Uncovered,
     /** A waiter's place in line (the plain lock on one resource only). */
     claim?: ops.Claim,
+    /** The plain lock only: may go as SET NX PX (see ops.attempt). */
+    plain?: boolean,
   ): Promise<KindAttempt>;
   release: typeof ops.release;
   extend: typeof ops.extend;

@@ -5,10 +5,10 @@
  */
 import { type Context, validity } from '../core/context.js';
 import type { Instance } from '../core/endpoint.js';
-import type { Invocation } from '../core/scripts.js';
-import { isReplyError, poll, type Ballot } from '../core/ballot.js';
+import { canSetNx, type Call, type Invocation } from '../core/scripts.js';
+import { isReplyError, poll, type Ballot, type Decoded } from '../core/ballot.js';
 import { fanOut } from '../core/fan-out.js';
-import { decodeAcquire, decodeExtend, decodeRelease } from '../core/replies.js';
+import { decodeAcquire, decodeExtend, decodeRelease, decodeSetNx } from '../core/replies.js';
 import { CommandTimeoutError } from '../errors.js';
 import { NO_QUARANTINE, byQuarantine, quarantineOn, type QuarantineOn } from '../core/quarantine.js';
 import { RELEASE_SUFFIX, fenceKey, goneKey, isElectionResource, lockKey, queued } from '../keys.js';
@@ -63,6 +63,10 @@ export interface Uncovered {
 /**
  * One attempt: the acquire script on every instance (one round trip), through `vote`. A
  * failed attempt's votes go back with release.lua, or to the holder a quorum reported.
+ * `plain`: with nothing but the key to check (no fencing token, claim, quarantine or clock
+ * sample due), the attempt goes as SET NX PX — the first attempt of an acquisition that
+ * waits (lock/acquisition.ts): a refusal there is asked again with the script at once, which
+ * tells the holder's ttl and reports a key of another type (SET NX only says "exists").
  * With a `claim` (one resource), the attempt also takes a key handed to that claim, and
  * keeps the claim in line when refused.
  */
@@ -74,20 +78,37 @@ export async function attempt(
   fence: boolean,
   uncovered?: Uncovered,
   claim?: Claim,
+  plain = false,
 ): Promise<Attempt> {
   const lock = lockKeys(ctx, resources);
   const fences = fence ? fenceKeys(ctx, resources) : [];
   const line = claim === undefined ? NO_LINE : lineKeys(ctx, resources);
-  // The server's marker key is read in the same script (not on a Cluster: one slot per script).
-  // (Object literals, not spreads: a spread with more properties after it costs microseconds.)
-  const script = byQuarantine(ctx, (q) => {
-    const { quarantine, marked } = q.args ?? NO_QUARANTINE;
-    const keys = { lock, fence: fences, queue: line.queue, alive: line.alive, marker: q.marker };
-    return claim === undefined
-      ? lua.acquire(keys, { value, ttl, fence, quarantine, marked })
-      : lua.acquire(keys, { value, ttl, fence, quarantine, marked, claim: claim.value, place: claim.place, claimTtl: claim.ttl });
-  });
   const start = ctx.options.clock.now();
+  // With nothing to check but the key — the uncontended lock's first attempt — a plain SET NX
+  // PX. Else the script; the server's marker key is read in it (not on a Cluster: one slot
+  // per script). (Object literals, not spreads: a spread with more properties after it costs
+  // microseconds.)
+  const clock = ctx.monitor.clockDue(start);
+  const setNx = plain && !fence && !clock && claim === undefined && resources.length === 1 && plainSet(ctx);
+  const script = setNx
+    ? { setNx: lock[0]!, value, ttl }
+    : byQuarantine(ctx, (q) => {
+        const { quarantine, marked } = q.args ?? NO_QUARANTINE;
+        const keys = { lock, fence: fences, queue: line.queue, alive: line.alive, marker: q.marker };
+        return claim === undefined
+          ? lua.acquire(keys, { value, ttl, fence, quarantine, marked, clock })
+          : lua.acquire(keys, {
+              value,
+              ttl,
+              fence,
+              quarantine,
+              marked,
+              clock,
+              claim: claim.value,
+              place: claim.place,
+              claimTtl: claim.ttl,
+            });
+      });
   // Set on a failed attempt whose lock a quorum reported held by one value (one resource):
   // the partial votes go to that holder (undo-to.lua) rather than free.
   let holder: { value: string; pttl: number } | undefined;
@@ -102,13 +123,27 @@ export async function attempt(
   const lost = (ballot: Ballot<string>): void => {
     holder = resources.length === 1 ? quorumHolder(ctx, ballot) : undefined;
   };
-  const { ok, ballot, validity: left } = await vote(ctx, ttl, start, { script, undo, lost }, uncovered);
+  const decode = setNx ? decodeSetNx : decodeAcquire;
+  const { ok, ballot, validity: left } = await vote(ctx, ttl, start, { script, decode, undo, lost }, uncovered);
   return { ok, ballot, start, validity: left, token: fence ? maxToken(ballot) : undefined };
+}
+
+/**
+ * Whether an attempt with nothing to check but the key may go as a plain SET NX PX (see
+ * core/scripts.ts SetNx): no restart quarantine (the marker is read by acquire.lua), and every
+ * client can send it.
+ */
+function plainSet(ctx: Context): boolean {
+  if (ctx.options.restartQuarantine > 0) return false;
+  for (const instance of ctx.instances) if (!canSetNx(instance.client)) return false;
+  return true;
 }
 
 /** A kind's acquire script call, and how it takes a vote back (lock/ops.ts, rwlock/ops.ts). */
 export interface VoteCall {
-  readonly script: Invocation | ((instance: Instance) => Invocation);
+  readonly script: Call | ((instance: Instance) => Call);
+  /** @default decodeAcquire */
+  readonly decode?: (reply: unknown) => Decoded<string>;
   /** Takes server `i`'s vote back (called at most once per server). */
   readonly undo: (i: number) => void;
   /** Told of a failed ballot before any vote is taken back. */
@@ -139,7 +174,7 @@ export async function vote(
   const ballot = await fanOut(ctx, {
     script: call.script,
     yes: 'acquired',
-    decode: decodeAcquire,
+    decode: call.decode ?? decodeAcquire,
     grants: true,
     timeout: timeoutFor(ctx, ttl),
     onLate: (i, decoded, error) => {
@@ -251,8 +286,8 @@ export async function releaseWith(ctx: Context, ttl: number, call: (instance: In
 }
 
 /** extend.lua's arguments, with the quarantine's when there is one. */
-function extendArgs(value: string, ttl: number, cover: boolean, q: QuarantineOn['args']): lua.ExtendArgs {
-  return q === undefined ? { value, ttl, cover } : { value, ttl, cover, quarantine: q.quarantine, marked: q.marked };
+function extendArgs(value: string, ttl: number, cover: boolean, clock: boolean, q: QuarantineOn['args']): lua.ExtendArgs {
+  return q === undefined ? { value, ttl, cover, clock } : { value, ttl, cover, clock, quarantine: q.quarantine, marked: q.marked };
 }
 
 /** No waiting line: an attempt without a claim. */
@@ -270,8 +305,9 @@ export function extend(
   uncovered?: Uncovered,
 ): Promise<Ballot<never>> {
   const lock = lockKeys(ctx, resources);
+  const clock = ctx.monitor.clockDue(ctx.options.clock.now());
   return fanOut(ctx, {
-    script: byQuarantine(ctx, (q) => lua.extend({ lock, marker: q.marker }, extendArgs(value, ttl, false, q.args))),
+    script: byQuarantine(ctx, (q) => lua.extend({ lock, marker: q.marker }, extendArgs(value, ttl, false, clock, q.args))),
     yes: 'extended',
     decode: decodeExtend,
     grants: true,
@@ -294,7 +330,7 @@ export async function cover(ctx: Context, index: number, resources: readonly str
     // A cover never shortens a ttl.
     send: (instance) => {
       const q = quarantineOn(ctx, instance);
-      return instance.eval(lua.extend({ lock, marker: q.marker }, extendArgs(value, ttl, true, q.args)));
+      return instance.eval(lua.extend({ lock, marker: q.marker }, extendArgs(value, ttl, true, false, q.args)));
     },
     decode: decodeExtend,
   });

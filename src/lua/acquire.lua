@@ -1,6 +1,6 @@
 -- acquire: take every key of a lock, or none; optionally issue a fencing token.
 -- @keys lock[] fence[] queue[] alive[] marker?
--- @args value:str ttl:int fence:flag quarantine:int marked:flag claim?:str place?:int claimTtl?:int
+-- @args value:str ttl:int fence:flag quarantine:int marked:flag clock:flag claim?:str place?:int claimTtl?:int
 -- KEYS[1..n]     lock keys, one per resource
 -- KEYS[n+1..2n]  fence counter keys, same order (only when ARGV[3] == '1')
 -- KEYS[..]       with ARGV[6..8] only: each resource's waiting line, the n queue keys then
@@ -11,14 +11,18 @@
 -- ARGV[3]        '1' to issue a fencing token, '0' not to
 -- ARGV[4]        restart quarantine in ms, '0' for none
 -- ARGV[5]        '1' when the last key is the marker (not on a Cluster: one node per slot)
--- ARGV[6..8]     optional: a waiter's claim, its place in line and how long its entry lasts
+-- ARGV[6]        '1' to read the server's clock for the client's clock watch (core/clock.ts);
+--                '0' not to: the reply's time is then 0 unless the script needed the clock
+--                anyway (a quarantine, a waiting line). Asked every ~100 ms, not per call:
+--                TIME is a third of an uncontended attempt's cost on the server.
+-- ARGV[7..9]     optional: a waiter's claim, its place in line and how long its entry lasts
 --                in ms (lib/queue.lua). A key that holds the claim (a release handed the lock
 --                to this waiter: release-one.lua) counts as free; a refusal puts the claim in
 --                line (or renews its entry there); a success leaves it first in line (the
 --                attempt may fail elsewhere; the lock takes it out when it is released:
 --                release-one.lua). A waiter on several resources is no one's next: a refusal
 --                only marks it present in each alive set, so that a release is published.
--- Returns {code, data, time}; time = the server's clock in µs (see lib/time.lua):
+-- Returns {code, data, time}; time = the server's clock in µs (see lib/time.lua), or 0:
 --   {1, '', time}       acquired, without a fencing token
 --   {1, token, time}    acquired; token = the fencing token as a decimal string
 --   {0, pttl, time[, holder]}  held by another value; pttl = when the last held key here frees,
@@ -37,7 +41,7 @@
 local fence = ARGV[3] == '1'
 local quarantine = tonumber(ARGV[4] or '0')
 local marked = ARGV[5] == '1'
-local claim = ARGV[6]
+local claim = ARGV[7]
 if claim == '' then
   claim = nil
 end
@@ -55,7 +59,16 @@ end
 n = n / per
 local line = fence and 2 * n or n -- the waiting lines' keys follow
 local value = ARGV[1]
-local now = server_us()
+local now = 0
+local function now_us()
+  if now == 0 then
+    now = server_us()
+  end
+  return now
+end
+if ARGV[6] == '1' then
+  now_us()
+end
 
 local heldPttl = nil
 local holder = nil
@@ -70,12 +83,14 @@ for i = 1, n do
   end
 end
 if heldPttl ~= nil then
-  local now_ms = math.floor(now / 1000)
-  if claim and n == 1 then
-    enqueue(KEYS[line + 1], KEYS[line + 2], claim, tonumber(ARGV[7]), tonumber(ARGV[8]), now_ms)
-  elseif claim then
-    for i = 1, n do
-      present(KEYS[line + n + i], claim, tonumber(ARGV[8]), now_ms)
+  if claim then
+    local now_ms = math.floor(now_us() / 1000)
+    if n == 1 then
+      enqueue(KEYS[line + 1], KEYS[line + 2], claim, tonumber(ARGV[8]), tonumber(ARGV[9]), now_ms)
+    else
+      for i = 1, n do
+        present(KEYS[line + n + i], claim, tonumber(ARGV[9]), now_ms)
+      end
     end
   end
   if n == 1 then
@@ -86,7 +101,7 @@ if heldPttl ~= nil then
   return {0, heldPttl, now}
 end
 
-local refusal = quarantine_reply(quarantine, marked, KEYS[#KEYS], now)
+local refusal = quarantine > 0 and quarantine_reply(quarantine, marked, KEYS[#KEYS], now_us())
 if refusal then
   return refusal
 end

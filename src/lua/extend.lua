@@ -1,14 +1,16 @@
 -- extend: renew every key of a lock, all or nothing, re-taking keys this server lost.
 -- @keys lock[] marker?
--- @args value:str ttl:int cover:flag quarantine?:int marked?:flag
+-- @args value:str ttl:int cover:flag clock:flag quarantine?:int marked?:flag
 -- KEYS[1..n]  lock keys
 -- ARGV[1]     lock value
 -- ARGV[2]     new ttl in milliseconds
 -- ARGV[3]     '1' for a cover (lock/coverage.ts): keys that hold the value keep their ttl
--- ARGV[4]     optional: the restart quarantine in ms ('0': none); a server in quarantine
+-- ARGV[4]     '1' to read the server's clock for the client's clock watch (as acquire.lua's
+--             ARGV[6]); '0' not to: time is then 0 unless a re-take needed the clock
+-- ARGV[5]     optional: the restart quarantine in ms ('0': none); a server in quarantine
 --             re-takes nothing (answers {0, time})
--- ARGV[5]     '1' when the last key is this server's marker key (not on a Cluster)
--- Returns {code, time}; time = the server's clock in µs (see lib/time.lua):
+-- ARGV[6]     '1' when the last key is this server's marker key (not on a Cluster)
+-- Returns {code, time}; time = the server's clock in µs (see lib/time.lua), or 0:
 --   {1, time}  every key held the value: extended
 --   {3, time}  some key was missing (the server restarted empty, was flushed, evicted it or
 --              let it expire early) and none held another value: the missing keys were set
@@ -19,14 +21,20 @@
 -- @include lib/time.lua
 -- @include lib/quarantine.lua
 -- @include lib/renew.lua
-local now = server_us()
-local quarantine = tonumber(ARGV[4] or '0')
-local marked = ARGV[5] == '1'
+local now = 0
+if ARGV[4] == '1' then
+  now = server_us()
+end
+local quarantine = tonumber(ARGV[5] or '0')
+local marked = ARGV[6] == '1'
 local n = #KEYS
 if marked then
   n = n - 1
 end
 local function may_retake()
+  if quarantine > 0 and now == 0 then
+    now = server_us()
+  end
   return quarantine_reply(quarantine, marked, KEYS[#KEYS], now) == nil
 end
 return {renew(1, n, ARGV[1], ARGV[2], ARGV[3] == '1', may_retake), now}

@@ -6,34 +6,41 @@ describe('script wrappers', () => {
   it('put the keys first, in header order, and count them', () => {
     const call = lua.acquire(
       { lock: ['l1', 'l2'], fence: ['f1', 'f2'], queue: [], alive: [], marker: 'm' },
-      { value: 'v', ttl: 5_000, fence: true, quarantine: 9, marked: true },
+      { value: 'v', ttl: 5_000, fence: true, quarantine: 9, marked: true, clock: true },
     );
     expect(call.script).toBe(lua.acquire.script);
     expect(call.numKeys).toBe(5);
-    expect(call.keysAndArgs).toEqual(['l1', 'l2', 'f1', 'f2', 'm', 'v', 5_000, '1', 9, '1']);
+    expect(call.keysAndArgs).toEqual(['l1', 'l2', 'f1', 'f2', 'm', 'v', 5_000, '1', 9, '1', '1']);
   });
 
   it('leave out an optional key that is not given, and send flags as 1 or 0', () => {
     const call = lua.acquire(
       { lock: ['l1'], fence: [], queue: [], alive: [] },
-      { value: 'v', ttl: 5_000, fence: false, quarantine: 0, marked: false },
+      { value: 'v', ttl: 5_000, fence: false, quarantine: 0, marked: false, clock: false },
     );
     expect(call.numKeys).toBe(1);
-    expect(call.keysAndArgs).toEqual(['l1', 'v', 5_000, '0', 0, '0']);
+    expect(call.keysAndArgs).toEqual(['l1', 'v', 5_000, '0', 0, '0', '0']);
   });
 
   it('send an optional argument only when it and every optional one before it are given', () => {
     const keys = { lock: ['l1'] };
-    expect(lua.extend(keys, { value: 'v', ttl: 10, cover: true }).keysAndArgs).toEqual(['l1', 'v', 10, '1']);
-    expect(lua.extend(keys, { value: 'v', ttl: 10, cover: false, quarantine: 7, marked: false }).keysAndArgs).toEqual([
+    expect(lua.extend(keys, { value: 'v', ttl: 10, cover: true, clock: false }).keysAndArgs).toEqual(['l1', 'v', 10, '1', '0']);
+    expect(lua.extend(keys, { value: 'v', ttl: 10, cover: false, clock: true, quarantine: 7, marked: false }).keysAndArgs).toEqual([
       'l1',
       'v',
       10,
       '0',
+      '1',
       7,
       '0',
     ]);
-    expect(lua.extend(keys, { value: 'v', ttl: 10, cover: false, marked: true }).keysAndArgs).toEqual(['l1', 'v', 10, '0']);
+    expect(lua.extend(keys, { value: 'v', ttl: 10, cover: false, clock: false, marked: true }).keysAndArgs).toEqual([
+      'l1',
+      'v',
+      10,
+      '0',
+      '0',
+    ]);
     expect(lua.rwExtend({ writer: 'w', readers: 'r' }, { value: 'v', ttl: 10, side: 'read' }).keysAndArgs).toEqual([
       'w',
       'r',
@@ -45,11 +52,11 @@ describe('script wrappers', () => {
 
   it('put groups of keys in header order, and send trailing optional arguments only when given', () => {
     const keys = { lock: ['l1'], fence: ['f1'], queue: ['q1'], alive: ['a1'], marker: 'm' };
-    const args = { value: 'v', ttl: 5_000, fence: true, quarantine: 9, marked: true };
-    expect(lua.acquire(keys, args).keysAndArgs).toEqual(['l1', 'f1', 'q1', 'a1', 'm', 'v', 5_000, '1', 9, '1']);
+    const args = { value: 'v', ttl: 5_000, fence: true, quarantine: 9, marked: true, clock: false };
+    expect(lua.acquire(keys, args).keysAndArgs).toEqual(['l1', 'f1', 'q1', 'a1', 'm', 'v', 5_000, '1', 9, '1', '0']);
     const waiting = lua.acquire(keys, { ...args, claim: 'c', place: 7, claimTtl: 30 });
     expect(waiting.numKeys).toBe(5);
-    expect(waiting.keysAndArgs.slice(5)).toEqual(['v', 5_000, '1', 9, '1', 'c', 7, 30]);
+    expect(waiting.keysAndArgs.slice(5)).toEqual(['v', 5_000, '1', 9, '1', '0', 'c', 7, 30]);
   });
 
   it('count the keys of a group whose length varies', () => {

@@ -90,6 +90,10 @@ export class GlideWrapper implements Wrapper {
     return this.#send(['EVAL', script, String(numKeys), ...keysAndArgs.map(String)]);
   }
 
+  set(key: string, value: string, px: 'PX', ttl: number, nx: 'NX'): Promise<unknown> {
+    return this.#send(['SET', key, value, px, String(ttl), nx]);
+  }
+
   info(): Promise<unknown> {
     return this.#send(['INFO']);
   }

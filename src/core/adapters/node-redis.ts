@@ -83,6 +83,10 @@ export class NodeRedisWrapper implements Wrapper {
     return this.#send(keysAndArgs[0], ['EVAL', script, String(numKeys), ...keysAndArgs.map(String)]);
   }
 
+  set(key: string, value: string, px: 'PX', ttl: number, nx: 'NX'): Promise<unknown> {
+    return this.#send(key, ['SET', key, value, px, String(ttl), nx]);
+  }
+
   info(): Promise<unknown> {
     return this.#send(undefined, ['INFO']);
   }
