@@ -39,7 +39,7 @@ export function header(m: Meta): string {
       `[0, ${m.settings['retryJitter']}) for Tenure and the raw floor, 125 ± 25 ms for node-redlock (same window), ` +
       `a fixed ${m.settings['retryDelay']} ms for redis-semaphore (it has no jitter); nobody auto-extends. ` +
       `The raw floor is SET NX PX + EVALSHA compare-and-delete through ioredis with no library ` +
-      `(on N instances: fanned out with Promise.all, quorum check, no early return; under contention a naive spin-lock).`,
+      `(on N instances: fanned out in parallel, returning as soon as a quorum said yes or no longer can, as Tenure does; under contention a naive spin-lock).`,
     '',
   ].join('\n');
 }
