@@ -6,9 +6,10 @@
  */
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LockTimeoutError, QuorumError } from '../../src/index.js';
+import { LockTimeoutError, QuorumError, type Lock } from '../../src/index.js';
 import { startRedis, type RedisProcess } from '../helpers/redis-server.js';
 import { prefix, raw, redlock } from '../helpers/tenure.js';
+import { waitFor } from '../helpers/wait.js';
 
 let servers: RedisProcess[] = [];
 let urls: string[] = [];
@@ -43,24 +44,27 @@ describe('an uncontended acquire', () => {
     const keyPrefix = prefix();
     const r = redlock(urls, { keyPrefix });
     await (await r.acquire('warm', { ttl: 1_000 })).release(); // connects, loads the release script
+    // (The release returns at a quorum: the last server's may come after the reset.)
+    await waitFor(async () => (await Promise.all(admin.map((c) => c.exists(`${keyPrefix}{warm}`)))).every((e) => e === 0));
     await reset(admin);
-    const locks = [];
+    const locks: Lock[] = [];
     for (let i = 0; i < 5; i++) locks.push(await r.acquire(`k${i}`, { ttl: 30_000 }));
+    for (let i = 0; i < 5; i++) {
+      const key = `${keyPrefix}{k${i}}`;
+      for (const c of admin) {
+        // (Waited for: the acquire returned at a quorum; the last server's SET may be on its way.)
+        await waitFor(async () => (await c.get(key)) === locks[i]!.value);
+        expect(await c.pttl(key)).toBeGreaterThan(29_000);
+      }
+    }
     const n = await calls(admin);
     // One SET per attempt and server, and no script — but for a clock sample (acquire.lua,
     // at most once in 50 ms: a loaded machine may take one here).
     expect((n['set'] ?? 0) + (n['evalsha'] ?? 0)).toBe(15);
     expect(n['set']).toBeGreaterThanOrEqual(12);
     expect(n['time'] ?? 0).toBe(15 - n['set']!);
-    for (let i = 0; i < 5; i++) {
-      const key = `${keyPrefix}{k${i}}`;
-      for (const c of admin) {
-        expect(await c.get(key)).toBe(locks[i]!.value);
-        expect(await c.pttl(key)).toBeGreaterThan(29_000);
-      }
-    }
     for (const lock of locks) expect(await lock.release()).toBe(true);
-    for (const c of admin) expect(await c.exists(...locks.map((_, i) => `${keyPrefix}{k${i}}`))).toBe(0);
+    for (const c of admin) await waitFor(async () => (await c.exists(...locks.map((_, i) => `${keyPrefix}{k${i}}`))) === 0);
   });
 
   it('tryAcquire keeps the script: a key of another type is a QuorumError there, not "held"', async () => {
@@ -93,6 +97,7 @@ describe('after a refusal', () => {
     // A clock at a thousandth of real time: one clock sample (the warm-up's), then none due.
     const waiter = redlock(urls, { keyPrefix, clock: { now: () => performance.now() / 1_000 } });
     await (await waiter.acquire('warm', { ttl: 1_000 })).release();
+    await waitFor(async () => (await Promise.all(admin.map((c) => c.exists(`${keyPrefix}{warm}`)))).every((e) => e === 0));
     await reset(admin);
     let attempts = 0;
     waiter.on('contended', (e) => (attempts = e.attempt));
@@ -100,8 +105,11 @@ describe('after a refusal', () => {
     const until = performance.now() + 5_000;
     while (attempts < 2 && performance.now() < until) await new Promise((r) => setTimeout(r, 10));
     expect(attempts).toBeGreaterThanOrEqual(2);
-    const n = await calls(admin);
-    expect(n['set']).toBe(3); // the first attempt: SET NX on each server, refused
+    // The first attempt: SET NX on each server, refused (the last may still be on its way).
+    const n = await waitFor(async () => {
+      const c = await calls(admin);
+      return c['set'] === 3 ? c : undefined;
+    });
     expect(n['zadd']).toBeGreaterThanOrEqual(2 * 2); // the second, by script: in line on a quorum at least
     const started = performance.now();
     expect(await lock.release()).toBe(true);
