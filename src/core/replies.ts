@@ -57,6 +57,7 @@ export function decodeAcquire(reply: unknown): Decoded<string> {
 }
 
 const TAKEN: Decoded<string> = Object.freeze({ status: 'acquired' });
+const EXTENDED: Decoded<never> = Object.freeze({ status: 'extended' });
 const HELD: Decoded<string> = Object.freeze({ status: 'held' });
 
 /**
@@ -79,8 +80,9 @@ export function decodeRelease(reply: unknown): Decoded<never> {
   throw new UnexpectedReplyError('release', reply);
 }
 
-/** extend.lua: {1, time} extended | {3, time} re-taken (a missing key set again) | {0, time}. */
+/** extend.lua: {1, time} or 1 extended | {3, time} re-taken (a missing key set again) | {0, time}. */
 export function decodeExtend(reply: unknown): Decoded<never> {
+  if (reply === Code.Yes) return EXTENDED; // (the common case: one key held, no clock read)
   if (Array.isArray(reply) && reply.length === 2) {
     const code = int(reply[0]);
     const read = optionalTime(reply[1]);

@@ -75,7 +75,8 @@ describe('the clock flag', () => {
     const p = prefix();
     const key = lockKey(p, 'e');
     await c!.set(key, 'v', 'PX', 1_000);
-    expect(await run(c!, lua.extend({ lock: [key] }, { value: 'v', ttl: 9_000, cover: false, clock: false }))).toEqual([1, 0]);
+    // (One key held, no clock asked: the common case answers a plain 1.)
+    expect(await run(c!, lua.extend({ lock: [key] }, { value: 'v', ttl: 9_000, cover: false, clock: false }))).toBe(1);
     expect(await c!.pttl(key)).toBeGreaterThan(8_000);
     const asked = await run(c!, lua.extend({ lock: [key] }, { value: 'v', ttl: 9_000, cover: false, clock: true }));
     expect(asked[0]).toBe(1);

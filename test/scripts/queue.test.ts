@@ -112,6 +112,24 @@ describe('the waiting line', () => {
     expect(await c!.get(k.gone)).toBe('holder-2');
   });
 
+  it('a release that finds another value deletes nothing and marks the holder gone; one with its claim leaves the line', async () => {
+    const [c] = raw(inject('redis1'));
+    const k = keys();
+    await c!.set(k.key, 'contender', 'PX', 5_000); // (its lock was lost here, a contender's vote took the key)
+    expect(await release(c!, k, 'holder')).toBe(0);
+    expect(await c!.get(k.key)).toBe('contender');
+    expect(await c!.get(k.gone)).toBe('holder');
+    // A lock waited for with a claim takes it out of line at its release, nobody listening or not.
+    await c!.set(k.key, 'someone', 'PX', 5_000);
+    expect(await attempt(c!, k, 'v1', '~mine', 1)).toBe(0); // refused: in line
+    expect(await c!.zscore(k.queue, '~mine')).not.toBeNull();
+    await c!.set(k.key, 'holder-3', 'PX', 5_000);
+    expect(await release(c!, k, 'holder-3', '~mine')).toBe(1);
+    expect(await c!.exists(k.key)).toBe(0);
+    expect(await c!.zscore(k.queue, '~mine')).toBeNull();
+    expect(await c!.zscore(k.alive, '~mine')).toBeNull();
+  });
+
   it('refused waiters queue by their place; the release hands the lock to the first and names it', async () => {
     const [c, sub] = raw([inject('redis1')[0]!, inject('redis1')[0]!]);
     const k = keys();
