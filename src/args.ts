@@ -103,6 +103,12 @@ export function show(value: unknown): string {
  * the names Tenure's own primitives use (taking a lock); reading (inspect) may name them.
  */
 export function resolveResources(resource: unknown, reserved = true): readonly string[] {
+  if (typeof resource === 'string' && resource.length > 0) {
+    // (The usual call: one name. The same checks as below, without the set.)
+    const unfit = unfitResource(resource, reserved);
+    if (unfit !== undefined) throw new RangeError(`Expected \`resource\` to be usable as a lock name, got ${show(resource)}: ${unfit}`);
+    return Object.freeze([resource]);
+  }
   const list = Array.isArray(resource) ? (resource as unknown[]) : [resource];
   if (list.length === 0) throw new RangeError('Expected `resource` to name at least one resource, got an empty array');
   const seen = new Set<string>();

@@ -152,7 +152,8 @@ export const RESERVED_PREFIXES = Object.freeze(['election:', 'schedule:', 'once:
  */
 export function unfitResource(resource: string, reserved: boolean): string | undefined {
   if (resource.startsWith('}')) return 'it may not start with "}" (the lock\'s keys would land in different Cluster slots)';
-  if (reserved) {
+  if (reserved && resource.includes(':')) {
+    // (Every reserved prefix ends with ':'.)
     const taken = RESERVED_PREFIXES.find((p) => resource.startsWith(p));
     const factory = taken === 'rwlock:' ? 'readWriteLock' : taken?.slice(0, -1);
     if (taken !== undefined) return `names starting with ${JSON.stringify(taken)} are Tenure's own (use redlock.${factory}…)`;

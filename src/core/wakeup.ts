@@ -66,6 +66,11 @@ export class Wakeup {
     return channels.every((c) => this.#confirmed.has(c));
   }
 
+  /** Whether any release channel is subscribed here (a cheap first look, before names are built). */
+  get listeningAny(): boolean {
+    return this.#confirmed.size > 0;
+  }
+
   /** Starts following hand-offs to `claim` (a waiter's: lock/line.ts Claim). */
   claim(claim: string): void {
     this.#claims.add(claim);

@@ -71,7 +71,7 @@ export class Acquisition {
     this.#kind = extra.ops ?? PLAIN;
     this.#started = ctx.options.clock.now();
     this.#lineable = o.wait > 0 && this.#kind === PLAIN && resources.every(queued);
-    const listened = this.#lineable && ctx.wakeup.listening(this.#names());
+    const listened = this.#lineable && ctx.wakeup.listeningAny && ctx.wakeup.listening(this.#names());
     this.#claim = listened ? newClaim(ctx, owner, o) : undefined;
     this.#span = ctx.telemetry.tracing ? ctx.telemetry.startSpan(resources) : undefined;
   }
