@@ -100,7 +100,10 @@ export class Instance {
         this.#lastError = undefined;
         this.#infoAt = 0; // who is it now? (a restart has a new run_id)
         this.#probing = false;
-        this.#resume();
+        // After what waited for this first connection is sent (#firstReady: its callers send
+        // in the microtasks right after this event): a sweep undoes an attempt, and must not
+        // reach the server before the attempt it undoes.
+        setImmediate(() => this.#resume());
       });
     }
   }

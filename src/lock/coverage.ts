@@ -40,6 +40,7 @@ export class Coverage implements ops.Uncovered {
   /** Servers to cover once the lock exists (misses reported while it was being made). */
   #early: number[] | undefined;
   #trying: Map<number, Promise<void>> | undefined;
+  #stopped = false;
 
   constructor(ctx: Context, value: string, kind: LockOps = PLAIN) {
     this.#ctx = ctx;
@@ -57,6 +58,7 @@ export class Coverage implements ops.Uncovered {
 
   /** Server `index` does not hold the value: keep trying it. */
   miss(index: number): void {
+    if (this.#stopped) return;
     if (this.#lock === undefined) {
       (this.#early ??= []).push(index);
       return;
@@ -65,6 +67,14 @@ export class Coverage implements ops.Uncovered {
     if (this.#trying.has(index)) return;
     const loop = this.#cover(index, this.#lock).finally(() => this.#trying!.delete(index));
     this.#trying.set(index, loop);
+  }
+
+  /**
+   * The lock is being released: nothing more is sent. (A cover sent after the release on that
+   * connection would set the key again where the release had just found it gone.)
+   */
+  stop(): void {
+    this.#stopped = true;
   }
 
   /** How many servers are being tried now (for tests and inspection). */
@@ -77,7 +87,7 @@ export class Coverage implements ops.Uncovered {
     for (;;) {
       await sleep(pause * (0.5 + Math.random()), undefined, { unref: true });
       const ttl = lock.remaining();
-      if (ttl <= 0) return;
+      if (ttl <= 0 || this.#stopped) return;
       let status: string;
       try {
         status = await this.#ops.cover(this.#ctx, index, lock.resources, this.#value, ttl);

@@ -244,6 +244,7 @@ export class Lock extends EventEmitter implements AsyncDisposable {
     const retry = this.#believedAtRelease !== undefined;
     const believed = (this.#believedAtRelease ??= this.#state === 'held' && this.isHeld);
     this.#keeping.stop(); // no more renewals, whatever the outcome
+    this.#coverage?.stop(); // nor covers: one sent after the release would set the key again
     const ballot = await this.#ops.release(this.#ctx, this.resources, this.value, this.#ttl, this.#claim);
     const quorum = this.#ctx.quorum;
     if (ballot.verdict === 'unreachable') {

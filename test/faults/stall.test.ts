@@ -77,4 +77,50 @@ describe('a stalled server', () => {
     // The stalled server's connection was kept: it answers at once.
     expect(await b.tryAcquire('orders', { ttl: 1_000 })).not.toBeNull();
   });
+
+  it("a first connection stalled on two of three servers: the failed attempt's late yes is undone, not left for its ttl", async () => {
+    set = await startRedisSet(3);
+    const keyPrefix = prefix();
+    const key = lockKey(keyPrefix, 'late');
+    const admin = raw(set.urls);
+    // A new Redlock: its connections reach the servers (the kernel accepts) but get no answer.
+    set.servers[1]!.pause();
+    set.servers[2]!.pause();
+    const r = redlock(set.urls, { keyPrefix, commandTimeout: TIMEOUT, retryDelay: 50 });
+    await expect(r.acquire('late', { ttl: 20_000, wait: 1 })).rejects.toThrow();
+    set.servers[1]!.resume();
+    set.servers[2]!.resume();
+    // On 'ready' the attempt that waited for the connection goes out, then the undo after it
+    // (the other way round, the key would stay for 20 s).
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    for (const c of admin) expect(await c.exists(key)).toBe(0);
+  });
+
+  it('a lock whose release is in flight sends no more covers: the key does not come back where the release found it gone', async () => {
+    set = await startRedisSet(3);
+    const keyPrefix = prefix();
+    const key = lockKey(keyPrefix, 'covered');
+    const admin = raw(set.urls);
+    const r = redlock(set.urls, { keyPrefix, commandTimeout: 1_000 });
+    await (await r.acquire('warm', { ttl: 1_000 })).release();
+    // Another value on server 0 for 300 ms: the lock wins on 1 and 2, and its coverage keeps
+    // trying 0 (a pause that doubles up to 100 ms).
+    await admin[0]!.set(key, 'contender', 'PX', 300);
+    const lock = await r.acquire('covered', { ttl: 20_000 });
+    expect(lock.outcomes[0]!.status).toBe('held');
+    // The release stays in flight for a second (1 and 2 stalled); server 0 answers it at once
+    // (not this value's: a gone mark), and its contender's value lapses meanwhile. A cover sent
+    // now would set the key on 0 again, after its release.
+    set.servers[1]!.pause();
+    set.servers[2]!.pause();
+    const started = performance.now();
+    await lock.release().catch(() => undefined); // (1 and 2 time out: no quorum to confirm it)
+    expect(performance.now() - started).toBeGreaterThan(800);
+    set.servers[1]!.resume();
+    set.servers[2]!.resume();
+    // The release is swept to 1 and 2 once they answer; nothing is left anywhere.
+    await waitFor(async () => (await Promise.all(admin.map((c) => c.exists(key)))).every((e) => e === 0), { timeout: 5_000 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    for (const c of admin) expect(await c.get(key)).toBeNull();
+  });
 });
