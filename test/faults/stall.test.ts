@@ -107,7 +107,8 @@ describe('a stalled server', () => {
     // trying 0 (a pause that doubles up to 100 ms).
     await admin[0]!.set(key, 'contender', 'PX', 300);
     const lock = await r.acquire('covered', { ttl: 20_000 });
-    expect(lock.outcomes[0]!.status).toBe('held');
+    // ('pending' when the quorum decided before its answer: its late refusal starts the coverage.)
+    expect(['held', 'pending']).toContain(lock.outcomes[0]!.status);
     // The release stays in flight for a second (1 and 2 stalled); server 0 answers it at once
     // (not this value's: a gone mark), and its contender's value lapses meanwhile. A cover sent
     // now would set the key on 0 again, after its release.
