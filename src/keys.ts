@@ -46,17 +46,30 @@ export const RELEASE_SUFFIX = ':released';
 /**
  * What a release publishes: the first 8 characters of the lock value, so that a waiter tells
  * the N copies of one release (one per server) apart; when the release handed the lock to a
- * waiter's claim (release-one.lua), `>` and the first 8 characters of that claim. lib/publish.lua's release_message()
- * writes it; test/scripts/gone.test.ts holds the two to the same form.
+ * waiter's claim (release-one.lua), `>`, that claim's tag (claimTag) and `/` with the ms the
+ * claim holds the key for. lib/publish.lua's release_message() writes it;
+ * test/scripts/queue.test.ts holds the two to the same form.
  */
-export function releaseMessage(value: string, next?: string): string {
-  return next === undefined ? value.slice(0, 8) : `${value.slice(0, 8)}>${next.slice(0, 8)}`;
+export function releaseMessage(value: string, next?: string, ms?: number): string {
+  return next === undefined ? value.slice(0, 8) : `${value.slice(0, 8)}>${claimTag(next)}/${ms ?? 0}`;
 }
 
-/** A release message read back: the released value's prefix, and the claim it names (if any). */
-export function parseReleaseMessage(message: string): { released: string; next: string | undefined } {
+/**
+ * A claim as a release message names it: its first 17 characters, '~' and 96 random bits. A
+ * waiter may take the lock on a quorum of messages naming its tag (lock/acquisition.ts), so
+ * two waiters' tags must never be alike.
+ */
+export function claimTag(claim: string): string {
+  return claim.slice(0, 17);
+}
+
+/** A release message read back: the released value's prefix, and the claim it names with its ms (if any). */
+export function parseReleaseMessage(message: string): { released: string; next: string | undefined; ms: number } {
   const gt = message.indexOf('>');
-  return gt < 0 ? { released: message, next: undefined } : { released: message.slice(0, gt), next: message.slice(gt + 1) };
+  if (gt < 0) return { released: message, next: undefined, ms: 0 };
+  const slash = message.indexOf('/', gt);
+  if (slash < 0) return { released: message.slice(0, gt), next: message.slice(gt + 1), ms: 0 };
+  return { released: message.slice(0, gt), next: message.slice(gt + 1, slash), ms: Number(message.slice(slash + 1)) || 0 };
 }
 
 /** The channel a release is published on (same slot, for sharded pub/sub). */

@@ -16,7 +16,7 @@
 import { debuglog } from 'node:util';
 import type { Instance } from './endpoint.js';
 import { parseReleaseMessage, releaseMessage } from '../keys.js';
-import { Claims } from './claims.js';
+import { Claims, type Handoff } from './claims.js';
 import { openFeed, type Feed } from './feed.js';
 
 const debug = debuglog('tenure');
@@ -74,6 +74,17 @@ export class Wakeup {
   /** Starts following hand-offs to `claim` (a waiter's: lock/line.ts Claim). */
   claim(claim: string): void {
     this.#claims.add(claim);
+  }
+
+  /**
+   * The hand-off a quorum of servers made to `claim` since it was last asked (core/claims.ts),
+   * taken: undefined when none (or it went stale).
+   */
+  handoff(claim: string): Handoff | undefined {
+    const named = this.#claims.get(claim);
+    const handoff = named?.handoff;
+    if (named !== undefined) named.handoff = undefined;
+    return handoff;
   }
 
   /** Stops following hand-offs to `claim`. */
@@ -270,13 +281,13 @@ export class Wakeup {
   }
 
   #onMessage(instance: Instance, channel: string, payload: string): void {
-    const { released, next } = parseReleaseMessage(payload);
+    const { released, next, ms } = parseReleaseMessage(payload);
     const fresh = this.#lastPayload.get(channel) !== released; // else another instance's copy of the same release
     if (fresh) {
       this.#lastPayload.set(channel, released);
       for (const fn of this.#listeners.get(channel) ?? []) fn(payload);
     }
-    if (next !== undefined) return this.#claims.handed(instance, released, next);
+    if (next !== undefined) return this.#claims.handed(instance, released, next, ms);
     if (!fresh) return;
     this.#generation.set(channel, (this.#generation.get(channel) ?? 0) + 1);
     // Wake one waiter (the longest waiting): the lock can go to one of them only, and a

@@ -5,9 +5,10 @@
  * failure means (give up, subscribe and try again at once, or wait for a wake-up).
  */
 import { debuglog } from 'node:util';
-import type { Context } from '../core/context.js';
+import type { Handoff } from '../core/claims.js';
+import { type Context, drift } from '../core/context.js';
 import { assertOneSlot } from '../core/slot.js';
-import { LockTimeoutError, QuorumError, list } from '../errors.js';
+import { LockTimeoutError, QuorumError, list, type InstanceOutcome } from '../errors.js';
 import { queued, releaseChannel } from '../keys.js';
 import type { ResolvedAcquire } from '../options/index.js';
 import { classify, made, outcomeOf, pause, refusedByReleased, summary } from './attempt-result.js';
@@ -30,6 +31,12 @@ export interface AcquireExtra {
 
 /** A round that decided nothing: go round again. */
 const AGAIN = Symbol('again');
+
+/**
+ * The least validity a hand-off must have left for its waiter to take it as handed (else it
+ * confirms with an attempt first): the confirmation's round trip must come well within it.
+ */
+const MIN_HANDOFF_MS = 50;
 
 export class Acquisition {
   readonly #ctx: Context;
@@ -56,6 +63,16 @@ export class Acquisition {
   #claim: Claim | undefined;
   /** A refused attempt carried the claim: it is in line somewhere. */
   #enqueued = false;
+  /** Attempts that carried the claim, and when the first of them started (monotonic ms). */
+  #claimAttempts = 0;
+  #claimSince = 0;
+  /**
+   * Whether a hand-off may be taken as handed (#handed): a plain lock without a fencing token
+   * (the token comes from an attempt), no restart quarantine or replicaSync (whose checks are
+   * made by an attempt), and no keeper thread (it is there for a loop that blocks, which
+   * could keep the confirmation's answer from this thread past the hand-off's short validity).
+   */
+  readonly #direct: boolean;
   #won = false;
   /** Counted in tenure.lock.waiting (core/telemetry.ts). */
   #counted = false;
@@ -71,6 +88,9 @@ export class Acquisition {
     this.#kind = extra.ops ?? PLAIN;
     this.#started = ctx.options.clock.now();
     this.#lineable = o.wait > 0 && this.#kind === PLAIN && resources.every(queued);
+    const { restartQuarantine, replicaSync } = ctx.options;
+    this.#direct =
+      this.#lineable && resources.length === 1 && !o.fence && restartQuarantine === 0 && replicaSync === 0 && ctx.thread === undefined;
     const listened = this.#lineable && ctx.wakeup.listeningAny && ctx.wakeup.listening(this.#names());
     this.#claim = listened ? newClaim(ctx, owner, o) : undefined;
     this.#span = ctx.telemetry.tracing ? ctx.telemetry.startSpan(resources) : undefined;
@@ -105,10 +125,16 @@ export class Acquisition {
     this.#o.signal?.throwIfAborted();
     ctx.assertOpen();
     this.#attempts++;
+    const claim = this.#claim;
+    if (claim !== undefined && this.#claimAttempts === 1 && this.#direct) {
+      const handoff = ctx.wakeup.handoff(claim.value);
+      const lock = handoff === undefined ? undefined : this.#handed(claim, handoff);
+      if (lock !== undefined) return lock;
+    }
+    if (claim !== undefined && this.#claimAttempts++ === 0) this.#claimSince = ctx.options.clock.now();
     // A fresh value per attempt: an undo of an earlier attempt's late yes can never touch
     // the keys of a later attempt that succeeded.
     const value = lockValue(this.#owner);
-    const claim = this.#claim;
     const since =
       this.#channels !== undefined || claim !== undefined ? ctx.wakeup.generation(this.#channels ?? [], claim?.value) : undefined;
     // Servers a won attempt does not hold are covered in the background (lock/coverage.ts).
@@ -118,6 +144,76 @@ export class Acquisition {
     const a = await this.#kind.attempt(ctx, this.#resources, value, this.#o.ttl, this.#o.fence, coverage, claim, plain);
     this.#extra.attempted?.(a);
     return a.ok ? this.#took(a, value, coverage) : this.#refused(a, since);
+  }
+
+  /**
+   * A quorum of servers handed the lock to this waiter's claim (release-one.lua): the lock is
+   * taken as handed, with no round trip before it is held. Each of those servers set the key
+   * to the claim for `handoff.ms` when its release ran — after the claim was in its line, so
+   * after the first attempt that carried the claim started — and only an attempt carrying the
+   * claim takes a key from it: with that attempt the only one so far, the key holds the claim
+   * there until at least #claimSince + ms (less the drift). The lock is valid until then; an
+   * attempt sent at once makes the keys its own for its ttl (lock/lock.ts confirm), sent
+   * before anything the lock sends, on the same connections. Undefined (an attempt instead)
+   * when too little of that validity is left, or a quorum of the servers do not vote now.
+   */
+  #handed(claim: Claim, handoff: Handoff): Lock | undefined {
+    const ctx = this.#ctx;
+    const o = this.#o;
+    const resources = this.#resources;
+    const outcomes: InstanceOutcome[] = [];
+    let votes = 0;
+    for (const instance of ctx.instances) {
+      const voted = handoff.from.has(instance) && instance.health.votes;
+      if (voted) votes++;
+      outcomes.push({ instance: instance.label, status: voted ? 'acquired' : 'pending' });
+    }
+    const ms = Math.min(handoff.ms, o.ttl);
+    const validUntil = this.#claimSince + ms - drift(ctx, ms);
+    if (votes < ctx.quorum || validUntil - ctx.options.clock.now() < MIN_HANDOFF_MS) return undefined;
+    ctx.assertOpen();
+    const value = lockValue(this.#owner);
+    const coverage = ctx.instances.length > 1 ? new Coverage(ctx, value, PLAIN) : undefined;
+    this.#won = true;
+    // The confirmation: the claim's keys become the lock's (acquire.lua takes a key holding
+    // the claim as free), for its ttl; the servers that did not hand it over are covered.
+    const resource = resources[0]!;
+    const confirmed = this.#kind.attempt(ctx, resources, value, o.ttl, false, coverage, claim, false).then(
+      (a) => {
+        if (a.ok) leaveAfterWin(ctx, resource, claim, a);
+        else leave(ctx, resource, claim, true);
+        return a;
+      },
+      (error: unknown) => {
+        leave(ctx, resource, claim, true);
+        throw error;
+      },
+    );
+    const lock = new Lock(ctx, {
+      resources,
+      value,
+      owner: this.#owner,
+      ttl: o.ttl,
+      validUntil,
+      token: undefined,
+      autoExtend: o.autoExtend,
+      coverage,
+      ops: this.#kind,
+      outcomes,
+      claim: claim.value,
+    });
+    lock.confirm(confirmed, o.ttl);
+    coverage?.attach(lock);
+    ctx.live.add(lock);
+    if (debug.enabled)
+      debug(
+        'acquired %s as handed over (%d attempts), valid for %d ms until confirmed',
+        list(resources),
+        this.#attempts - 1,
+        lock.remaining(),
+      );
+    if (ctx.telemetry.active) ctx.telemetry.acquired(lock, this.#started, this.#attempts - 1, this.#span);
+    return lock;
   }
 
   /** A won attempt: the Lock, or AGAIN when publishing its fencing token took the validity. */

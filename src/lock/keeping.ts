@@ -77,11 +77,11 @@ export class Keeping {
     return this.#extensions;
   }
 
-  /** An extension made it valid until `validUntil` (monotonic time). */
-  extendTo(validUntil: number): void {
+  /** An extension made it valid until `validUntil` (monotonic time); `counted`: in `extensions`. */
+  extendTo(validUntil: number, counted = true): void {
     this.#validUntil = validUntil;
     this.#expiresAt = Date.now() + (validUntil - this.#lock.ctx.options.clock.now());
-    this.#extensions++;
+    if (counted) this.#extensions++;
   }
 
   /** Whether a keeper renews it (autoExtend), rather than only watching for its expiry. */

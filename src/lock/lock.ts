@@ -273,6 +273,27 @@ export class Lock extends EventEmitter implements AsyncDisposable {
     return false;
   }
 
+  /**
+   * @internal A lock taken as a release handed it over (lock/acquisition.ts): valid on the
+   * hand-off's claim until `confirmed`, the attempt that makes the keys its own, says — then
+   * for `ttl` from that attempt's start, or lost when it did not win.
+   */
+  confirm(confirmed: Promise<ops.Attempt>, ttl: number): void {
+    confirmed.then(
+      (a) => {
+        if (this.#state !== 'held') return;
+        if (!a.ok) return void this.#lose('taken', a.ballot.outcomes);
+        // (Never shorter: an extend sent after it may have been read first.)
+        const validUntil = a.start + ttl - drift(this.#ctx, ttl);
+        if (validUntil > this.#ctx.options.clock.now() + this.#keeping.left()) this.#keeping.extendTo(validUntil, false);
+        this.#keeping.poke();
+      },
+      (error: unknown) => {
+        if (this.#state === 'held') this.#lose('taken', [], error);
+      },
+    );
+  }
+
   async [Symbol.asyncDispose](): Promise<void> {
     await this.release();
   }

@@ -78,7 +78,7 @@ if mine then
       local next = waiting and next_in_line(KEYS[3], KEYS[4], now_ms, tonumber(ARGV[5]))
       if next then
         redis.call('SET', KEYS[1], next, 'PX', ARGV[5])
-        publish(channel, release_message(value, next), ARGV[3])
+        publish(channel, release_message(value, next, ARGV[5]), ARGV[3])
         contended = true
       else
         contended = publish(channel, release_message(value), ARGV[3]) > 0

@@ -186,3 +186,111 @@ describe('the waiting line, across processes', () => {
     }
   });
 });
+
+describe('a lock handed over by a release (taken without an attempt, then confirmed)', () => {
+  /** A holder, and a waiter (its own "process") in line and listening behind it. */
+  async function inLineBehind(urls: readonly string[], waiterUrls: readonly string[], resource: string, holderTtl = 30_000) {
+    const servers = raw(set.urls);
+    const keyPrefix = prefix();
+    const holder = redlock(set.urls, { keyPrefix });
+    const waiter = redlock(waiterUrls, { keyPrefix, owner: 'waiter', commandTimeout: 2_000 });
+    const held = (await holder.tryAcquire(resource, { ttl: holderTtl }))!;
+    const waiting = waiter.acquire(resource, { ttl: 5_000, wait: 30_000, retryDelay: 20_000, retryJitter: 0 });
+    waiting.catch(() => undefined); // (see the first test)
+    await waitFor(async () => (await inLine(servers, keyPrefix, resource)).every((n) => n === 1), { interval: 2 });
+    await waitFor(async () => (await listeners(servers, keyPrefix, resource)).every((n) => n === 1), { interval: 2 });
+    return { servers, keyPrefix, held, waiting };
+  }
+
+  it('holds at once on the claim, then its confirmation makes every key its own for its ttl', async () => {
+    const { servers, keyPrefix, held, waiting } = await inLineBehind(set.urls, set.urls, 'h');
+    await held.release();
+    const lock = await waiting;
+    // Held on the release's word (a quorum of its messages): valid for the claim's life, which
+    // counts from the waiter's first attempt in line — no attempt was made for it yet.
+    expect(lock.isHeld).toBe(true);
+    expect(lock.remaining()).toBeLessThanOrEqual(500);
+    expect(lock.outcomes.filter((o) => o.status === 'acquired').length).toBeGreaterThanOrEqual(2);
+    // The confirmation, a round trip later: its own value everywhere, for its 5 s ttl.
+    await waitFor(() => lock.remaining() > 4_000, { interval: 2 });
+    const key = lockKey(keyPrefix, 'h');
+    await waitFor(async () => (await Promise.all(servers.map((s) => s.get(key)))).every((v) => v === lock.value));
+    for (const s of servers) expect(await s.pttl(key)).toBeGreaterThan(4_000);
+    expect(lock.extensions).toBe(0);
+    expect(await lock.release()).toBe(true);
+    expect(await inLine(servers, keyPrefix, 'h')).toEqual([0, 0, 0]); // (its release took its claim out)
+  });
+
+  it('a claim the release gave too short a life for the wait so far is confirmed before the lock is held', async () => {
+    // The claim lasts min(500 ms, the releasing lock's ttl): 150 ms here, of which the wait
+    // took more than 100 ms before the release — too little left to take it unconfirmed.
+    const { held, waiting } = await inLineBehind(set.urls, set.urls, 's', 150);
+    await new Promise((resolve) => setTimeout(resolve, 110));
+    await held.release();
+    const lock = await waiting;
+    expect(lock.remaining()).toBeGreaterThan(4_000); // (taken by an attempt: its own ttl at once)
+    await lock.release();
+  });
+
+  it('a confirmation refused by a quorum (another value took the keys) reports the lock lost', async () => {
+    const made: TcpProxy[] = [];
+    try {
+      const proxied = await proxiesFor(set.urls, made);
+      const { servers, keyPrefix, held, waiting } = await inLineBehind(set.urls, proxied, 'r');
+      for (const p of made) p.setLatency(30); // its messages, and its confirmation, come late
+      await held.release();
+      // Meanwhile a foreign writer puts its own value in the keys (the test plays it).
+      const key = lockKey(keyPrefix, 'r');
+      await Promise.all(servers.map((s) => s.set(key, 'intruder', 'PX', 10_000)));
+      const lock = await waiting;
+      expect(lock.isHeld).toBe(true); // (on the release's word, for now)
+      const lost = await new Promise<Error>((resolve) => lock.once('lost', resolve));
+      expect(lost.name).toBe('LockLostError');
+      expect(lock.isHeld).toBe(false);
+      expect(lock.signal.aborted).toBe(true);
+      // Nothing of the intruder's was touched, and the waiter left every line.
+      expect(await Promise.all(servers.map((s) => s.get(key)))).toEqual(['intruder', 'intruder', 'intruder']);
+      await waitFor(async () => (await inLine(servers, keyPrefix, 'r')).every((n) => n === 0));
+    } finally {
+      for (const p of made) await p.close();
+    }
+  });
+
+  it('a waiter that tried again while in line takes its hand-off by an attempt (a later attempt may have taken the claim)', async () => {
+    // Its attempts after the first carry the claim too: one that reached a server after the
+    // release there took the key from the claim — and gave it up again when it lost — so the
+    // release's word alone no longer says what the key holds.
+    const servers = raw(set.urls);
+    const keyPrefix = prefix();
+    const holder = redlock(set.urls, { keyPrefix });
+    const waiter = redlock(set.urls, { keyPrefix, owner: 'waiter' });
+    const held = (await holder.tryAcquire('t', { ttl: 30_000 }))!;
+    const attempts: number[] = [];
+    waiter.on('contended', (e: { attempt: number }) => attempts.push(e.attempt));
+    const waiting = waiter.acquire('t', { ttl: 5_000, wait: 30_000, retryDelay: 30, retryJitter: 0 });
+    waiting.catch(() => undefined);
+    await waitFor(async () => (await listeners(servers, keyPrefix, 't')).every((n) => n === 1), { interval: 2 });
+    await new Promise((resolve) => setTimeout(resolve, 150)); // (a few more attempts, each refused)
+    await held.release();
+    const lock = await waiting;
+    expect(Math.max(...attempts)).toBeGreaterThanOrEqual(3);
+    expect(lock.remaining()).toBeGreaterThan(4_000);
+    await lock.release();
+  });
+
+  it('with a fencing token, the waiter still takes the lock by an attempt (the token comes from it)', async () => {
+    const servers = raw(set.urls);
+    const keyPrefix = prefix();
+    const holder = redlock(set.urls, { keyPrefix });
+    const waiter = redlock(set.urls, { keyPrefix, owner: 'waiter' });
+    const held = await holder.acquire('f', { ttl: 30_000, fence: true });
+    const waiting = waiter.acquire('f', { ttl: 5_000, wait: 30_000, retryDelay: 20_000, retryJitter: 0, fence: true });
+    waiting.catch(() => undefined);
+    await waitFor(async () => (await listeners(servers, keyPrefix, 'f')).every((n) => n === 1), { interval: 2 });
+    await held.release();
+    const lock = await waiting;
+    expect(lock.remaining()).toBeGreaterThan(4_000);
+    expect(lock.fencingToken).toBeGreaterThan(held.fencingToken!);
+    await lock.release();
+  });
+});

@@ -58,11 +58,12 @@ describe('an uncontended acquire', () => {
       }
     }
     const n = await calls(admin);
-    // One SET per attempt and server, and no script — but for a clock sample (acquire.lua,
-    // at most once in 50 ms: a loaded machine may take one here).
-    expect((n['set'] ?? 0) + (n['evalsha'] ?? 0)).toBe(15);
-    expect(n['set']).toBeGreaterThanOrEqual(12);
-    expect(n['time'] ?? 0).toBe(15 - n['set']!);
+    // One SET per attempt and server (commandstats counts a script's own SET too), and no
+    // script — but for a clock sample (acquire.lua: its TIME, GET and SET; at most once in
+    // 50 ms, which a loaded machine may reach once or twice here).
+    expect(n['set']).toBe(15);
+    expect(n['evalsha'] ?? 0).toBe(n['time'] ?? 0);
+    expect(n['evalsha'] ?? 0).toBeLessThanOrEqual(6);
     for (const lock of locks) expect(await lock.release()).toBe(true);
     for (const c of admin) await waitFor(async () => (await c.exists(...locks.map((_, i) => `${keyPrefix}{k${i}}`))) === 0);
   });

@@ -142,7 +142,7 @@ describe('the waiting line', () => {
     expect(await c!.zrange(k.queue, 0, -1)).toEqual(['claim-first', 'claim-second']);
 
     const heard = await messages(sub!, k.channel, () => release(c!, k, 'holder-value'));
-    expect(heard).toEqual([releaseMessage('holder-value', 'claim-first')]); // the form wakeup.ts reads (keys.ts)
+    expect(heard).toEqual([releaseMessage('holder-value', 'claim-first', 300)]); // the form wakeup.ts reads (keys.ts)
     expect(await c!.get(k.key)).toBe('claim-first');
     expect(await c!.pttl(k.key)).toBeLessThanOrEqual(300);
     expect(await c!.get(k.gone)).toBe('holder-value');
@@ -165,7 +165,7 @@ describe('the waiting line', () => {
     expect(await attempt(c!, k, 'v-live', 'claim-live', 2, 10_000)).toBe(0);
     await new Promise((resolve) => setTimeout(resolve, 40));
     const heard = await messages(sub!, k.channel, () => release(c!, k, 'holder'));
-    expect(heard).toEqual([releaseMessage('holder', 'claim-live')]);
+    expect(heard).toEqual([releaseMessage('holder', 'claim-live', 300)]);
     expect(await c!.get(k.key)).toBe('claim-live');
     expect(await c!.zrange(k.queue, 0, -1)).toEqual(['claim-live']);
   });

@@ -19,12 +19,14 @@ local function listeners(channel)
   return tonumber(redis.call('PUBSUB', 'NUMSUB', channel)[2])
 end
 
--- release_message(value[, next]): what a release publishes: the first 8 characters of the lock
--- value, so that a waiter tells the N copies of one release (one per server) apart; when the
--- release handed the lock to a waiter's claim, '>' and the first 8 characters of the claim.
-local function release_message(value, next)
+-- release_message(value[, next, ms]): what a release publishes: the first 8 characters of the
+-- lock value, so that a waiter tells the N copies of one release (one per server) apart; when
+-- the release handed the lock to a waiter's claim, '>', the first 17 characters of the claim
+-- ('~' and 96 random bits: a waiter may take the lock on a quorum of these messages, so no two
+-- claims may share it), '/' and the ms the claim holds the key for (keys.ts releaseMessage).
+local function release_message(value, next, ms)
   if next then
-    return string.sub(value, 1, 8) .. '>' .. string.sub(next, 1, 8)
+    return string.sub(value, 1, 8) .. '>' .. string.sub(next, 1, 17) .. '/' .. ms
   end
   return string.sub(value, 1, 8)
 end
