@@ -47,7 +47,7 @@ export const RELEASE_SUFFIX = ':released';
  * What a release publishes: the first 8 characters of the lock value, so that a waiter tells
  * the N copies of one release (one per server) apart; when the release handed the lock to a
  * waiter's claim (release-one.lua), `>`, that claim's tag (claimTag) and `/` with the ms the
- * claim holds the key for. lib/publish.lua's release_message() writes it;
+ * claim holds the key for, on the hand-off channel of that claim (handoffChannel). lib/publish.lua's release_message() writes it;
  * test/scripts/queue.test.ts holds the two to the same form.
  */
 export function releaseMessage(value: string, next?: string, ms?: number): string {
@@ -55,12 +55,23 @@ export function releaseMessage(value: string, next?: string, ms?: number): strin
 }
 
 /**
- * A claim as a release message names it: its first 17 characters, '~' and 96 random bits. A
- * waiter may take the lock on a quorum of messages naming its tag (lock/acquisition.ts), so
- * two waiters' tags must never be alike.
+ * A claim as a release message names it: its first 25 characters — '~', the tag of the
+ * Redlock that waits with it (core/wakeup.ts), and 96 random bits. A waiter may take the lock
+ * on a quorum of messages naming its tag (lock/acquisition.ts), so two waiters' tags must
+ * never be alike.
  */
 export function claimTag(claim: string): string {
-  return claim.slice(0, 17);
+  return claim.slice(0, 25);
+}
+
+/**
+ * The channel a release that hands the lock to `claim` publishes on: the release channel and
+ * the tag of the claim's Redlock (lock/line.ts newClaim), which alone listens there — one
+ * message per server to the one process whose waiter is next, not to every process that waits.
+ * lib/publish.lua's handoff_channel() makes the same name.
+ */
+export function handoffChannel(channel: string, claim: string): string {
+  return `${channel}@${claim.slice(1, 9)}`;
 }
 
 /** A release message read back: the released value's prefix, and the claim it names with its ms (if any). */

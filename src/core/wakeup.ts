@@ -11,10 +11,13 @@
  *
  * A release of a one-resource lock names the waiter it handed the lock to (release-one.lua):
  * only the waiter with that claim wakes, in whichever process it is (core/claims.ts says
- * when). Nobody else wakes for it.
+ * when). Nobody else wakes for it — nor hears it: the message goes to the hand-off channel of
+ * the claim's Redlock (keys.ts handoffChannel: the release channel and this Redlock's `tag`),
+ * which its waiters subscribe beside the release channel.
  */
 import { debuglog } from 'node:util';
 import type { Instance } from './endpoint.js';
+import { randomBytes } from 'node:crypto';
 import { parseReleaseMessage, releaseMessage } from '../keys.js';
 import { Claims, type Handoff } from './claims.js';
 import { openFeed, type Feed } from './feed.js';
@@ -31,6 +34,10 @@ interface Waiter {
 }
 
 export class Wakeup {
+  /** This Redlock's tag: in its waiters' claims, and their hand-off channels (keys.ts handoffChannel). */
+  readonly tag = randomBytes(6).toString('base64url');
+  /** How a hand-off channel of this Redlock ends. */
+  readonly #handoffSuffix = `@${this.tag}`;
   readonly #instances: readonly Instance[];
   readonly #timeout: number;
   readonly #subscribers = new Map<Instance, Feed | null>();
@@ -280,7 +287,9 @@ export class Wakeup {
     return sub;
   }
 
-  #onMessage(instance: Instance, channel: string, payload: string): void {
+  #onMessage(instance: Instance, at: string, payload: string): void {
+    // (A hand-off channel's message is its release channel's, heard here alone.)
+    const channel = at.endsWith(this.#handoffSuffix) ? at.slice(0, -this.#handoffSuffix.length) : at;
     const { released, next, ms } = parseReleaseMessage(payload);
     const fresh = this.#lastPayload.get(channel) !== released; // else another instance's copy of the same release
     if (fresh) {

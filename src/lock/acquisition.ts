@@ -9,7 +9,7 @@ import type { Handoff } from '../core/claims.js';
 import { type Context, drift } from '../core/context.js';
 import { assertOneSlot } from '../core/slot.js';
 import { LockTimeoutError, QuorumError, list, type InstanceOutcome } from '../errors.js';
-import { queued, releaseChannel } from '../keys.js';
+import { handoffChannel, queued, releaseChannel } from '../keys.js';
 import type { ResolvedAcquire } from '../options/index.js';
 import { classify, made, outcomeOf, pause, refusedByReleased, summary } from './attempt-result.js';
 import { Coverage } from './coverage.js';
@@ -304,7 +304,10 @@ export class Acquisition {
     const ctx = this.#ctx;
     const channels = this.#channels;
     const claim = this.#claim?.value;
-    const gone = channels !== undefined && this.#kind === PLAIN && refusedByReleased(ctx, channels, a.ballot);
+    const gone =
+      channels !== undefined &&
+      this.#kind === PLAIN &&
+      refusedByReleased(ctx, this.#resources.length === 1 ? channels[0]! : undefined, a.ballot);
     this.#splits = a.ballot.yes > 0 || gone ? this.#splits + 1 : 0;
     const delay = Math.min(pause(this.#o, a, this.#splits), left);
     if (debug.enabled) debug('waiting for %s: %s; next attempt within %d ms', list(this.#resources), summary(a), Math.round(delay));
@@ -314,9 +317,17 @@ export class Acquisition {
       debug('woken by a release of %s', list(this.#resources));
   }
 
-  /** The release channels of the resources (made once: the constructor may ask, then #listen). */
+  /**
+   * The release channels of the resources, and for a waiter in line, its Redlock's hand-off
+   * channel of that lock (keys.ts handoffChannel), where it is told its turn. Made once: the
+   * constructor may ask, then #listen.
+   */
   #names(): string[] {
-    return (this.#channelNames ??= this.#resources.map((r) => releaseChannel(this.#ctx.options.keyPrefix, r)));
+    if (this.#channelNames !== undefined) return this.#channelNames;
+    const ctx = this.#ctx;
+    const names = this.#resources.map((r) => releaseChannel(ctx.options.keyPrefix, r));
+    if (this.#lineable && names.length === 1) names.push(handoffChannel(names[0]!, `~${ctx.wakeup.tag}`));
+    return (this.#channelNames = names);
   }
 
   /** Stops listening; a claim that gave up leaves the line everywhere. */

@@ -12,14 +12,14 @@ import type { LockOps } from './kind.js';
 import { Lock } from './lock.js';
 import type * as ops from './ops.js';
 
-/** Every server that refused said the holder is a lock whose release this Redlock heard. */
-export function refusedByReleased(ctx: Context, channels: readonly string[], ballot: ops.Attempt['ballot']): boolean {
-  if (channels.length !== 1) return false;
+/** Every server that refused said the holder is a lock whose release this Redlock heard (one resource: its `channel`). */
+export function refusedByReleased(ctx: Context, channel: string | undefined, ballot: ops.Attempt['ballot']): boolean {
+  if (channel === undefined) return false;
   let held = 0;
   for (let i = 0; i < ballot.outcomes.length; i++) {
     if (ballot.outcomes[i]!.status !== 'held') continue;
     const holder = ballot.data[i];
-    if (holder === undefined || !ctx.wakeup.heard(channels[0]!, holder)) return false;
+    if (holder === undefined || !ctx.wakeup.heard(channel, holder)) return false;
     held++;
   }
   return held > 0;

@@ -14,7 +14,7 @@ import { lockValue } from './value.js';
  * it, so that a release hands the lock to the first waiter in line (release-one.lua).
  */
 export interface Claim {
-  /** The claim: '~' and a value of its own (lockValue), never a lock's. */
+  /** The claim: '~', its Redlock's tag (core/wakeup.ts) and a value of its own (lockValue), never a lock's. */
   readonly value: string;
   /** Its place: when the waiter began to wait (wall-clock ms), the same on every server. */
   readonly place: number;
@@ -60,8 +60,13 @@ export function leave(ctx: Context, resource: string, claim: Claim, pass: boolea
 
 /** A place in line for this acquisition (lock/ops.ts Claim); its entry outlives its longest pause. */
 export function newClaim(ctx: Context, owner: string, o: ResolvedAcquire): Claim {
-  // ('~' first: a claim is no lock value, and lib/renew.lua tells it apart.)
-  const claim: Claim = { value: `~${lockValue(owner)}`, place: Date.now(), ttl: o.retryDelay + o.retryJitter + CLAIM_SLACK_MS };
+  // ('~' first: a claim is no lock value, and lib/renew.lua tells it apart. Then the tag of
+  // this Redlock: a release tells the claim on this Redlock's hand-off channel alone.)
+  const claim: Claim = {
+    value: `~${ctx.wakeup.tag}${lockValue(owner)}`,
+    place: Date.now(),
+    ttl: o.retryDelay + o.retryJitter + CLAIM_SLACK_MS,
+  };
   ctx.wakeup.claim(claim.value);
   return claim;
 }

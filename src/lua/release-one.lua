@@ -19,10 +19,11 @@
 -- Returns 1 when the key held the value (deleted), 0 otherwise.
 --
 -- The hand-off: the key is set to the first live claim in line, for ARGV[5] ms, and the
--- message names it (lib/publish.lua release_message). The claim is no lock: nobody holds it,
+-- message names it (lib/publish.lua release_message), on the channel of that claim's Redlock
+-- alone (handoff_channel): one process hears it. The claim is no lock: nobody holds it,
 -- it only keeps other attempts out while its waiter comes — that waiter's attempt takes a key
--- holding its own claim as free (acquire.lua), and its validity counts from that attempt as
--- always. A waiter that never comes loses the claim when it expires. Nobody in line, but
+-- holding its own claim as free (acquire.lua); a waiter a quorum named may hold the lock on
+-- their word until that attempt comes back (lock/acquisition.ts). A waiter that never comes loses the claim when it expires. Nobody in line, but
 -- someone listening (a waiter on several resources, an election's observer): a plain message.
 -- Nobody listening: no message, and an uncontended lock pays one PUBSUB NUMSUB for the check.
 -- The gone mark: as release.lua's, where the release handed the lock on or woke a listener, or
@@ -78,7 +79,11 @@ if mine then
       local next = waiting and next_in_line(KEYS[3], KEYS[4], now_ms, tonumber(ARGV[5]))
       if next then
         redis.call('SET', KEYS[1], next, 'PX', ARGV[5])
-        publish(channel, release_message(value, next, ARGV[5]), ARGV[3])
+        local message = release_message(value, next, ARGV[5])
+        publish(handoff_channel(channel, next), message, ARGV[3])
+        if ARGV[7] == '1' then
+          publish(channel, message, ARGV[3]) -- (an election's observers)
+        end
         contended = true
       else
         contended = publish(channel, release_message(value), ARGV[3]) > 0

@@ -6,7 +6,7 @@
  */
 import { inject, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import { goneKey, lockKey, queueKeys, releaseChannel, releaseMessage } from '../../src/keys.js';
+import { goneKey, handoffChannel, lockKey, queueKeys, releaseChannel, releaseMessage } from '../../src/keys.js';
 import * as lua from '../../src/lua/scripts.generated.js';
 import { prefix, raw } from '../helpers/tenure.js';
 import { waitFor } from '../helpers/wait.js';
@@ -69,17 +69,30 @@ async function release(c: Redis, k: Keys, value: string, dequeue = '', always = 
   );
 }
 
-/** Messages on a channel while `fn` runs (and a moment after), heard by a subscriber. */
+/**
+ * Messages on a channel while `fn` runs (and a moment after), heard by a subscriber — and on
+ * its hand-off channels (keys.ts handoffChannel), each as `@tag message`.
+ */
 async function messages(sub: Redis, channel: string, fn: () => Promise<unknown>): Promise<string[]> {
   const got: string[] = [];
   const on = (ch: string, m: string): void => void (ch === channel && got.push(m));
+  const onP = (_p: string, ch: string, m: string): void => void got.push(`${ch.slice(channel.length)} ${m}`);
   sub.on('message', on);
+  sub.on('pmessage', onP);
   await sub.subscribe(channel);
+  await sub.psubscribe(`${channel}@*`);
   await fn();
   await new Promise((resolve) => setTimeout(resolve, 50));
   await sub.unsubscribe(channel);
+  await sub.punsubscribe(`${channel}@*`);
   sub.off('message', on);
+  sub.off('pmessage', onP);
   return got;
+}
+
+/** A hand-off message as messages() reports it: on the claim's hand-off channel. */
+function handedOver(value: string, claim: string, ms: number): string {
+  return `${handoffChannel('', claim)} ${releaseMessage(value, claim, ms)}`;
 }
 
 /** Runs `fn` with a waiter's subscription on the channel (releases then hand off). */
@@ -142,7 +155,7 @@ describe('the waiting line', () => {
     expect(await c!.zrange(k.queue, 0, -1)).toEqual(['claim-first', 'claim-second']);
 
     const heard = await messages(sub!, k.channel, () => release(c!, k, 'holder-value'));
-    expect(heard).toEqual([releaseMessage('holder-value', 'claim-first', 300)]); // the form wakeup.ts reads (keys.ts)
+    expect(heard).toEqual([handedOver('holder-value', 'claim-first', 300)]); // the form wakeup.ts reads (keys.ts), to its process alone
     expect(await c!.get(k.key)).toBe('claim-first');
     expect(await c!.pttl(k.key)).toBeLessThanOrEqual(300);
     expect(await c!.get(k.gone)).toBe('holder-value');
@@ -165,7 +178,7 @@ describe('the waiting line', () => {
     expect(await attempt(c!, k, 'v-live', 'claim-live', 2, 10_000)).toBe(0);
     await new Promise((resolve) => setTimeout(resolve, 40));
     const heard = await messages(sub!, k.channel, () => release(c!, k, 'holder'));
-    expect(heard).toEqual([releaseMessage('holder', 'claim-live', 300)]);
+    expect(heard).toEqual([handedOver('holder', 'claim-live', 300)]);
     expect(await c!.get(k.key)).toBe('claim-live');
     expect(await c!.zrange(k.queue, 0, -1)).toEqual(['claim-live']);
   });

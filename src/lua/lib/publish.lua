@@ -21,12 +21,20 @@ end
 
 -- release_message(value[, next, ms]): what a release publishes: the first 8 characters of the
 -- lock value, so that a waiter tells the N copies of one release (one per server) apart; when
--- the release handed the lock to a waiter's claim, '>', the first 17 characters of the claim
--- ('~' and 96 random bits: a waiter may take the lock on a quorum of these messages, so no two
--- claims may share it), '/' and the ms the claim holds the key for (keys.ts releaseMessage).
+-- the release handed the lock to a waiter's claim, '>', the first 25 characters of the claim
+-- ('~', its Redlock's tag and 96 random bits: a waiter may take the lock on a quorum of these
+-- messages, so no two claims may share them), '/' and the ms the claim holds the key for
+-- (keys.ts releaseMessage).
 local function release_message(value, next, ms)
   if next then
-    return string.sub(value, 1, 8) .. '>' .. string.sub(next, 1, 17) .. '/' .. ms
+    return string.sub(value, 1, 8) .. '>' .. string.sub(next, 1, 25) .. '/' .. ms
   end
   return string.sub(value, 1, 8)
+end
+
+-- handoff_channel(channel, next): where a release that hands the lock to claim `next` tells
+-- it: the channel of the claim's Redlock alone (its tag: the 8 characters after the '~'), so
+-- that one process hears it, not every process that waits (keys.ts handoffChannel).
+local function handoff_channel(channel, next)
+  return channel .. '@' .. string.sub(next, 2, 9)
 end
