@@ -69,9 +69,18 @@ describe('the waiting line, across processes', () => {
     }
     await new Promise((resolve) => setTimeout(resolve, 50)); // (every waiter is asleep now)
     await Promise.all(servers.map((s) => s.config('RESETSTAT')));
+    // What every process listening on the release channel would hear of the hand-off: nothing
+    // (it goes to the hand-off channel of w1's Redlock alone).
+    const [eavesdropper] = raw([set.urls[0]!]);
+    const overheard: string[] = [];
+    eavesdropper!.on('message', (_channel: string, m: string) => overheard.push(m));
+    await eavesdropper!.subscribe(releaseChannel(keyPrefix, 'q'));
     await held.release();
     const first = await waiting[0]!;
     expect(first.owner).toBe('w1');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(overheard).toEqual([]);
+    await eavesdropper!.unsubscribe();
     expect(await within(Promise.race([waiting[1]!, waiting[2]!]), 200)).toBe('pending');
     // The hand-off cost the release and one attempt, one script call each per server: the
     // other two waiters did not try (one wake-up per process would be three attempts).
