@@ -153,8 +153,9 @@ export class Acquisition {
    * after the first attempt that carried the claim started — and only an attempt carrying the
    * claim takes a key from it: with that attempt the only one so far, the key holds the claim
    * there until at least #claimSince + ms (less the drift). The lock is valid until then; an
-   * attempt sent at once makes the keys its own for its ttl (lock/lock.ts confirm), sent
-   * before anything the lock sends, on the same connections. Undefined (an attempt instead)
+   * attempt makes the keys its own for its ttl (lock/lock.ts confirm), sent right after the
+   * caller's first synchronous steps and before anything the lock sends, on the same
+   * connections. Undefined (an attempt instead)
    * when too little of that validity is left, or a quorum of the servers do not vote now.
    */
   #handed(claim: Claim, handoff: Handoff): Lock | undefined {
@@ -178,17 +179,18 @@ export class Acquisition {
     // The confirmation: the claim's keys become the lock's (acquire.lua takes a key holding
     // the claim as free), for its ttl; the servers that did not hand it over are covered.
     const resource = resources[0]!;
-    const confirmed = this.#kind.attempt(ctx, resources, value, o.ttl, false, coverage, claim, false).then(
-      (a) => {
-        if (a.ok) leaveAfterWin(ctx, resource, claim, a);
-        else leave(ctx, resource, claim, true);
-        return a;
-      },
-      (error: unknown) => {
-        leave(ctx, resource, claim, true);
-        throw error;
-      },
-    );
+    const confirm = (): Promise<ops.Attempt> =>
+      this.#kind.attempt(ctx, resources, value, o.ttl, false, coverage, claim, false).then(
+        (a) => {
+          if (a.ok) leaveAfterWin(ctx, resource, claim, a);
+          else leave(ctx, resource, claim, true);
+          return a;
+        },
+        (error: unknown) => {
+          leave(ctx, resource, claim, true);
+          throw error;
+        },
+      );
     const lock = new Lock(ctx, {
       resources,
       value,
@@ -201,8 +203,9 @@ export class Acquisition {
       ops: this.#kind,
       outcomes,
       claim: claim.value,
+      unconfirmed: true,
     });
-    lock.confirm(confirmed, o.ttl);
+    lock.confirm(confirm, o.ttl);
     coverage?.attach(lock);
     ctx.live.add(lock);
     if (debug.enabled)

@@ -51,8 +51,8 @@ export function leave(ctx: Context, resource: string, claim: Claim, pass: boolea
     const instance = ctx.instances[i]!;
     // (No gone mark: the claim was no lock.)
     const args = pass
-      ? { suffix: RELEASE_SUFFIX, goneTtl: 0, handoff, always: instance.cluster }
-      : { suffix: '', goneTtl: 0, handoff: 0, always: false };
+      ? { suffix: RELEASE_SUFFIX, goneTtl: 0, handoff, always: instance.cluster, observed: false }
+      : { suffix: '', goneTtl: 0, handoff: 0, always: false, observed: false };
     const call = lua.releaseOne(keys, { value: claim.value, publish: instance.publish, claim: claim.value, ...args });
     instance.sweep(claim.ttl, () => call);
   }

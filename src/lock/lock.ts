@@ -41,6 +41,8 @@ export interface LockInit {
   readonly outcomes?: readonly InstanceOutcome[];
   /** The claim the lock was waited for with (lock/ops.ts Claim): out of line on release. */
   readonly claim?: string;
+  /** Taken as handed over: its keeping starts once its confirmation is sent (confirm()). */
+  readonly unconfirmed?: boolean;
 }
 
 type State = 'held' | 'released' | 'lost';
@@ -74,6 +76,9 @@ export class Lock extends EventEmitter implements AsyncDisposable {
   #believedAtRelease: boolean | undefined;
   readonly #coverage: Coverage | undefined;
   readonly #claim: string | undefined;
+  /** A confirmation not sent yet (confirm()): whatever the lock sends goes after it. */
+  #unsent: (() => void) | undefined;
+  readonly #autoExtend: boolean;
 
   /** @internal Locks are made by Redlock.acquire / tryAcquire / using. */
   constructor(ctx: Context, init: LockInit) {
@@ -103,7 +108,8 @@ export class Lock extends EventEmitter implements AsyncDisposable {
       extended: (left) => void this.emit('extended', left),
     };
     this.#keeping = new Keeping(kept, init.validUntil);
-    if (init.autoExtend) this.#keeping.keep(Math.max(1, Math.floor(init.ttl / 3)));
+    this.#autoExtend = init.autoExtend;
+    if (init.autoExtend && init.unconfirmed !== true) this.#keeping.keep(Math.max(1, Math.floor(init.ttl / 3)));
   }
 
   /** Milliseconds of validity left, computed now on the monotonic clock (0 once released or lost). */
@@ -143,6 +149,7 @@ export class Lock extends EventEmitter implements AsyncDisposable {
    * extend and release the lock: pass it only to processes you trust with the lock.
    */
   get handle(): string {
+    this.#flush(); // (whoever adopts it sends after the confirmation)
     return encodeHandle({ kind: this.#ops.kind, resources: this.resources, value: this.value, ttl: this.#ttl, token: this.#token });
   }
 
@@ -174,6 +181,7 @@ export class Lock extends EventEmitter implements AsyncDisposable {
   }
 
   async #computeFence(): Promise<bigint> {
+    this.#flush();
     this.#assertHeld('fence');
     const phase1 = await this.#ops.fencePhase(this.#ctx, this.resources, this.value, 'next', 0n);
     this.#checkQuorum(phase1.ballot, 'issue a fencing token for');
@@ -197,6 +205,7 @@ export class Lock extends EventEmitter implements AsyncDisposable {
   async extend(ttl?: number): Promise<void> {
     const t = withinQuarantine('ttl', duration('ttl', ttl, this.#ttl, 1), this.#ctx.options);
     if (this.#keeping.renews) withinStall('ttl', t, this.#ctx.options); // its renewals must fit in maxStall
+    this.#flush();
     this.#assertHeld('extend');
     const start = this.#ctx.options.clock.now();
     const ballot = await this.#ops.extend(this.#ctx, this.resources, this.value, t, this.#coverage);
@@ -243,6 +252,7 @@ export class Lock extends EventEmitter implements AsyncDisposable {
     // failed then were sent is swept to them since (core/instance.ts), so "gone" is expected.
     const retry = this.#believedAtRelease !== undefined;
     const believed = (this.#believedAtRelease ??= this.#state === 'held' && this.isHeld);
+    this.#flush(); // (the release goes after the confirmation, on the same connections)
     this.#keeping.stop(); // no more renewals, whatever the outcome
     this.#coverage?.stop(); // nor covers: one sent after the release would set the key again
     const ballot = await this.#ops.release(this.#ctx, this.resources, this.value, this.#ttl, this.#claim);
@@ -275,23 +285,39 @@ export class Lock extends EventEmitter implements AsyncDisposable {
 
   /**
    * @internal A lock taken as a release handed it over (lock/acquisition.ts): valid on the
-   * hand-off's claim until `confirmed`, the attempt that makes the keys its own, says — then
-   * for `ttl` from that attempt's start, or lost when it did not win.
+   * hand-off's claim until its confirmation — the attempt `send` makes, which makes the keys
+   * its own — says; then for `ttl` from that attempt's start, or lost when it did not win.
+   * The attempt goes out once the code that awaited the lock has run its first synchronous
+   * part (setImmediate), so the hand-off does not wait for its writes — or as soon as the lock
+   * itself sends anything (#flush), so that all of it follows the confirmation on each
+   * connection. Its keeping starts then.
    */
-  confirm(confirmed: Promise<ops.Attempt>, ttl: number): void {
-    confirmed.then(
-      (a) => {
-        if (this.#state !== 'held') return;
-        if (!a.ok) return void this.#lose('taken', a.ballot.outcomes);
-        // (Never shorter: an extend sent after it may have been read first.)
-        const validUntil = a.start + ttl - drift(this.#ctx, ttl);
-        if (validUntil > this.#ctx.options.clock.now() + this.#keeping.left()) this.#keeping.extendTo(validUntil, false);
-        this.#keeping.poke();
-      },
-      (error: unknown) => {
-        if (this.#state === 'held') this.#lose('taken', [], error);
-      },
-    );
+  confirm(send: () => Promise<ops.Attempt>, ttl: number): void {
+    const go = (): void => {
+      if (this.#unsent !== go) return;
+      this.#unsent = undefined;
+      send().then(
+        (a) => {
+          if (this.#state !== 'held') return;
+          if (!a.ok) return void this.#lose('taken', a.ballot.outcomes);
+          // (Never shorter: an extend sent after it may have been read first.)
+          const validUntil = a.start + ttl - drift(this.#ctx, ttl);
+          if (validUntil > this.#ctx.options.clock.now() + this.#keeping.left()) this.#keeping.extendTo(validUntil, false);
+          this.#keeping.poke();
+        },
+        (error: unknown) => {
+          if (this.#state === 'held') this.#lose('taken', [], error);
+        },
+      );
+      if (this.#autoExtend && this.#state === 'held') this.#keeping.keep(Math.max(1, Math.floor(this.#ttl / 3)));
+    };
+    this.#unsent = go;
+    setImmediate(go);
+  }
+
+  /** Sends a confirmation not sent yet (confirm()), before anything else goes out. */
+  #flush(): void {
+    this.#unsent?.();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -339,6 +365,7 @@ export class Lock extends EventEmitter implements AsyncDisposable {
     this.#controller?.abort(error);
     this.#ctx.telemetry.lost(this, reason, error);
     if (debug.enabled) debug('lost %s: %s', list(this.resources), why);
+    this.#flush(); // (its release below must follow the confirmation)
     // Free whatever is left of it so that the next holder need not wait for the ttl.
     this.#ops.release(this.#ctx, this.resources, this.value, this.#ttl, this.#claim).catch(() => undefined);
     this.emit('lost', error);

@@ -234,8 +234,9 @@ export function maxToken(ballot: Ballot<string>): bigint {
  * answer, or answered with an error after the decision, is swept: the release is sent again
  * when its connection is back, for up to `ttl`.
  * One resource: the lock goes to the next waiter in line, and the message names it
- * (release-one.lua); nobody in line, no message (unless `always`: an election's observers
- * follow its releases). Several resources: every key's channel gets a message (release.lua).
+ * (release-one.lua), on the hand-off channel of that waiter's Redlock (and on the release
+ * channel too for an election: its observers follow its releases); nobody in line, no
+ * message (unless `always`: an election's, or on a Cluster). Several resources: every key's channel gets a message (release.lua).
  */
 export function release(ctx: Context, resources: readonly string[], value: string, ttl: number, claim?: string): Promise<Ballot<never>> {
   if (resources.length !== 1 || !queued(resources[0]!)) {
@@ -256,6 +257,7 @@ export function release(ctx: Context, resources: readonly string[], value: strin
     handoff,
     claim: claim ?? '',
     always,
+    observed: election,
   });
   const plain = lua.releaseOne(keys, args('PUBLISH', election)); // (the usual server: made once)
   return releaseWith(ctx, ttl, (i) => (i.cluster || i.publish !== 'PUBLISH' ? lua.releaseOne(keys, args(i.publish, true)) : plain));

@@ -1,6 +1,6 @@
 -- release-one: release a lock on one resource — compare-and-delete — and hand it to the next
 -- @keys lock gone queue alive
--- @args value:str suffix:str publish:'SPUBLISH'|'PUBLISH' goneTtl:int handoff:int claim:str always:flag
+-- @args value:str suffix:str publish:'SPUBLISH'|'PUBLISH' goneTtl:int handoff:int claim:str always:flag observed:flag
 -- waiter in line: one waiter tries, not one per process (see lib/queue.lua).
 -- KEYS[1]  the lock key
 -- KEYS[2]  its gone mark
@@ -16,6 +16,8 @@
 --          with, or a waiter's that gives up its place
 -- ARGV[7]  '1' to publish the release without asking who listens here (an election's, whose
 --          observers may listen elsewhere; a Cluster node's, whose listeners may be on another)
+-- ARGV[8]  '1' when observers follow every release on the release channel (an election's):
+--          a hand-off is told there too, not on the next waiter's hand-off channel alone
 -- Returns 1 when the key held the value (deleted), 0 otherwise.
 --
 -- The hand-off: the key is set to the first live claim in line, for ARGV[5] ms, and the
@@ -81,8 +83,8 @@ if mine then
         redis.call('SET', KEYS[1], next, 'PX', ARGV[5])
         local message = release_message(value, next, ARGV[5])
         publish(handoff_channel(channel, next), message, ARGV[3])
-        if ARGV[7] == '1' then
-          publish(channel, message, ARGV[3]) -- (an election's observers)
+        if ARGV[8] == '1' then
+          publish(channel, message, ARGV[3])
         end
         contended = true
       else

@@ -49,7 +49,7 @@ async function attempt(c: Redis, k: Keys, value: string, claim: string, place: n
 }
 
 /** release-one.lua: 1 when the key held the value. */
-async function release(c: Redis, k: Keys, value: string, dequeue = '', always = '0'): Promise<number> {
+async function release(c: Redis, k: Keys, value: string, dequeue = '', always = '0', observed = '0'): Promise<number> {
   return Number(
     await c.eval(
       lua.releaseOne.script.source,
@@ -65,6 +65,7 @@ async function release(c: Redis, k: Keys, value: string, dequeue = '', always = 
       300,
       dequeue,
       always,
+      observed,
     ),
   );
 }
@@ -261,6 +262,17 @@ describe('the waiting line', () => {
     await release(c!, k, 'leader', '', '1');
     await waitFor(() => got.length > 0);
     expect(got).toEqual([releaseMessage('leader')]);
+  });
+
+  it("an election's hand-off is told on the release channel too (its observers), not only to the next waiter's process", async () => {
+    const [c, sub] = raw([inject('redis1')[0]!, inject('redis1')[0]!]);
+    const k = keys('election:y');
+    await c!.set(k.key, 'leader', 'PX', 5_000);
+    expect(await attempt(c!, k, 'v-candidate', '~tagtagtgcandidate', 1)).toBe(0);
+    const heard = await messages(sub!, k.channel, () => release(c!, k, 'leader', '', '1', '1'));
+    const message = releaseMessage('leader', '~tagtagtgcandidate', 300);
+    expect(heard.sort()).toEqual([`@tagtagtg ${message}`, message].sort());
+    expect(await c!.get(k.key)).toBe('~tagtagtgcandidate');
   });
 
   it("a waiter's claim is no lock: a lock's cover or renewal re-takes a key holding one, never another value", async () => {
