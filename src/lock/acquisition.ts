@@ -135,8 +135,9 @@ export class Acquisition {
     // A fresh value per attempt: an undo of an earlier attempt's late yes can never touch
     // the keys of a later attempt that succeeded.
     const value = lockValue(this.#owner);
-    const since =
-      this.#channels !== undefined || claim !== undefined ? ctx.wakeup.generation(this.#channels ?? [], claim?.value) : undefined;
+    // (A claim made before the first attempt: its channels are subscribed already.)
+    const channels = this.#channels ?? (claim !== undefined ? this.#names() : undefined);
+    const since = channels !== undefined ? ctx.wakeup.generation(channels, claim?.value) : undefined;
     // Servers a won attempt does not hold are covered in the background (lock/coverage.ts).
     const coverage = ctx.instances.length > 1 ? new Coverage(ctx, value, this.#kind) : undefined;
     // The first attempt of an acquisition that waits may be a plain SET NX (lock/ops.ts attempt).
@@ -153,9 +154,9 @@ export class Acquisition {
    * after the first attempt that carried the claim started — and only an attempt carrying the
    * claim takes a key from it: with that attempt the only one so far, the key holds the claim
    * there until at least #claimSince + ms (less the drift). The lock is valid until then; an
-   * attempt makes the keys its own for its ttl (lock/lock.ts confirm), sent right after the
-   * caller's first synchronous steps and before anything the lock sends, on the same
-   * connections. Undefined (an attempt instead)
+   * attempt sent at once makes the keys its own for its ttl (lock/lock.ts confirm) — before
+   * the caller's code runs (which may block the event loop at once), and before anything the
+   * lock sends, on the same connections. Undefined (an attempt instead)
    * when too little of that validity is left, or a quorum of the servers do not vote now.
    */
   #handed(claim: Claim, handoff: Handoff): Lock | undefined {
@@ -179,18 +180,17 @@ export class Acquisition {
     // The confirmation: the claim's keys become the lock's (acquire.lua takes a key holding
     // the claim as free), for its ttl; the servers that did not hand it over are covered.
     const resource = resources[0]!;
-    const confirm = (): Promise<ops.Attempt> =>
-      this.#kind.attempt(ctx, resources, value, o.ttl, false, coverage, claim, false).then(
-        (a) => {
-          if (a.ok) leaveAfterWin(ctx, resource, claim, a);
-          else leave(ctx, resource, claim, true);
-          return a;
-        },
-        (error: unknown) => {
-          leave(ctx, resource, claim, true);
-          throw error;
-        },
-      );
+    const confirmed = this.#kind.attempt(ctx, resources, value, o.ttl, false, coverage, claim, false).then(
+      (a) => {
+        if (a.ok) leaveAfterWin(ctx, resource, claim, a);
+        else leave(ctx, resource, claim, true);
+        return a;
+      },
+      (error: unknown) => {
+        leave(ctx, resource, claim, true);
+        throw error;
+      },
+    );
     const lock = new Lock(ctx, {
       resources,
       value,
@@ -203,9 +203,8 @@ export class Acquisition {
       ops: this.#kind,
       outcomes,
       claim: claim.value,
-      unconfirmed: true,
     });
-    lock.confirm(confirm, o.ttl);
+    lock.confirm(confirmed, o.ttl);
     coverage?.attach(lock);
     ctx.live.add(lock);
     if (debug.enabled)

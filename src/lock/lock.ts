@@ -41,8 +41,6 @@ export interface LockInit {
   readonly outcomes?: readonly InstanceOutcome[];
   /** The claim the lock was waited for with (lock/ops.ts Claim): out of line on release. */
   readonly claim?: string;
-  /** Taken as handed over: its keeping starts once its confirmation is sent (confirm()). */
-  readonly unconfirmed?: boolean;
 }
 
 type State = 'held' | 'released' | 'lost';
@@ -76,9 +74,12 @@ export class Lock extends EventEmitter implements AsyncDisposable {
   #believedAtRelease: boolean | undefined;
   readonly #coverage: Coverage | undefined;
   readonly #claim: string | undefined;
-  /** A confirmation not sent yet (confirm()): whatever the lock sends goes after it. */
-  #unsent: (() => void) | undefined;
-  readonly #autoExtend: boolean;
+  /**
+   * Set while the confirmation of a lock taken as handed over is on its way (confirm()):
+   * what the lock does that depends on its validity waits for it, and running out of the
+   * claim's validity meanwhile is not yet a loss (its answer may be waiting to be read).
+   */
+  #confirming: Promise<void> | undefined;
 
   /** @internal Locks are made by Redlock.acquire / tryAcquire / using. */
   constructor(ctx: Context, init: LockInit) {
@@ -104,12 +105,11 @@ export class Lock extends EventEmitter implements AsyncDisposable {
       remaining: () => this.remaining(),
       ttl: () => this.#ttl,
       extend: () => this.extend(),
-      lose: (reason, outcomes, cause) => void this.#lose(reason, outcomes, cause),
+      lose: (reason, outcomes, cause) => void (reason === 'expired' ? this.#expire(outcomes, cause) : this.#lose(reason, outcomes, cause)),
       extended: (left) => void this.emit('extended', left),
     };
     this.#keeping = new Keeping(kept, init.validUntil);
-    this.#autoExtend = init.autoExtend;
-    if (init.autoExtend && init.unconfirmed !== true) this.#keeping.keep(Math.max(1, Math.floor(init.ttl / 3)));
+    if (init.autoExtend) this.#keeping.keep(Math.max(1, Math.floor(init.ttl / 3)));
   }
 
   /** Milliseconds of validity left, computed now on the monotonic clock (0 once released or lost). */
@@ -149,7 +149,6 @@ export class Lock extends EventEmitter implements AsyncDisposable {
    * extend and release the lock: pass it only to processes you trust with the lock.
    */
   get handle(): string {
-    this.#flush(); // (whoever adopts it sends after the confirmation)
     return encodeHandle({ kind: this.#ops.kind, resources: this.resources, value: this.value, ttl: this.#ttl, token: this.#token });
   }
 
@@ -161,7 +160,7 @@ export class Lock extends EventEmitter implements AsyncDisposable {
   /** Aborted with a LockLostError when the lock is lost (expired, taken, or not extended). */
   get signal(): AbortSignal {
     // Read after a blocked event loop, it tells the truth at once, as isHeld does.
-    if (this.#state === 'held' && !this.#lostError && this.remaining() <= 0) this.#lose('expired', []);
+    if (this.#state === 'held' && !this.#lostError && this.remaining() <= 0) this.#expire([]);
     if (this.#controller === undefined) {
       this.#controller = new AbortController();
       if (this.#lostError) this.#controller.abort(this.#lostError);
@@ -181,7 +180,7 @@ export class Lock extends EventEmitter implements AsyncDisposable {
   }
 
   async #computeFence(): Promise<bigint> {
-    this.#flush();
+    if (this.#confirming !== undefined) await this.#confirming;
     this.#assertHeld('fence');
     const phase1 = await this.#ops.fencePhase(this.#ctx, this.resources, this.value, 'next', 0n);
     this.#checkQuorum(phase1.ballot, 'issue a fencing token for');
@@ -205,7 +204,8 @@ export class Lock extends EventEmitter implements AsyncDisposable {
   async extend(ttl?: number): Promise<void> {
     const t = withinQuarantine('ttl', duration('ttl', ttl, this.#ttl, 1), this.#ctx.options);
     if (this.#keeping.renews) withinStall('ttl', t, this.#ctx.options); // its renewals must fit in maxStall
-    this.#flush();
+    // (After a hand-off's confirmation: its answer sets the validity this one then changes.)
+    if (this.#confirming !== undefined) await this.#confirming;
     this.#assertHeld('extend');
     const start = this.#ctx.options.clock.now();
     const ballot = await this.#ops.extend(this.#ctx, this.resources, this.value, t, this.#coverage);
@@ -251,8 +251,7 @@ export class Lock extends EventEmitter implements AsyncDisposable {
     // A retry after a failed release answers for the first attempt: what the servers that
     // failed then were sent is swept to them since (core/instance.ts), so "gone" is expected.
     const retry = this.#believedAtRelease !== undefined;
-    const believed = (this.#believedAtRelease ??= this.#state === 'held' && this.isHeld);
-    this.#flush(); // (the release goes after the confirmation, on the same connections)
+    const believed = (this.#believedAtRelease ??= this.#state === 'held' && (this.isHeld || this.#confirming !== undefined));
     this.#keeping.stop(); // no more renewals, whatever the outcome
     this.#coverage?.stop(); // nor covers: one sent after the release would set the key again
     const ballot = await this.#ops.release(this.#ctx, this.resources, this.value, this.#ttl, this.#claim);
@@ -285,39 +284,40 @@ export class Lock extends EventEmitter implements AsyncDisposable {
 
   /**
    * @internal A lock taken as a release handed it over (lock/acquisition.ts): valid on the
-   * hand-off's claim until its confirmation — the attempt `send` makes, which makes the keys
-   * its own — says; then for `ttl` from that attempt's start, or lost when it did not win.
-   * The attempt goes out once the code that awaited the lock has run its first synchronous
-   * part (setImmediate), so the hand-off does not wait for its writes — or as soon as the lock
-   * itself sends anything (#flush), so that all of it follows the confirmation on each
-   * connection. Its keeping starts then.
+   * hand-off's claim until `confirmed` — the attempt, sent before the lock was handed out,
+   * that makes the keys its own — says; then for `ttl` from that attempt's start, or lost
+   * when it did not win. Sent before the caller's code runs, it reaches the servers even if
+   * that code blocks the event loop at once: only this process's view waits for its answer.
    */
-  confirm(send: () => Promise<ops.Attempt>, ttl: number): void {
-    const go = (): void => {
-      if (this.#unsent !== go) return;
-      this.#unsent = undefined;
-      send().then(
-        (a) => {
-          if (this.#state !== 'held') return;
-          if (!a.ok) return void this.#lose('taken', a.ballot.outcomes);
-          // (Never shorter: an extend sent after it may have been read first.)
-          const validUntil = a.start + ttl - drift(this.#ctx, ttl);
-          if (validUntil > this.#ctx.options.clock.now() + this.#keeping.left()) this.#keeping.extendTo(validUntil, false);
-          this.#keeping.poke();
-        },
-        (error: unknown) => {
-          if (this.#state === 'held') this.#lose('taken', [], error);
-        },
-      );
-      if (this.#autoExtend && this.#state === 'held') this.#keeping.keep(Math.max(1, Math.floor(this.#ttl / 3)));
-    };
-    this.#unsent = go;
-    setImmediate(go);
+  confirm(confirmed: Promise<ops.Attempt>, ttl: number): void {
+    const settled = confirmed.then(
+      (a) => {
+        this.#confirming = undefined;
+        if (this.#state !== 'held') return;
+        if (!a.ok) return void this.#lose('taken', a.ballot.outcomes);
+        // (Never shorter: a renewal sent after it may have been read first.)
+        const validUntil = a.start + ttl - drift(this.#ctx, ttl);
+        if (validUntil > this.#ctx.options.clock.now() + this.#keeping.left()) this.#keeping.extendTo(validUntil, false);
+        if (this.remaining() <= 0) return void this.#lose('expired', a.ballot.outcomes);
+        this.#keeping.poke();
+      },
+      (error: unknown) => {
+        this.#confirming = undefined;
+        if (this.#state === 'held') this.#lose('taken', [], error);
+      },
+    );
+    this.#confirming = settled;
   }
 
-  /** Sends a confirmation not sent yet (confirm()), before anything else goes out. */
-  #flush(): void {
-    this.#unsent?.();
+  /**
+   * The validity ran out: lost — unless a hand-off's confirmation is on its way, whose answer
+   * (perhaps already waiting to be read, after a blocked event loop) decides.
+   */
+  #expire(outcomes: ops.Attempt['ballot']['outcomes'], cause?: unknown): void {
+    if (this.#confirming === undefined) return void this.#lose('expired', outcomes, cause);
+    void this.#confirming.then(() => {
+      if (this.#state === 'held' && this.remaining() <= 0) this.#lose('expired', outcomes, cause);
+    });
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -365,7 +365,6 @@ export class Lock extends EventEmitter implements AsyncDisposable {
     this.#controller?.abort(error);
     this.#ctx.telemetry.lost(this, reason, error);
     if (debug.enabled) debug('lost %s: %s', list(this.resources), why);
-    this.#flush(); // (its release below must follow the confirmation)
     // Free whatever is left of it so that the next holder need not wait for the ttl.
     this.#ops.release(this.#ctx, this.resources, this.value, this.#ttl, this.#claim).catch(() => undefined);
     this.emit('lost', error);

@@ -208,7 +208,7 @@ describe('a lock handed over by a release (taken without an attempt, then confir
     waiting.catch(() => undefined); // (see the first test)
     await waitFor(async () => (await inLine(servers, keyPrefix, resource)).every((n) => n === 1), { interval: 2 });
     await waitFor(async () => (await listeners(servers, keyPrefix, resource)).every((n) => n === 1), { interval: 2 });
-    return { servers, keyPrefix, held, waiting };
+    return { servers, keyPrefix, held, waiting, waiter };
   }
 
   it('holds at once on the claim, then its confirmation makes every key its own for its ttl', async () => {
@@ -284,6 +284,69 @@ describe('a lock handed over by a release (taken without an attempt, then confir
     const lock = await waiting;
     expect(Math.max(...attempts)).toBeGreaterThanOrEqual(3);
     expect(lock.remaining()).toBeGreaterThan(4_000);
+    await lock.release();
+  });
+
+  it('its confirmation reaches the servers before the new holder runs: a loop blocked at once keeps the lock', async () => {
+    const { servers, keyPrefix, held, waiting } = await inLineBehind(set.urls, set.urls, 'b');
+    await held.release();
+    const lock = await waiting;
+    const lost: Error[] = [];
+    lock.on('lost', (e: Error) => lost.push(e));
+    expect(lock.remaining()).toBeLessThanOrEqual(500); // (as handed over)
+    const until = performance.now() + 700; // longer than the claim's life
+    while (performance.now() < until); // (blocks the event loop: no answer is read meanwhile)
+    // Not taken for lost: its signal, read now, waits for the confirmation's answer (its
+    // validity on the claim alone has run out; the answer has not been read yet).
+    expect(lock.remaining()).toBe(0);
+    expect(lock.signal.aborted).toBe(false);
+    // Its own value is on every server for its ttl: sent before this code ran.
+    const key = lockKey(keyPrefix, 'b');
+    for (const s of servers) {
+      expect(await s.get(key)).toBe(lock.value);
+      expect(await s.pttl(key)).toBeGreaterThan(3_000);
+    }
+    await waitFor(() => lock.remaining() > 3_000, { interval: 2 });
+    expect(lost).toEqual([]);
+    expect(await lock.release()).toBe(true);
+  });
+
+  it('an extend right after the hand-off sets the validity, whatever the confirmation answers after it', async () => {
+    const made: TcpProxy[] = [];
+    try {
+      // (Behind a delay, the two answers come back together: the extend's could be read first.)
+      const { servers, keyPrefix, held, waiting } = await inLineBehind(set.urls, await proxiesFor(set.urls, made), 'e');
+      for (const p of made) p.setLatency(20);
+      await held.release();
+      const lock = await waiting;
+      await lock.extend(300);
+      expect(lock.remaining()).toBeLessThanOrEqual(300);
+      const key = lockKey(keyPrefix, 'e');
+      for (const s of servers) expect(await s.pttl(key)).toBeLessThanOrEqual(300);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(lock.remaining()).toBeLessThanOrEqual(300); // (not raised back to the 5 s ttl)
+      await waitFor(() => !lock.isHeld, { timeout: 1_000 });
+    } finally {
+      for (const p of made) await p.close();
+    }
+  });
+
+  it('a Redlock that heard a release before still takes its next hand-off as handed', async () => {
+    // Its subscription lingers after the first turn, with a release heard on it: a later wait
+    // must not take that for a release during its attempt (and try again, out of the line's
+    // one-attempt rule).
+    const { servers, keyPrefix, held, waiting, waiter } = await inLineBehind(set.urls, set.urls, 'l');
+    const holder = redlock(set.urls, { keyPrefix });
+    await held.release();
+    await (await waiting).release(); // (nobody in line, the waiter's Redlock still listening: a plain message)
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const again = (await holder.tryAcquire('l', { ttl: 30_000 }))!;
+    const second = waiter.acquire('l', { ttl: 5_000, wait: 30_000, retryDelay: 20_000, retryJitter: 0 });
+    second.catch(() => undefined);
+    await waitFor(async () => (await inLine(servers, keyPrefix, 'l')).every((n) => n === 1), { interval: 2 });
+    await again.release();
+    const lock = await second;
+    expect(lock.remaining()).toBeLessThanOrEqual(500); // (taken as handed over)
     await lock.release();
   });
 
