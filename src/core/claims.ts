@@ -33,7 +33,11 @@ export class Named {
   /** The shortest claim ms among #from's messages. */
   #ms = Infinity;
   #timer: NodeJS.Timeout | undefined;
-  /** The last hand-off by a quorum, until taken (or the waiter attempts: it is stale then). */
+  /**
+   * The last hand-off by a quorum, until taken (core/wakeup.ts handoff). Its waiter takes the
+   * lock on it only while its first attempt in line is its only one (lock/acquisition.ts):
+   * a later attempt may have taken the key from the claim.
+   */
   handoff: Handoff | undefined;
 
   /** Server `instance` handed the lock of release `released` to this claim, for `ms`. */
