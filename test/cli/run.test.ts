@@ -142,7 +142,9 @@ describe('tenure run', () => {
 
   it('Ctrl-Z (SIGTSTP) stops the command with tenure; SIGCONT continues both', async () => {
     const p = prefix();
-    const running = start(['run', 'job', ...conn(p), '--', 'sh', '-c', 'echo "pid=$$"; while :; do sleep 0.05; done']);
+    // (A loop of builtins: a shell that forks `sleep` can be caught in vfork by the stop —
+    // state D, waiting on its stopped child — though its whole group is stopped.)
+    const running = start(['run', 'job', ...conn(p), '--', 'sh', '-c', 'echo "pid=$$"; while :; do :; done']);
     const pid = Number(await waitFor(() => /pid=(\d+)/.exec(running.stdout())?.[1]));
     const state = (n: number): string => /^\d+ \(.*\) (\S)/s.exec(readFileSync(`/proc/${n}/stat`, 'utf8'))![1]!;
     running.child.kill('SIGTSTP');
