@@ -65,13 +65,26 @@ export function claimTag(claim: string): string {
 }
 
 /**
- * The channel a release that hands the lock to `claim` publishes on: the release channel and
- * the tag of the claim's Redlock (lock/line.ts newClaim), which alone listens there — one
- * message per server to the one process whose waiter is next, not to every process that waits.
- * lib/publish.lua's handoff_channel() makes the same name.
+ * A waiter's claim (lock/line.ts newClaim): '~', the tag of its Redlock (core/wakeup.ts, 8
+ * characters), then a value of its own — never a lock's value (lib/renew.lua tells it apart).
  */
-export function handoffChannel(channel: string, claim: string): string {
-  return `${channel}@${claim.slice(1, 9)}`;
+export function claimOf(tag: string, value: string): string {
+  return `~${tag}${value}`;
+}
+
+/** The tag of the Redlock whose waiter made `claim` (see claimOf). */
+export function tagOf(claim: string): string {
+  return claim.slice(1, 9);
+}
+
+/**
+ * The hand-off channel of the Redlock tagged `tag`: where a release that hands the lock to
+ * one of its claims tells it — the release channel and the tag, which that Redlock alone
+ * listens on: one message per server to the one process whose waiter is next, not to every
+ * process that waits. lib/publish.lua's handoff_channel() makes the same name from a claim.
+ */
+export function handoffChannel(channel: string, tag: string): string {
+  return `${channel}@${tag}`;
 }
 
 /** A release message read back: the released value's prefix, and the claim it names with its ms (if any). */

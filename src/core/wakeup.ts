@@ -18,7 +18,7 @@
 import { debuglog } from 'node:util';
 import type { Instance } from './endpoint.js';
 import { randomBytes } from 'node:crypto';
-import { parseReleaseMessage, releaseMessage } from '../keys.js';
+import { handoffChannel, parseReleaseMessage, releaseMessage } from '../keys.js';
 import { Claims, type Handoff } from './claims.js';
 import { openFeed, type Feed } from './feed.js';
 
@@ -37,7 +37,7 @@ export class Wakeup {
   /** This Redlock's tag: in its waiters' claims, and their hand-off channels (keys.ts handoffChannel). */
   readonly tag = randomBytes(6).toString('base64url');
   /** How a hand-off channel of this Redlock ends. */
-  readonly #handoffSuffix = `@${this.tag}`;
+  readonly #handoffSuffix = handoffChannel('', this.tag);
   readonly #instances: readonly Instance[];
   readonly #timeout: number;
   readonly #subscribers = new Map<Instance, Feed | null>();

@@ -328,7 +328,7 @@ export class Acquisition {
     if (this.#channelNames !== undefined) return this.#channelNames;
     const ctx = this.#ctx;
     const names = this.#resources.map((r) => releaseChannel(ctx.options.keyPrefix, r));
-    if (this.#lineable && names.length === 1) names.push(handoffChannel(names[0]!, `~${ctx.wakeup.tag}`));
+    if (this.#lineable && names.length === 1) names.push(handoffChannel(names[0]!, ctx.wakeup.tag));
     return (this.#channelNames = names);
   }
 

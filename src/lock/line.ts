@@ -3,7 +3,7 @@
  * claim and place, the keys of the line, and leaving it — having given up, or won.
  */
 import type { Context } from '../core/context.js';
-import { RELEASE_SUFFIX, goneKey, lockKey, queueKeys } from '../keys.js';
+import { claimOf, goneKey, lockKey, queueKeys, RELEASE_SUFFIX } from '../keys.js';
 import * as lua from '../lua/scripts.generated.js';
 import type { ResolvedAcquire } from '../options/index.js';
 import type { Attempt } from './ops.js';
@@ -60,10 +60,10 @@ export function leave(ctx: Context, resource: string, claim: Claim, pass: boolea
 
 /** A place in line for this acquisition (lock/ops.ts Claim); its entry outlives its longest pause. */
 export function newClaim(ctx: Context, owner: string, o: ResolvedAcquire): Claim {
-  // ('~' first: a claim is no lock value, and lib/renew.lua tells it apart. Then the tag of
-  // this Redlock: a release tells the claim on this Redlock's hand-off channel alone.)
+  // (keys.ts claimOf: no lock value, and with this Redlock's tag — a release tells the claim
+  // on this Redlock's hand-off channel alone.)
   const claim: Claim = {
-    value: `~${ctx.wakeup.tag}${lockValue(owner)}`,
+    value: claimOf(ctx.wakeup.tag, lockValue(owner)),
     place: Date.now(),
     ttl: o.retryDelay + o.retryJitter + CLAIM_SLACK_MS,
   };

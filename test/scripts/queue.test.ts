@@ -6,7 +6,7 @@
  */
 import { inject, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import { goneKey, handoffChannel, lockKey, queueKeys, releaseChannel, releaseMessage } from '../../src/keys.js';
+import { goneKey, handoffChannel, lockKey, tagOf, queueKeys, releaseChannel, releaseMessage } from '../../src/keys.js';
 import * as lua from '../../src/lua/scripts.generated.js';
 import { prefix, raw } from '../helpers/tenure.js';
 import { waitFor } from '../helpers/wait.js';
@@ -93,7 +93,7 @@ async function messages(sub: Redis, channel: string, fn: () => Promise<unknown>)
 
 /** A hand-off message as messages() reports it: on the claim's hand-off channel. */
 function handedOver(value: string, claim: string, ms: number): string {
-  return `${handoffChannel('', claim)} ${releaseMessage(value, claim, ms)}`;
+  return `${handoffChannel('', tagOf(claim))} ${releaseMessage(value, claim, ms)}`;
 }
 
 /** Runs `fn` with a waiter's subscription on the channel (releases then hand off). */
