@@ -7,7 +7,7 @@
 import type { Context } from '../core/context.js';
 import { fanOut } from '../core/fan-out.js';
 import { decodeForceRelease } from '../core/replies.js';
-import { RELEASE_SUFFIX, lockKey } from '../keys.js';
+import { RELEASE_SUFFIX, goneKey, lockKey } from '../keys.js';
 import * as lua from '../lua/scripts.generated.js';
 
 /** What one server did with a forced release. */
@@ -23,8 +23,9 @@ export interface ForcedOnServer {
 /** Deletes `resource`'s lock on every server (one round trip; waits for every answer). */
 export async function forceRelease(ctx: Context, resource: string): Promise<ForcedOnServer[]> {
   const key = lockKey(ctx.options.keyPrefix, resource);
+  const gone = goneKey(ctx.options.keyPrefix, resource);
   const ballot = await fanOut(ctx, {
-    script: (instance) => lua.forceRelease({ lock: key }, { suffix: RELEASE_SUFFIX, publish: instance.publish }),
+    script: (instance) => lua.forceRelease({ lock: key, gone }, { suffix: RELEASE_SUFFIX, publish: instance.publish }),
     yes: 'released',
     decode: decodeForceRelease,
     waitAll: true,

@@ -25,6 +25,25 @@ describe('the gone mark', () => {
     expect(await c!.exists(key)).toBe(0);
   });
 
+  it("a forced release marks the holder gone for its ttl left: a contender's vote is then freed, not handed back to it", async () => {
+    // (Else a waiter that tried between the servers' forced releases hands its partial votes
+    // to the deleted holder, server after server, and brings its lock back.)
+    const [c] = raw(inject('redis1'));
+    const { key, gone } = keys();
+    await c!.set(key, 'holder', 'PX', 20_000);
+    expect(await c!.eval(lua.forceRelease.script.source, 2, key, gone, ':released', 'PUBLISH')).toBe('holder');
+    expect(await c!.exists(key)).toBe(0);
+    expect(await c!.get(gone)).toBe('holder');
+    expect(await c!.pttl(gone)).toBeGreaterThan(19_000);
+    await c!.set(key, 'contender', 'PX', 5_000); // a waiter's vote, after the forced release here
+    expect(await c!.eval(lua.undoTo.script.source, 2, key, gone, 'contender', 'holder', 19_000)).toBe(2);
+    expect(await c!.exists(key)).toBe(0);
+    // Nothing there: nothing marked.
+    const other = keys();
+    expect(await c!.eval(lua.forceRelease.script.source, 2, other.key, other.gone, ':released', 'PUBLISH')).toBe('');
+    expect(await c!.exists(other.gone)).toBe(0);
+  });
+
   it('a release that woke a waiter marks the holder gone; one that woke nobody writes nothing', async () => {
     const [c, sub] = raw([inject('redis1')[0]!, inject('redis1')[0]!]);
     const { key, gone, channel } = keys();
