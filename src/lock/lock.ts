@@ -256,7 +256,9 @@ export class Lock extends EventEmitter implements AsyncDisposable {
     this.#coverage?.stop(); // nor covers: one sent after the release would set the key again
     const ballot = await this.#ops.release(this.#ctx, this.resources, this.value, this.#ttl, this.#claim);
     const quorum = this.#ctx.quorum;
-    if (ballot.verdict === 'unreachable') {
+    // Too few answers to tell: too many failed for a quorum either way, or a split (one
+    // deleted, one found it gone, one failed) — not a loss, unless a quorum says it was gone.
+    if (ballot.verdict === 'unreachable' || (ballot.verdict === 'short' && believed && !retry)) {
       throw new QuorumError(`could not confirm the release of ${list(this.resources)}`, this.resources, ballot.outcomes, quorum);
     }
     const wasHeld = this.#state === 'held';

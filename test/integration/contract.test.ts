@@ -149,6 +149,42 @@ describe('a failed release can be retried', () => {
     await r.close();
     expect(await Promise.all(servers.map((c) => c.get(lockKey(keyPrefix, 'orders'))))).toEqual([null, null, null]);
   });
+
+  it('a split release (one deleted, one found it gone, one stalled) is a QuorumError, not a loss', async () => {
+    const set = await startRedisSet(3);
+    defer(() => set.stop());
+    const keyPrefix = prefix();
+    const key = lockKey(keyPrefix, 'ledger');
+    const servers = raw(set.urls);
+    const r = new Redlock(set.urls, { keyPrefix, commandTimeout: 200 });
+    defer(() => r.close());
+    const lost: unknown[] = [];
+    const result = await r.using('ledger', { ttl: 20_000 }, async (lock) => {
+      lock.on('lost', (e: unknown) => lost.push(e));
+      await servers[2]!.del(key); // server 2 lost its copy; 0 and 1 still hold a quorum
+      set.servers[1]!.pause(); // and 1 stalls past the release's timeout
+      return 'done';
+    });
+    // released on 0, gone on 2, no answer from 1: nobody can tell it was lost
+    expect(result).toBe('done');
+    expect(lost).toEqual([]);
+    set.servers[1]!.resume();
+    // The stalled server's late answer releases it there too.
+    await waitFor(async () => (await servers[1]!.exists(key)) === 0, { timeout: 5_000 });
+
+    // The same split on a lock released by hand: QuorumError, still counted as held; again: true.
+    const lock = await r.acquire('ledger', { ttl: 20_000 });
+    await servers[2]!.del(key);
+    set.servers[1]!.pause();
+    const error = await lock.release().catch((e: unknown) => e);
+    set.servers[1]!.resume();
+    expect(error).toBeInstanceOf(QuorumError);
+    expect((error as QuorumError).message).toMatch(/could not confirm the release/);
+    expect(lock.lostError).toBeUndefined();
+    expect(lock.isHeld).toBe(true);
+    await expect(lock.release()).resolves.toBe(true);
+    await waitFor(async () => (await Promise.all(servers.map((c) => c.exists(key)))).every((e) => e === 0), { timeout: 5_000 });
+  });
 });
 
 describe('key names', () => {
