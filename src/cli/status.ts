@@ -4,7 +4,7 @@
  * and whether the servers agree. A table for people, `--json` for scripts.
  */
 import type { Command } from 'commander';
-import { isLockResource, lockKey, resourceOf, type InstanceView, type LockInfo, type Redlock } from '../index.js';
+import { QuorumError, isLockResource, lockKey, resourceOf, type InstanceView, type LockInfo, type Redlock } from '../index.js';
 import { act, durationOption, subcommand, withConnection, type ConnectionOptions } from './command.js';
 import { EXIT, human, say } from './common.js';
 import { closeAll, connectAll, failures, openRedlock, requireReachable, scanKeys, type Client, type Server } from './redis.js';
@@ -62,7 +62,7 @@ async function status(pattern: string, o: StatusOptions): Promise<number> {
 }
 
 /** Every lock matching `pattern`, found on any server, read with `redlock.inspect`. */
-async function collect(servers: readonly Server[], redlock: Redlock, pattern: string, prefix: string): Promise<LockInfo[]> {
+async function collect(servers: readonly Server[], redlock: Redlock, pattern: string, prefix: string): Promise<Seen[]> {
   const found = await Promise.all(servers.map((s) => (s.client === null ? Promise.resolve([]) : scan(s.client, prefix, pattern))));
   return inspectAll(redlock, [...new Set(found.flat())].sort());
 }
@@ -83,12 +83,30 @@ function escapeGlob(text: string): string {
   return text.replace(/[*?[\]\\]/g, '\\$&');
 }
 
-async function inspectAll(redlock: Redlock, resources: readonly string[]): Promise<LockInfo[]> {
-  const out: LockInfo[] = [];
+async function inspectAll(redlock: Redlock, resources: readonly string[]): Promise<Seen[]> {
+  const out: Seen[] = [];
   for (let i = 0; i < resources.length; i += 16) {
-    out.push(...(await Promise.all(resources.slice(i, i + 16).map((r) => redlock.inspect(r)))));
+    out.push(...(await Promise.all(resources.slice(i, i + 16).map((r) => look(redlock, r)))));
   }
   return out;
+}
+
+/** A lock as `inspect` saw it, or `unknown` where too few servers answered to tell. */
+export type Seen = LockInfo & { readonly unknown?: true };
+
+async function look(redlock: Redlock, resource: string): Promise<Seen> {
+  try {
+    return await redlock.inspect(resource);
+  } catch (error) {
+    if (!(error instanceof QuorumError)) throw error;
+    // Each server's answer, as far as it goes (the holder's label is not in the outcomes).
+    const instances = error.outcomes.map((o): InstanceView => {
+      if (o.status === 'held') return { instance: o.instance, status: 'held', remaining: o.remaining };
+      if (o.status === 'not-held') return { instance: o.instance, status: 'free' };
+      return { instance: o.instance, status: 'error', error: o.error };
+    });
+    return { resource, held: false, owner: null, value: null, remaining: 0, fencingToken: null, agree: false, instances, unknown: true };
+  }
 }
 
 export function forJson(info: LockInfo): object {
@@ -97,7 +115,7 @@ export function forJson(info: LockInfo): object {
 }
 
 /** One row per lock: resource, owner, time left, token, the servers' agreement. */
-export function rowsOf(infos: readonly LockInfo[]): string[][] {
+export function rowsOf(infos: readonly Seen[]): string[][] {
   return infos.map((i) => [i.resource, i.owner ?? '-', i.held ? human(i.remaining) : '-', i.fencingToken?.toString() ?? '-', agreement(i)]);
 }
 
@@ -119,11 +137,13 @@ export function render(
   return text;
 }
 
-function agreement(info: LockInfo): string {
+function agreement(info: Seen): string {
   const n = info.instances.length;
   const count = (status: InstanceView['status']): number => info.instances.filter((v) => v.status === status).length;
   const [held, errors] = [count('held'), count('error')];
-  const where = held === 0 ? 'free' : `held on ${held}/${n}${info.held ? '' : ' (no quorum)'}`;
+  const unknown = info.unknown === true;
+  const where =
+    held === 0 ? (unknown ? 'unknown' : 'free') : `held on ${held}/${n}${info.held ? '' : unknown ? ' (unknown)' : ' (no quorum)'}`;
   return `${where}, ${info.agree ? 'agree' : 'DISAGREE'}${errors > 0 ? `, ${errors} not answering` : ''}`;
 }
 

@@ -21,7 +21,7 @@ import { debuglog } from 'node:util';
 import type { Context } from '../core/context.js';
 import { safeEmit } from '../core/events.js';
 import { sleep } from '../core/sleep.js';
-import { ClosedError, LockTimeoutError } from '../errors.js';
+import { ClosedError, LockTimeoutError, QuorumError } from '../errors.js';
 import { electionResource, leaderChannel, releaseChannel } from '../keys.js';
 import { acquire } from '../lock/acquire.js';
 import { inspect } from '../lock/inspect.js';
@@ -121,7 +121,10 @@ export class Election extends EventEmitter<ElectionEvents> {
     await this.#loop;
   }
 
-  /** The current leader's id, as a quorum of instances sees it; null when nobody leads. */
+  /**
+   * The current leader's id, as a quorum of instances sees it; null when nobody leads.
+   * QuorumError when too few servers answer to tell.
+   */
   async leader(): Promise<string | null> {
     this.#ctx.assertOpen();
     const info = await inspect(this.#ctx, this.#resource);
@@ -138,13 +141,25 @@ export class Election extends EventEmitter<ElectionEvents> {
     const changes = on(this, 'leader', { signal });
     const stopWatching = this.#campaign === undefined ? await this.#watch() : undefined;
     try {
-      yield this.#leader ?? (await this.leader());
+      // (Not yet known when too few servers answer: the first change tells it, then.)
+      const first = this.#leader ?? (await this.#leaderIfKnown());
+      if (first !== undefined) yield first;
       for await (const [id] of changes) yield id as string | null;
     } catch (error) {
       if (!signal?.aborted) throw error;
     } finally {
       stopWatching?.();
       await changes.return?.(); // a consumer that stops early must not leave the listener queueing
+    }
+  }
+
+  /** leader(), or undefined when too few servers answer to tell. */
+  async #leaderIfKnown(): Promise<string | null | undefined> {
+    try {
+      return await this.leader();
+    } catch (error) {
+      if (error instanceof QuorumError) return undefined;
+      throw error;
     }
   }
 

@@ -1,5 +1,9 @@
-/** inspect(): every instance's view of one lock, and the holder a quorum agrees on. */
+/**
+ * inspect(): every instance's view of one lock, and the holder a quorum agrees on — or
+ * QuorumError when too few answered to tell (a holder could hide on the silent ones).
+ */
 import type { Context } from '../core/context.js';
+import { QuorumError, list } from '../errors.js';
 import { fanOut } from '../core/fan-out.js';
 import { decodeInspect } from '../core/replies.js';
 import { fenceKey, lockKey } from '../keys.js';
@@ -62,6 +66,17 @@ export async function inspect(ctx: Context, resource: string): Promise<LockInfo>
     }
   }
   const answered = views.filter((v) => v.status !== 'error');
+  // Free only if no value could hold a quorum with the servers that did not answer.
+  let most = 0;
+  for (const pttls of counts.values()) most = Math.max(most, pttls.length);
+  if (holder === null && most + (views.length - answered.length) >= ctx.quorum) {
+    throw new QuorumError(
+      `could not tell whether ${list([resource])} is held: too few servers answered`,
+      [resource],
+      ballot.outcomes,
+      ctx.quorum,
+    );
+  }
   const agree = answered.every((v) => (v.value ?? null) === (answered[0]?.value ?? null));
   let fencingToken: bigint | null = null;
   for (const v of views)

@@ -68,6 +68,21 @@ describe('tenure status', () => {
     expect(e.stdout).toContain(`  ${urls()[0]}  held by stray-owner`);
     expect(e.stdout).toContain(`  ${urls()[1]}  free`);
   });
+
+  it('says "unknown" where too few servers could answer for a lock, and shows each one', async () => {
+    const p = prefix();
+    const servers = raw(urls());
+    // A key of another type on two servers: they answer with an error, and the third alone cannot tell.
+    await Promise.all(servers.slice(0, 2).map((c) => c.rpush(`${p}{listed}`, 'x')));
+    const e = await tenure(['status', ...conn(p)]);
+    expect(e.code, e.stderr).toBe(0);
+    expect(e.stdout).toMatch(/^listed\s+-\s+-\s+-\s+unknown, DISAGREE, 2 not answering$/m);
+    expect(e.stdout).toMatch(new RegExp(`  ${urls()[0]}  error: .*WRONGTYPE`));
+    expect(e.stdout).toContain(`  ${urls()[2]}  free`);
+    const json = JSON.parse((await tenure(['status', '--json', ...conn(p)])).stdout) as Array<Row & { unknown?: boolean }>;
+    expect(json[0]).toMatchObject({ resource: 'listed', held: false, unknown: true });
+    expect(json[0]!.instances.map((i) => i.status)).toEqual(['error', 'error', 'free']);
+  });
 });
 
 describe('tenure release --force', () => {

@@ -187,6 +187,45 @@ describe('a failed release can be retried', () => {
   });
 });
 
+describe('reads that cannot tell', () => {
+  it('inspect, leader() and a semaphore’s inspect reject with QuorumError when too few servers answer; one silent server still tells', async () => {
+    const set = await startRedisSet(3);
+    defer(() => set.stop());
+    const keyPrefix = prefix();
+    const r = new Redlock(set.urls, { keyPrefix, commandTimeout: 200 });
+    defer(() => r.close());
+    const election = r.election('primary', { ttl: 5_000 });
+    const semaphore = r.semaphore('pool', { permits: 2, ttl: 5_000 });
+    await expect(r.inspect('orders')).resolves.toMatchObject({ held: false });
+
+    // One server silent: the two others say free, so nobody can hold a quorum.
+    set.servers[0]!.pause();
+    await expect(r.inspect('orders')).resolves.toMatchObject({ held: false, agree: true });
+    await expect(election.leader()).resolves.toBeNull();
+
+    // Two silent: a holder could hold a quorum on them.
+    set.servers[1]!.pause();
+    for (const read of [() => r.inspect('orders'), () => election.leader(), () => semaphore.inspect()]) {
+      const error = await read().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(QuorumError);
+      expect((error as Error).message).toMatch(/could not tell whether .* is held/);
+    }
+    set.servers[0]!.resume();
+    set.servers[1]!.resume();
+
+    // One server holding it, one silent: it may hold a quorum. A key of another type on two
+    // servers: an error, not "free".
+    const servers = raw(set.urls);
+    await servers[0]!.set(lockKey(keyPrefix, 'odd'), 'abcdefabcdefabcdefabcdef.stray', 'PX', 10_000);
+    set.servers[1]!.pause();
+    await expect(r.inspect('odd')).rejects.toBeInstanceOf(QuorumError);
+    set.servers[1]!.resume();
+    await waitFor(() => r.inspect('odd').then((i) => i.instances.every((v) => v.status !== 'error')), { timeout: 5_000, interval: 100 });
+    await Promise.all(servers.slice(1).map((c) => c.rpush(lockKey(keyPrefix, 'listed'), 'x')));
+    await expect(r.inspect('listed')).rejects.toThrow(/WRONGTYPE/);
+  });
+});
+
 describe('key names', () => {
   it('a lock may not be named like Tenure’s own keys, nor start with "}"; a prefix may not hold an empty hash tag', async () => {
     const r = redlock(inject('redis1'));
