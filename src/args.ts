@@ -24,10 +24,13 @@ export function duration(name: string, value: unknown, fallback: number, min: nu
     throw new RangeError(`Expected \`${name}\` to be an integer number of milliseconds, got ${value}`);
   }
   if (value < min || value > MAX_DURATION) {
-    const what = min === 0 ? 'a non-negative' : 'a positive';
-    throw new RangeError(
-      `Expected \`${name}\` to be ${what} integer number of milliseconds up to ${MAX_DURATION} (about 24.8 days), got ${value}`,
-    );
+    const what =
+      min === 0
+        ? 'a non-negative integer number of milliseconds'
+        : min === 1
+          ? 'a positive integer number of milliseconds'
+          : `an integer number of milliseconds from ${min}`;
+    throw new RangeError(`Expected \`${name}\` to be ${what} up to ${MAX_DURATION} (about 24.8 days), got ${value}`);
   }
   return value;
 }

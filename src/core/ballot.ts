@@ -230,6 +230,9 @@ export function poll<T>(spec: PollSpec<T>): Promise<Ballot<T>> {
   return new Promise<Ballot<T>>((resolve) => new Poll(spec, resolve));
 }
 
+/** What Redis appends to an error raised inside a script: ` script: <sha1>, on @user_script:<line>.` */
+const SCRIPT_AT = /\s*script: [0-9a-f]{40}, on @user_script:\d+\.?/;
+
 /** Dropped connections become Tenure's typed errors; Redis replies stay as they are. */
 function normalize(instance: Instance, error: unknown, timeout: number): Error {
   if (!(error instanceof Error)) return new Error(String(error));
@@ -238,7 +241,8 @@ function normalize(instance: Instance, error: unknown, timeout: number): Error {
     return new ConnectionError(instance.label, instance.client.status, { cause: error });
   }
   // A Redis reply error: its message only (ioredis's carries the command's arguments).
-  if (error.name === 'ReplyError') return new ServerError(instance.label, error.message);
+  // (Nor the script's SHA1 and line that Redis appends to an error raised inside a script.)
+  if (error.name === 'ReplyError') return new ServerError(instance.label, error.message.replace(SCRIPT_AT, ''));
   return error;
 }
 

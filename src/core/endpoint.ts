@@ -61,7 +61,10 @@ export interface ConnectOptions {
 
 /** Validates every endpoint (no network) and opens the connections Tenure owns. */
 export function createInstances(endpoints: unknown, options: ConnectOptions): Instance[] {
-  if (typeof endpoints === 'string' || isBorrowable(endpoints)) endpoints = [endpoints];
+  // One endpoint (a URL, a client, an endpoint object) or an array of them.
+  if (typeof endpoints === 'string' || (typeof endpoints === 'object' && endpoints !== null && !Array.isArray(endpoints))) {
+    endpoints = [endpoints];
+  }
   if (!Array.isArray(endpoints)) {
     throw new TypeError(`Expected \`endpoints\` to be an array of URLs, clients or endpoint objects, got ${show(endpoints)}`);
   }

@@ -14,6 +14,7 @@
 import { type Context, drift } from '../core/context.js';
 import { LockLostError, QuorumError, list } from '../errors.js';
 import { bool, plainObject, rejectUnknown, resolveResources } from '../args.js';
+import { withinQuarantine } from '../options/index.js';
 import { rwResource, semaphoreSlot } from '../keys.js';
 import { sideOps } from '../rwlock/ops.js';
 import { ownerOf } from './acquire.js';
@@ -39,6 +40,8 @@ export async function adopt(ctx: Context, resource: unknown, handle: unknown, op
       `Expected \`handle\` to be a handle of ${list(names)}, got one of ${list(h.resources)} (a ${h.kind === 'lock' ? 'lock' : h.kind + ' lock'})`,
     );
   }
+  // (A handle comes from outside — an environment variable — so its ttl is checked like an acquire's.)
+  withinQuarantine('handle ttl', h.ttl, ctx.options);
   ctx.assertOpen();
   const kind: LockOps = h.kind === 'lock' ? PLAIN : sideOps(h.kind);
   const start = ctx.options.clock.now();

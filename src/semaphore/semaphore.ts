@@ -143,7 +143,10 @@ const SLOT_BY_SLOT: LockOps = {
 /** `options.permits`: an integer from 1 to the semaphore's permits (default 1). */
 function permitCount(value: unknown, most: number): number {
   if (value === undefined) return 1;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > most) {
+  if (typeof value !== 'number') {
+    throw new TypeError(`Expected \`options.permits\` to be an integer from 1 to ${most}, got ${show(value)}`);
+  }
+  if (!Number.isInteger(value) || value < 1 || value > most) {
     throw new RangeError(`Expected \`options.permits\` to be an integer from 1 to ${most}, got ${show(value)}`);
   }
   return value;

@@ -10,6 +10,7 @@
  * (a rate limiter, not a lock): use one server (or a replicated one) where the count must be
  * exact.
  */
+import { show } from '../args.js';
 import type { Context } from '../core/context.js';
 import { fanOut } from '../core/fan-out.js';
 import { decodeWindow } from '../core/replies.js';
@@ -50,9 +51,8 @@ export class WindowCounter<R = number> {
    * (without a limit) or a WindowVerdict (with one). One round trip.
    */
   async add(n = 1): Promise<R> {
-    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1) {
-      throw new RangeError(`Expected \`n\` to be a positive safe integer, got ${String(n)} (${typeof n})`);
-    }
+    if (typeof n !== 'number') throw new TypeError(`Expected \`n\` to be a positive safe integer, got ${show(n)}`);
+    if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`Expected \`n\` to be a positive safe integer, got ${String(n)}`);
     this.#ctx.assertOpen();
     const script = lua.windowAdd({ counter: this.#key }, { window: this.window, n, limit: this.limit ?? 0 });
     const ballot = await fanOut(this.#ctx, { script, yes: 'counted', decode: decodeWindow });

@@ -36,6 +36,23 @@ describe.each([
     expect(await lock.release()).toBe(false);
   });
 
+  it('checks the ttl a handle carries as an acquire would, before any network call', async () => {
+    const keyPrefix = prefix();
+    const a = redlock(urls, { keyPrefix });
+    const lock = await a.acquire('edited', { ttl: 5_000 });
+    // A handle comes from outside (an environment variable): one edited to another ttl.
+    const edit = (t: number): string => {
+      const body = JSON.parse(Buffer.from(lock.handle.slice('tenure1.'.length), 'base64url').toString('utf8')) as object;
+      return 'tenure1.' + Buffer.from(JSON.stringify({ ...body, t }), 'utf8').toString('base64url');
+    };
+    for (const t of [2 ** 40, 1e300]) await expect(a.adopt('edited', edit(t))).rejects.toThrow(/`handle` to be a lock handle.*no valid ttl/);
+    const guarded = redlock(urls, { keyPrefix, restartQuarantine: 60_000 });
+    await expect(guarded.adopt('edited', edit(120_000))).rejects.toThrow(/handle ttl.*restartQuarantine/);
+    const pttls = await Promise.all(raw(urls).map((c) => c.pttl(lockKey(keyPrefix, 'edited'))));
+    for (const p of pttls) expect(p).toBeLessThanOrEqual(5_000); // nothing renewed it
+    await lock.release();
+  });
+
   it('refuses a handle whose value no longer holds the lock, and sets nothing again', async () => {
     const keyPrefix = prefix();
     const a = redlock(urls, { keyPrefix });

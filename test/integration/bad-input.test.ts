@@ -96,6 +96,33 @@ describe('bad input', () => {
     expect(() => new Redlock([server.url], { keyPrefix: 5 } as never)).toThrow(/options\.keyPrefix/);
     expect(() => new Redlock([server.url], { owner: '' })).toThrow(/options\.owner/);
     expect(() => new Redlock([server.url], { colour: 'red' } as never)).toThrow(/Unknown option `options\.colour`/);
+    // A minimum above 1 ms is named.
+    expect(() => new Redlock([server.url], { keeper: 'thread', maxStall: 100 })).toThrow(
+      /`options\.maxStall` to be an integer number of milliseconds from 200 /,
+    );
+  });
+
+  it('one endpoint object needs no array', async () => {
+    const one = new Redlock({ url: server.url });
+    try {
+      expect(one.instances).toEqual([server.url]);
+      const lock = await one.acquire('single', { ttl: 1_000 });
+      expect(await lock.release()).toBe(true);
+    } finally {
+      await one.close();
+    }
+    expect(() => new Redlock({ url: server.url, colour: 'red' } as never)).toThrow(/Unknown option `endpoints\[0\]\.colour`/);
+  });
+
+  it('a count of the wrong type is a TypeError, a wrong value a RangeError', async () => {
+    const before = await scriptCalls();
+    const counter = redlock.windowCounter('hits', { window: 1_000 });
+    await expect(counter.add('1' as never)).rejects.toThrow(TypeError);
+    await expect(counter.add(0)).rejects.toThrow(RangeError);
+    const semaphore = redlock.semaphore('pool', { permits: 3, ttl: 1_000 });
+    await expect(semaphore.tryAcquire({ permits: '1' } as never)).rejects.toThrow(TypeError);
+    await expect(semaphore.tryAcquire({ permits: 4 })).rejects.toThrow(RangeError);
+    expect(await scriptCalls()).toBe(before);
   });
 
   it('a password never appears in labels or errors', () => {
