@@ -12,10 +12,16 @@
  * - Increasing: when next() A resolved before next() B began, A's quorum holds >= P_A and
  *   B's first refusal on a shared instance reports it, so B proposes above P_A.
  *
- * Concurrent callers may refuse each other (a split): they re-propose above the highest
- * counter reported, after a short random pause that grows with each refusal in a row; a
- * caller that gets no value within the Redlock's `wait` rejects with QuorumError. Values are not gap-free: a proposal taken
- * by a minority is skipped. An instance that lost its data restarts at 0 and simply
+ * Concurrent callers refuse each other: a refused caller proposes again above the highest
+ * counter reported — at once, one above it, the first time (its view may just have been
+ * old); then a random leap ahead that doubles with each refusal in a row (up to 1024). A
+ * caller in a tight loop always proposes exactly the next value, and would win every race
+ * against one that proposes it too; a leap ahead is taken wherever it lands before the
+ * loop's next proposal (compare-and-raise takes any higher value), so every caller gets
+ * through. A split (some servers took our value) also waits a short random pause. A caller
+ * that gets no value within the Redlock's `wait` — after its second round at least —
+ * rejects with QuorumError. Values are not gap-free: a proposal taken by a minority, or
+ * leapt over, is skipped. An instance that lost its data restarts at 0 and simply
  * refuses nothing; a majority must keep its data, as for locks.
  */
 import type { Context } from '../core/context.js';
@@ -26,6 +32,9 @@ import { sleep } from '../core/sleep.js';
 import { QuorumError } from '../errors.js';
 import { sequenceKey } from '../keys.js';
 import * as lua from '../lua/scripts.generated.js';
+
+/** A refused caller's leap ahead is below 2^MAX_LEAP_BITS. */
+const MAX_LEAP_BITS = 10;
 
 export class Sequence {
   readonly name: string;
@@ -48,7 +57,8 @@ export class Sequence {
     const clock = this.#ctx.options.clock;
     const started = clock.now();
     for (let round = 0; ; round++) {
-      const proposal = this.#seen + 1n;
+      const leap = round < 2 ? 0n : BigInt(Math.floor(Math.random() * 2 ** Math.min(round - 1, MAX_LEAP_BITS)));
+      const proposal = this.#seen + 1n + leap;
       const ballot = await this.#claim(proposal); // one round trip
       if (ballot.verdict === 'quorum') {
         if (proposal > this.#seen) this.#seen = proposal;
@@ -69,14 +79,14 @@ export class Sequence {
         if (counter !== undefined && BigInt(counter) > this.#seen) this.#seen = BigInt(counter);
       }
       const waited = clock.now() - started;
-      if (waited >= this.#ctx.options.wait) {
+      if (round > 0 && waited >= this.#ctx.options.wait) {
         const message = `the sequence ${JSON.stringify(this.name)} is too contended: no value within ${Math.round(waited)} ms (${round + 1} rounds)`;
         throw new QuorumError(message, [this.name], ballot.outcomes, this.#ctx.quorum);
       }
-      // Refused by a counter this object had not seen: propose again at once. Refused again
-      // (or split) — other callers are at it too: a random pause, doubling up to 50 ms,
-      // separates them, so every caller gets through.
-      if (round > 0 || ballot.yes > 0) await sleep(Math.random() * Math.min(2 ** round, 50));
+      // Refused: propose again at once (with a leap ahead from the second refusal on). Split
+      // — some servers took our value, others another's: a short random pause separates the
+      // two callers.
+      if (ballot.yes > 0) await sleep(Math.random() * Math.min(2 ** round, 50));
     }
   }
 

@@ -39,6 +39,32 @@ describe.each([
     for (const v of all) expect(after).toBeGreaterThan(v);
   });
 
+  it('callers in tight loops all get through: none starves behind the one that just got a value', async () => {
+    const keyPrefix = prefix();
+    const callers = Array.from({ length: 3 }, () => redlock(urls, { keyPrefix, wait: 2_000 }).sequence('tight'));
+    let total = 0;
+    const counts = await Promise.all(
+      callers.map(async (seq) => {
+        let mine = 0;
+        while (total < 3_000) {
+          await seq.next(); // (a QuorumError here — no value within the wait — fails the test)
+          mine++;
+          total++;
+        }
+        return mine;
+      }),
+    );
+    for (const mine of counts) expect(mine).toBeGreaterThan(150); // an even share is 1,000
+  });
+
+  it('a fresh object with wait 0 still gets a value: its first refusal only taught it the counter', async () => {
+    const keyPrefix = prefix();
+    const seq = redlock(urls, { keyPrefix }).sequence('late');
+    for (let i = 0; i < 5; i++) await seq.next();
+    const fresh = redlock(urls, { keyPrefix, wait: 0 }).sequence('late');
+    await expect(fresh.next()).resolves.toBe(6n);
+  });
+
   it('a counter key of another type is an error, not a value', async () => {
     const keyPrefix = prefix();
     await Promise.all(raw(urls).map((c) => c.rpush(`${keyPrefix}{sequence:bad}`, 'x')));
