@@ -103,12 +103,15 @@ export function classify(ctx: Context, resources: readonly string[], a: ops.Atte
     const message = `acquired ${list(resources)} on a quorum too slowly: no validity left (raise the ttl)`;
     return { error: new QuorumError(message, resources, ballot.outcomes, ctx.quorum), permanent: false };
   }
-  // A suspect server's yes is not a vote, but it is no contention either.
+  // A suspect server's yes is not a vote, nor is a quarantined server's refusal contention:
+  // neither says that another holds the lock.
   const suspect = ballot.outcomes.filter((o) => o.status === 'suspect').length;
-  if (ballot.errors + suspect > n - ctx.quorum) {
+  const quarantined = ballot.outcomes.filter((o) => o.status === 'quarantined').length;
+  if (ballot.errors + suspect + quarantined > n - ctx.quorum) {
     const replyErrors = ballot.outcomes.filter((o) => o.status === 'error' && isReplyError(o.error)).length;
     const permanent = replyErrors > n - ctx.quorum; // retrying cannot reach a quorum
-    const message = `could not reach a quorum (${ctx.quorum} of ${n}) for ${list(resources)}`;
+    const why = quarantined > 0 ? ` (${quarantined} in restart quarantine: they vote again once it has passed)` : '';
+    const message = `could not reach a quorum (${ctx.quorum} of ${n}) for ${list(resources)}${why}`;
     return { error: new QuorumError(message, resources, ballot.outcomes, ctx.quorum), permanent };
   }
   return { permanent: false };

@@ -51,8 +51,11 @@ describe('servers restarted empty', () => {
     const quarantine = 1_500;
     const [a, b] = pair(set.urls, { restartQuarantine: quarantine });
     // Freshly started servers are in quarantine too: the first lock waits it out.
-    const first = await a.tryAcquire('payments', { ttl: quarantine });
-    expect(first).toBeNull();
+    // (Not null — nobody holds it — but too few servers may vote.)
+    await expect(a.tryAcquire('payments', { ttl: quarantine })).rejects.toThrow(/could not reach a quorum .*[23] in restart quarantine/);
+    const attempt = await a.tryLock('payments', { ttl: quarantine });
+    expect(attempt.status).toBe('no-quorum');
+    expect(attempt.outcomes.map((o) => o.status)).toContain('quarantined');
     const lockA = await a.acquire('payments', { ttl: quarantine, wait: 3 * quarantine });
 
     const restarted = performance.now();
