@@ -14,6 +14,12 @@ export function fnArg<F>(name: string, value: unknown): F {
 /** The longest duration Tenure accepts (the largest delay a Node.js timer supports). */
 export const MAX_DURATION = 2_147_483_647;
 
+/**
+ * The shortest lock ttl: a lock's validity is its ttl less the round trip and the drift
+ * (2 ms + ttl × driftFactor), so a shorter one would expire as it is taken.
+ */
+export const MIN_TTL = 10;
+
 /** An integer number of milliseconds in [min, MAX_DURATION]; `fallback` when undefined. */
 export function duration(name: string, value: unknown, fallback: number, min: number): number {
   if (value === undefined) return fallback;

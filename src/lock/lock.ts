@@ -13,7 +13,7 @@ import { EventEmitter } from 'node:events';
 import { debuglog } from 'node:util';
 import { type Context, drift } from '../core/context.js';
 import { LockLostError, QuorumError, list } from '../errors.js';
-import { duration } from '../args.js';
+import { MIN_TTL, duration } from '../args.js';
 import { withinQuarantine, withinStall } from '../options/index.js';
 import type { InstanceOutcome } from '../errors.js';
 import type { Coverage } from './coverage.js';
@@ -202,7 +202,7 @@ export class Lock extends EventEmitter implements AsyncDisposable {
    * instances failed to answer (the lock stays valid until its current validity runs out).
    */
   async extend(ttl?: number): Promise<void> {
-    const t = withinQuarantine('ttl', duration('ttl', ttl, this.#ttl, 1), this.#ctx.options);
+    const t = withinQuarantine('ttl', duration('ttl', ttl, this.#ttl, MIN_TTL), this.#ctx.options);
     if (this.#keeping.renews) withinStall('ttl', t, this.#ctx.options); // its renewals must fit in maxStall
     // (After a hand-off's confirmation: its answer sets the validity this one then changes.)
     if (this.#confirming !== undefined) await this.#confirming;

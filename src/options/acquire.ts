@@ -5,7 +5,7 @@
  * blocks everyone). Each entry point refuses the keys it does not take: `using` always
  * auto-extends, and `tryAcquire` never waits.
  */
-import { bool, duration, plainObject, rejectUnknown, show } from '../args.js';
+import { MIN_TTL, bool, duration, plainObject, rejectUnknown, show } from '../args.js';
 import { ACQUIRE_DEFAULTS } from './defaults.js';
 import { withinQuarantine, withinStall } from './limits.js';
 import type { ResolvedOptions } from './redlock.js';
@@ -35,7 +35,7 @@ export function resolveAcquireOptions(kind: 'try' | 'acquire' | 'using', options
     throw new TypeError(`Expected \`options.signal\` to be an AbortSignal, got ${show(signal)}`);
   }
   const autoExtend = kind === 'using' ? true : bool('options.autoExtend', o.autoExtend, ACQUIRE_DEFAULTS.autoExtend);
-  const ttl = withinQuarantine('options.ttl', duration('options.ttl', o.ttl, 0, 1), base);
+  const ttl = withinQuarantine('options.ttl', duration('options.ttl', o.ttl, 0, MIN_TTL), base);
   if (autoExtend) withinStall('options.ttl', ttl, base);
   return {
     ttl,

@@ -27,6 +27,7 @@ afterAll(async () => {
 
 const badTtls: Array<[string, unknown, RegExp]> = [
   ['zero', 0, /options\.ttl/],
+  ['too short to be valid', 2, /options\.ttl` to be an integer number of milliseconds from 10/],
   ['negative', -5, /options\.ttl/],
   ['NaN', NaN, /options\.ttl/],
   ['Infinity', Infinity, /options\.ttl/],

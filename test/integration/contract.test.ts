@@ -222,7 +222,7 @@ describe('reads that cannot tell', () => {
     set.servers[1]!.resume();
     await waitFor(() => r.inspect('odd').then((i) => i.instances.every((v) => v.status !== 'error')), { timeout: 5_000, interval: 100 });
     await Promise.all(servers.slice(1).map((c) => c.rpush(lockKey(keyPrefix, 'listed'), 'x')));
-    const wrong = await r.inspect('listed').catch((e: unknown) => e as Error);
+    const wrong = (await r.inspect('listed').catch((e: unknown) => e)) as Error;
     expect(wrong.message).toMatch(/WRONGTYPE/);
     expect(wrong.message).not.toMatch(/[0-9a-f]{40}|user_script/); // nor the script's SHA1 and line
   });
