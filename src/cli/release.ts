@@ -70,8 +70,10 @@ function lineOf(server: Server, forced: ForcedOnServer, before: LockInfo | null)
     return { text: `${server.label}: error: ${why}`, removed: false, failed: true };
   }
   if (forced.status === 'not-held') return { text: `${server.label}: no lock there`, removed: false, failed: false };
+  const readers = forced.readers ? `${forced.readers} reader${forced.readers === 1 ? '' : 's'}` : '';
+  if (forced.value === undefined) return { text: `${server.label}: removed ${readers}`, removed: true, failed: false };
   const seen = before?.instances.find((v) => v.instance === server.label && v.value === forced.value);
   const whose = seen?.owner ? `the lock of ${seen.owner}` : 'the lock';
   const left = seen?.remaining === undefined ? '' : ` (${human(seen.remaining)} left)`;
-  return { text: `${server.label}: removed ${whose}${left}`, removed: true, failed: false };
+  return { text: `${server.label}: removed ${whose}${left}${readers ? ` and ${readers}` : ''}`, removed: true, failed: false };
 }

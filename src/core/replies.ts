@@ -224,10 +224,21 @@ export function decodePick(reply: unknown): Decoded<Picked> {
   throw new UnexpectedReplyError('sem-pick', reply);
 }
 
-/** force-release.lua: the value it deleted | '' (no lock here). `data` is the value. */
-export function decodeForceRelease(reply: unknown): Decoded<string> {
-  if (reply === '') return NOT_HELD;
-  if (typeof reply === 'string') return { status: 'released', data: reply };
+/** What force-release.lua deleted on one server: the lock's value ('' for none), and readers. */
+export interface Forced {
+  readonly value: string;
+  readonly readers: number;
+}
+
+/** force-release.lua: {value | '', readers}. `released` when it deleted anything. */
+export function decodeForceRelease(reply: unknown): Decoded<Forced> {
+  if (Array.isArray(reply) && reply.length === 2) {
+    const [value, readers] = reply as unknown[];
+    const n = int(readers);
+    if (typeof value === 'string' && n !== undefined && n >= 0) {
+      return { status: value === '' && n === 0 ? 'not-held' : 'released', data: { value, readers: n } };
+    }
+  }
   throw new UnexpectedReplyError('force-release', reply);
 }
 

@@ -369,4 +369,29 @@ describe('forceRelease', () => {
     expect((await admin.forceRelease('nothing-here')).every((f) => f.status === 'not-held')).toBe(true);
     await expect(admin.forceRelease('sequence:invoices')).rejects.toThrow(RangeError);
   });
+
+  it("deletes a read-write lock's readers too, and the writer waiting for them takes it at once", async () => {
+    const urls = inject('redis3');
+    const keyPrefix = prefix();
+    const rw = redlock(urls, { keyPrefix }).readWriteLock('catalog', { ttl: 30_000 });
+    await Promise.all([rw.read.acquire(), rw.read.acquire()]); // two readers that will never release
+    const writer = redlock(urls, { keyPrefix }).readWriteLock('catalog', { ttl: 5_000 });
+    const writing = writer.write.acquire({ wait: 10_000, retryDelay: 10_000, retryJitter: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 300)); // refused, in its 10 s retry wait
+    const admin = redlock(urls, { keyPrefix });
+    const forced = await admin.forceRelease('rwlock:catalog');
+    expect(forced.map((f) => [f.status, f.value, f.readers])).toEqual([
+      ['released', undefined, 2],
+      ['released', undefined, 2],
+      ['released', undefined, 2],
+    ]);
+    const started = performance.now();
+    const lock = await writing; // woken by the release message
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(lock.isHeld).toBe(true);
+    // The writer now: removed by value, and no readers.
+    const again = await admin.forceRelease('rwlock:catalog');
+    expect(again.map((f) => [f.status, f.value, f.readers])).toEqual(Array(3).fill(['released', lock.value, 0]));
+    expect((await admin.forceRelease('report')).every((f) => f.readers === undefined)).toBe(true); // not a read-write lock
+  });
 });
