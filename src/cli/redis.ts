@@ -113,9 +113,18 @@ export function requireReachable(servers: readonly Server[], needed = Math.floor
 
 /** Checks that a quorum of the Redlock's servers answers, then closes the check connections. */
 export async function preflight(targets: readonly Target[], redlock: Redlock): Promise<void> {
-  const servers = await connectAll(targets, redlock.instances);
-  closeAll(servers);
-  requireReachable(servers);
+  // Done once a quorum answered: a stalled minority costs nothing here, as in the library
+  // (its checks close as they settle). Below a quorum, every answer is waited for, to name each failure.
+  const quorum = Math.floor(targets.length / 2) + 1;
+  const checks = targets.map((t, i) => connectOne(t, redlock.instances[i] ?? t.label, 2_000));
+  const all = Promise.all(checks);
+  void all.then(closeAll);
+  let up = 0;
+  const enough = await new Promise<boolean>((resolve) => {
+    for (const check of checks) void check.then((s) => s.client !== null && ++up >= quorum && resolve(true));
+    void all.then(() => resolve(false));
+  });
+  if (!enough) requireReachable(await all);
 }
 
 /** The keys matching `match`, in batches: SCAN (never KEYS) on the server, or on every master of a Cluster. */
