@@ -3,6 +3,7 @@
  * turned into Instances, each one vote. Tenure owns and closes the connections it opens;
  * it borrows the clients it is given and never closes, reconfigures or patches them.
  */
+import { isIP } from 'node:net';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { show } from '../args.js';
 import type { Clock } from './monotonic.js';
@@ -154,12 +155,21 @@ function fromCluster(seeds: NonNullable<Endpoint['cluster']>, name: string, labe
   };
 }
 
+/**
+ * The TLS server name of a host: a name is sent (SNI) and the certificate checked against it;
+ * an IP address is not sent (RFC 6066 allows names only: Node warns, DEP0123), and the
+ * certificate is checked against the address the connection goes to.
+ */
+function sni(host: string): { servername?: string } {
+  return isIP(host.replace(/^\[|\]$/g, '')) === 0 ? { servername: host } : {};
+}
+
 function fromUrl(url: string, name: string, label: string | undefined, extra: RedisOptions | undefined): ValidSpec {
   const parsed = parseUrl(url, name);
   // The scheme is read here, case-insensitively, and TLS set explicitly: `REDISS://` must never
   // fall back to plaintext. The server name (SNI, and the name the certificate is checked
   // against) is the URL's host unless the caller's TLS options say otherwise.
-  const tls = parsed.tls ? { tls: { servername: parsed.node.host, ...extra?.tls } } : {};
+  const tls = parsed.tls ? { tls: { ...sni(parsed.node.host), ...extra?.tls } } : {};
   return { label: label ?? parsed.label, make: (base) => new Redis(parsed.href, { ...base, ...extra, ...tls }) };
 }
 
@@ -173,7 +183,7 @@ function fromServers(servers: unknown, name: string, label: string | undefined, 
     ...(first.username === '' ? {} : { username: decodeURIComponent(first.username) }),
     ...(first.password === '' ? {} : { password: decodeURIComponent(first.password) }),
     db: first.pathname.length > 1 ? Number(first.pathname.slice(1)) : 0,
-    ...(parsed[0]!.tls ? { tls: { servername: parsed[0]!.node.host, ...extra.tls } } : {}),
+    ...(parsed[0]!.tls ? { tls: { ...sni(parsed[0]!.node.host), ...extra.tls } } : {}),
   };
   const nodes = parsed.map((p) => p.node);
   const text = label ?? `replicated://${nodes.map((n) => `${n.host}:${n.port}`).join(',')}`;
