@@ -48,9 +48,14 @@ describe('README examples', () => {
   });
 
   it('migration: runs once; the others wait for it', async () => {
-    const out = await example('migration.ts');
+    const p = prefix();
+    const out = await example('migration.ts', { TENURE_PREFIX: p });
     expect(out).toContain('ran once; the others waited for it');
     expect(out.match(/"ran":true/g)).toHaveLength(1);
+    // Again on the same servers: it ran before, so nobody runs it now.
+    const again = await example('migration.ts', { TENURE_PREFIX: p });
+    expect(again).toContain('done before: nobody ran it again');
+    expect(again).not.toMatch(/"ran":true/);
   });
 });
 
