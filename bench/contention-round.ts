@@ -5,9 +5,12 @@
  */
 import type { Adapter } from './adapters.js';
 import type { LibName } from './config.js';
+import { countRequests } from './requests.js';
 
 export interface RoundSpec {
   readonly lib: LibName;
+  /** The servers (their requests are counted). */
+  readonly urls: readonly string[];
   readonly key: string;
   /** Workers in this process. */
   readonly workers: number;
@@ -59,6 +62,8 @@ export interface ProcessResult {
   readonly violations: number;
   /** Process CPU time during the round, µs (user + system). */
   readonly cpuMicros: number;
+  /** Requests this process sent to the servers during the round (bench/requests.ts). */
+  readonly requests: number;
 }
 
 function sleep(ms: number): Promise<void> {
@@ -71,6 +76,8 @@ export async function runRound(adapter: Adapter, spec: RoundSpec): Promise<Proce
   let violations = 0;
   const until = spec.startAt - Date.now();
   if (until > 0) await sleep(until);
+  const requests = countRequests(spec.urls);
+  requests.start();
   const cpu0 = process.cpuUsage();
   let graceTimer: NodeJS.Timeout | undefined;
   const graceOver = new Promise<typeof LATE>((resolve) => {
@@ -118,7 +125,8 @@ export async function runRound(adapter: Adapter, spec: RoundSpec): Promise<Proce
   const workers = await Promise.all(Array.from({ length: spec.workers }, () => worker()));
   clearTimeout(graceTimer);
   const cpu = process.cpuUsage(cpu0);
-  return { workers, violations, cpuMicros: cpu.user + cpu.system };
+  const sent = requests.read().reduce((sum, n) => sum + n, 0);
+  return { workers, violations, cpuMicros: cpu.user + cpu.system, requests: sent };
 }
 
 /** Messages between the main process and bench/worker.ts. */

@@ -8,9 +8,7 @@
  * redis-semaphore's refresh timer (refreshInterval ttl/3).
  *
  * Both counts of the first server are taken here, over the same window as the CPU time:
- * the requests it was sent, counted in this process as ioredis writes them — the server
- * cannot tell them apart from the commands scripts run, as INFO's total_commands_processed
- * and commandstats count both alike (on Redis 7.0 a script of 10 GETs adds 11 to each) —
+ * the requests it was sent, counted in this process as ioredis writes them (bench/requests.ts),
  * and the commands it ran, script internals included, from its own counters.
  */
 import { randomUUID } from 'node:crypto';
@@ -18,6 +16,7 @@ import { Redis } from 'ioredis';
 import Redlock5 from 'redlock5';
 import { Mutex, RedlockMutex } from 'redis-semaphore';
 import { loadTenure, type TenureSource } from './adapters.js';
+import { countRequests } from './requests.js';
 
 export interface HeldConfig {
   readonly lib: 'tenure' | 'tenure-unbatched' | 'redlock5' | 'redis-semaphore';
@@ -52,38 +51,6 @@ export interface HeldSample {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * Counts, per server, the commands every ioredis connection of this process writes (the
- * peers' connections and the ones Tenure opens alike: one ioredis here), from `start()` on.
- * A command is counted when ioredis writes it to a ready connection (autoPipelining too:
- * a pipeline hands each command to sendCommand), but for `ignore`d clients; the count costs a
- * Map lookup per command.
- */
-function countRequests(urls: readonly string[]): { start(): void; read(): number[]; ignore(client: Redis): void } {
-  const index = new Map(urls.map((u, i) => [Number(new URL(u).port), i]));
-  const counts = urls.map(() => 0);
-  const ignored = new WeakSet<Redis>();
-  let counting = false;
-  const send = Reflect.get<Redis, 'sendCommand'>(Redis.prototype, 'sendCommand'); // (unbound: called with each client as `this`)
-  Redis.prototype.sendCommand = function (this: Redis, ...args: Parameters<Redis['sendCommand']>) {
-    if (counting && this.status === 'ready' && !ignored.has(this)) {
-      const i = index.get(this.options.port ?? 6379);
-      if (i !== undefined) counts[i]!++;
-    }
-    return send.apply(this, args);
-  };
-  return {
-    start: () => {
-      counting = true;
-    },
-    read: () => {
-      counting = false;
-      return [...counts];
-    },
-    ignore: (client) => void ignored.add(client),
-  };
-}
 
 /** One look at a server's counters: one INFO (which total_commands_processed counts, once). */
 async function counters(client: Redis): Promise<{ total: number; scripts: number }> {

@@ -54,6 +54,11 @@ export interface ContentionResult {
   readonly unfinished: number;
   /** Redis commands (all servers, all kinds) per critical section: attempts, releases, polls. */
   readonly commandsPerTurn: number;
+  /**
+   * Requests per critical section: the commands the clients sent (all servers; a script call
+   * is one), counted in each client process as ioredis writes them (bench/requests.ts).
+   */
+  readonly requestsPerTurn: number;
   readonly violations: number;
   /** Turns of each worker in each round (rounds × workers). */
   readonly workerTurns: number[][];

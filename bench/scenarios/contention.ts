@@ -33,6 +33,7 @@ interface Rig {
   readonly opened: Opened;
   readonly children: readonly WorkerProcess[];
   readonly commands: () => Promise<number>;
+  readonly urls: readonly string[];
 }
 
 /** The servers' command counts, on connections of its own (closed on a crash too). */
@@ -46,7 +47,8 @@ function commandCounter(urls: readonly string[]): { commands: () => Promise<numb
     const infos = await Promise.all(stats.map((c) => c.info('commandstats')));
     let total = 0;
     for (const info of infos) {
-      for (const m of info.matchAll(/^cmdstat_(\w+):calls=(\d+)/gm)) if (m[1] !== 'info') total += Number(m[2]);
+      // (Subcommands too: Redis 7 counts `pubsub|numsub`, `client|setinfo`... apart.)
+      for (const m of info.matchAll(/^cmdstat_([\w|]+):calls=(\d+)/gm)) if (m[1] !== 'info') total += Number(m[2]);
     }
     return total;
   };
@@ -54,9 +56,10 @@ function commandCounter(urls: readonly string[]): { commands: () => Promise<numb
 }
 
 /** A round's spec; every process of the round starts at the same wall-clock moment, 150 ms from now. */
-function roundSpec(lib: LibName, rep: number, processes: number, pauseMs: number): RoundSpec {
+function roundSpec(lib: LibName, urls: readonly string[], rep: number, processes: number, pauseMs: number): RoundSpec {
   return {
     lib,
+    urls,
     key: `c:${rep}:${processes}:${pauseMs}:${lib}`,
     workers: processes === 1 ? CONTENTION.workers : CONTENTION.workers / CONTENTION.processes,
     ttl: SETTINGS.ttl,
@@ -69,7 +72,7 @@ function roundSpec(lib: LibName, rep: number, processes: number, pauseMs: number
 
 /** One round of `a`'s config and library (in this process or in every worker process), added to `a`. */
 async function oneRound(rig: Rig, a: Acc, rep: number): Promise<void> {
-  const spec = roundSpec(a.lib, rep, a.processes, a.pauseMs);
+  const spec = roundSpec(a.lib, rig.urls, rep, a.processes, a.pauseMs);
   const before = await rig.commands();
   const results =
     a.processes === 1 ? [await runRound(get(rig.opened, a.lib), spec)] : await Promise.all(rig.children.map((c) => c.round(spec)));
@@ -119,6 +122,7 @@ function contentionResult(a: Acc): ContentionResult {
     releaseErrors: all.reduce((s, w) => s + w.releaseErrors, 0),
     unfinished: all.reduce((s, w) => s + w.unfinished, 0),
     commandsPerTurn: a.commands / turns,
+    requestsPerTurn: a.rounds.flat().reduce((s, p) => s + p.requests, 0) / turns,
     violations: a.rounds.flat().reduce((s, p) => s + p.violations, 0),
     workerTurns,
     minTurns: Math.min(...flatTurns),
@@ -150,7 +154,7 @@ export async function scenarioContention(
       }
       await Promise.all(children.map((c) => c.ready));
       log(`c. ${CONTENTION.processes} worker processes ready`);
-      const acc = await allRounds({ opened, children, commands: counter.commands }, log);
+      const acc = await allRounds({ opened, children, commands: counter.commands, urls: set.urls }, log);
       return acc.map((a) => contentionResult(a));
     } finally {
       await stopChildren();
@@ -249,6 +253,7 @@ function contentionRows(results: readonly ContentionResult[]): string[][] {
         f2(r.jain),
         failures(r),
         f1(r.commandsPerTurn),
+        f1(r.requestsPerTurn),
         ratio(r.csPerSec / raw),
         ratio(r.csPerSec / best),
       ]);
@@ -269,6 +274,7 @@ const CONTENTION_HEAD = [
   'Jain',
   'failures',
   'Redis calls/CS',
+  'requests/CS',
   '× raw',
   '× best peer',
 ];
@@ -284,7 +290,8 @@ export function contentionMarkdown(results: readonly ContentionResult[], m: Meta
       `Raw floor = naive spin-lock (SET NX PX everywhere, delete partial votes, retry after the same delay). ` +
       `Failures: acquisitions that threw (“gave up”), were still waiting ${GRACE_MS} ms after the deadline (“unfinished”: ` +
       `counted in the waits with the time waited so far, a lower bound), or two workers of one process inside at once (“overlap”). ` +
-      `Redis calls/CS = commands the servers ran per critical section, all servers, including the calls made inside Lua scripts (server work, not round trips).`,
+      `Redis calls/CS = commands the servers ran per critical section, all servers, including the calls made inside Lua scripts (server work, not round trips); ` +
+      `requests/CS = the commands the clients sent per critical section, all servers (a script call is one; counted in each client process as ioredis writes them): what costs round trips and socket writes.`,
     '',
     table(CONTENTION_HEAD, contentionRows(results)),
     '',
