@@ -237,8 +237,10 @@ export class Lock extends EventEmitter implements AsyncDisposable {
    * Releases the lock on every instance. Resolves true if it was still held (a quorum
    * deleted it), false if it had already expired, been lost or released (idempotent). When
    * a quorum says it was gone although it was believed held — taken by another, or lost by a
-   * server between renewals — the lock is marked lost (`lostError`, `signal`, 'lost').
-   * Throws QuorumError when too many instances failed to answer to tell; the lock then counts
+   * server between renewals — the lock is marked lost (`lostError`, `signal`, 'lost'). A
+   * split (neither a quorum deleted it nor a quorum found it gone) waits for the late answers
+   * of servers that timed out (up to 2 × commandTimeout, at least 1 s); still split, the lock
+   * counts as lost. Throws QuorumError when too many instances failed to answer to tell; the lock then counts
    * as still held: calling release() again tries again, and close() releases it.
    */
   release(): Promise<boolean> {
@@ -256,25 +258,29 @@ export class Lock extends EventEmitter implements AsyncDisposable {
     this.#coverage?.stop(); // nor covers: one sent after the release would set the key again
     const ballot = await this.#ops.release(this.#ctx, this.resources, this.value, this.#ttl, this.#claim);
     const quorum = this.#ctx.quorum;
-    // Too few answers to tell: too many failed for a quorum either way, or a split (one
-    // deleted, one found it gone, one failed) — not a loss, unless a quorum says it was gone.
-    if (ballot.verdict === 'unreachable' || (ballot.verdict === 'short' && believed && !retry)) {
+    let verdict = ballot.verdict;
+    // A split (one deleted, one found it gone, one stalled past the timeout): the stalled
+    // server's late answer decides, if it comes within the time a stalled connection gets
+    // before it is reset (core/instance.ts). Still undecided: counted as lost below — the
+    // work may not have been protected to the end, and a loss must never be hidden.
+    if (verdict === 'short' && believed && !retry) verdict = await ballot.later(Math.max(2 * this.#ctx.options.commandTimeout, 1_000));
+    if (verdict === 'unreachable') {
       throw new QuorumError(`could not confirm the release of ${list(this.resources)}`, this.resources, ballot.outcomes, quorum);
     }
     const wasHeld = this.#state === 'held';
     this.#state = 'released';
     this.#ctx.live.delete(this);
-    if (ballot.verdict === 'quorum' || retry) {
+    if (verdict === 'quorum' || retry) {
       if (wasHeld) this.#ctx.telemetry.released(this);
       if (debug.enabled) debug('released %s', list(this.resources));
       return believed;
     }
     if (believed && !this.#lostError) {
-      const error = new LockLostError(
-        `lost the lock on ${list(this.resources)}: a quorum of instances no longer held it when it was released (taken by another, or lost by a server since the last renewal)`,
-        this.resources,
-        ballot.outcomes,
-      );
+      const why =
+        verdict === 'refused'
+          ? 'a quorum of instances no longer held it when it was released (taken by another, or lost by a server since the last renewal)'
+          : 'no quorum of instances was found still holding it when it was released (some found it gone, the others did not answer in time): its work may not have been protected to the end';
+      const error = new LockLostError(`lost the lock on ${list(this.resources)}: ${why}`, this.resources, ballot.outcomes);
       this.#lostError = error;
       this.#controller?.abort(error);
       this.#ctx.telemetry.lost(this, 'taken', error);

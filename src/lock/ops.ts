@@ -6,7 +6,7 @@
 import { type Context, validity } from '../core/context.js';
 import type { Instance } from '../core/endpoint.js';
 import { canSetNx, type Call, type Invocation } from '../core/scripts.js';
-import { isReplyError, poll, type Ballot, type Decoded } from '../core/ballot.js';
+import { isReplyError, poll, verdictOf, type Ballot, type Decoded, type Verdict } from '../core/ballot.js';
 import { fanOut } from '../core/fan-out.js';
 import { decodeAcquire, decodeExtend, decodeRelease, decodeSetNx } from '../core/replies.js';
 import { CommandTimeoutError } from '../errors.js';
@@ -238,7 +238,7 @@ export function maxToken(ballot: Ballot<string>): bigint {
  * channel too for an election: its observers follow its releases); nobody in line, no
  * message (unless `always`: an election's, or on a Cluster). Several resources: every key's channel gets a message (release.lua).
  */
-export function release(ctx: Context, resources: readonly string[], value: string, ttl: number, claim?: string): Promise<Ballot<never>> {
+export function release(ctx: Context, resources: readonly string[], value: string, ttl: number, claim?: string): Promise<Release> {
   if (resources.length !== 1 || !queued(resources[0]!)) {
     const lock = lockKeys(ctx, resources);
     return releaseWith(ctx, ttl, (i) => lua.release({ lock, gone: [] }, { value, suffix: RELEASE_SUFFIX, publish: i.publish }));
@@ -263,28 +263,71 @@ export function release(ctx: Context, resources: readonly string[], value: strin
   return releaseWith(ctx, ttl, (i) => (i.cluster || i.publish !== 'PUBLISH' ? lua.releaseOne(keys, args(i.publish, true)) : plain));
 }
 
+/** A release's ballot, and what its late answers make of it. */
+export interface Release extends Ballot<never> {
+  /**
+   * The verdict once every server that timed out has answered late, or `ms` have passed: a
+   * split release (no quorum either way: one deleted, one found it gone, one stalled) is
+   * decided by a stalled server's late answer. Counts the first answers, and the late ones
+   * of the servers that timed out.
+   */
+  later(ms: number): Promise<Verdict>;
+}
+
 /**
  * A release script's call on each server (release.lua, release-one.lua, or a read-write
  * lock's rw-release.lua) everywhere, as release() says.
  */
-export async function releaseWith(ctx: Context, ttl: number, call: (instance: Instance) => Invocation): Promise<Ballot<never>> {
+export async function releaseWith(ctx: Context, ttl: number, call: (instance: Instance) => Invocation): Promise<Release> {
   const sweep = (i: number): void => {
     const instance = ctx.instances[i]!;
     instance.sweep(ttl, () => call(instance));
   };
+  /** The late answers of servers that had timed out: their status. */
+  const late = new Map<number, string>();
+  let heard: (() => void) | undefined;
   const ballot = await fanOut(ctx, {
     script: call,
     yes: 'released',
     decode: decodeRelease,
-    onLate: (i, _decoded, error) => {
+    onLate: (i, decoded, error) => {
       if (error !== undefined && !isReplyError(error)) sweep(i);
+      late.set(i, decoded?.status ?? 'error');
+      heard?.();
     },
   });
   ballot.outcomes.forEach((o, i) => {
     // (A timed-out command is still on its way: its late answer says whether to sweep.)
     if (o.status === 'error' && !isReplyError(o.error) && !(o.error instanceof CommandTimeoutError)) sweep(i);
   });
-  return ballot;
+  const timedOut = (i: number): boolean => {
+    const o = ballot.outcomes[i]!;
+    return o.status === 'error' && o.error instanceof CommandTimeoutError;
+  };
+  const later = async (ms: number): Promise<Verdict> => {
+    const clock = ctx.options.clock;
+    const until = clock.now() + ms;
+    while (ballot.outcomes.some((_, i) => timedOut(i) && !late.has(i)) && clock.now() < until) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.max(1, until - clock.now()));
+        heard = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    heard = undefined;
+    let yes = 0;
+    let no = 0;
+    ballot.outcomes.forEach((o, i) => {
+      const status = timedOut(i) ? late.get(i) : o.status;
+      if (status === 'released') yes++;
+      else if (status === 'not-held') no++;
+    });
+    return verdictOf({ yes, no, errors: ballot.outcomes.length - yes - no }, ballot.outcomes.length, ctx.quorum);
+  };
+  const { outcomes, data, yes, no, errors, verdict } = ballot;
+  return { outcomes, data, yes, no, errors, verdict, later };
 }
 
 /** extend.lua's arguments, with the quarantine's when there is one. */

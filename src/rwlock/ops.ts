@@ -101,7 +101,7 @@ async function attempt(
 }
 
 /** rw-release.lua everywhere (one round trip); what fails to get through is swept. */
-export function release(ctx: Context, resources: readonly string[], value: string, ttl: number): Promise<Ballot<never>> {
+export function release(ctx: Context, resources: readonly string[], value: string, ttl: number): Promise<plain.Release> {
   return plain.releaseWith(ctx, ttl, (i) => releaseCall(ctx, resources, value, RELEASE_SUFFIX, i.publish));
 }
 
