@@ -142,9 +142,14 @@ export class Election extends EventEmitter<ElectionEvents> {
     const stopWatching = this.#campaign === undefined ? await this.#watch() : undefined;
     try {
       // (Not yet known when too few servers answer: the first change tells it, then.)
-      const first = this.#leader ?? (await this.#leaderIfKnown());
-      if (first !== undefined) yield first;
-      for await (const [id] of changes) yield id as string | null;
+      let last = this.#leader ?? (await this.#leaderIfKnown());
+      if (last !== undefined) yield last;
+      // (A change is a new leader: the first look after the one above may find the same.)
+      for await (const [id] of changes) {
+        if (id === last) continue;
+        last = id as string | null;
+        yield last;
+      }
     } catch (error) {
       if (!signal?.aborted) throw error;
     } finally {

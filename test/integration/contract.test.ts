@@ -282,6 +282,24 @@ describe('smaller truths', () => {
     expect(seen.filter((id) => id !== null)).toEqual(['A', 'B']);
   });
 
+  it('observe() yields each leader once: its next looks that find the same leader are no change', async () => {
+    const urls = inject('redis3');
+    const keyPrefix = prefix();
+    const a = redlock(urls, { keyPrefix, commandTimeout: 200 }).election('primary', { ttl: 1_000, id: 'A' }).start();
+    await waitFor(() => a.isLeader);
+    const watcher = redlock(urls, { keyPrefix, commandTimeout: 200 }).election('primary', { ttl: 1_000 }); // looks every 500 ms
+    const seen: (string | null)[] = [];
+    const stop = new AbortController();
+    const following = (async () => {
+      for await (const id of watcher.observe(stop.signal)) seen.push(id);
+    })();
+    await new Promise((resolve) => setTimeout(resolve, 1_300)); // two looks at least
+    stop.abort();
+    await following;
+    expect(seen).toEqual(['A']);
+    await a.stop();
+  });
+
   it('NODE_DEBUG=tenure logs a line per acquire, wait, hand-off, extend, release and loss', async () => {
     const urls = inject('redis1');
     const script = `
