@@ -3,7 +3,7 @@
  * opaque, environment-safe string — `tenure1.` then base64url JSON of kind, resources, value,
  * ttl and fencing token. Knowing it is holding the lock's key: it is as secret as the lock.
  */
-import { MAX_DURATION } from '../args.js';
+import { MAX_DURATION, MIN_TTL } from '../args.js';
 import type { LockKind } from './kind.js';
 
 export interface HandleData {
@@ -41,7 +41,7 @@ export function decodeHandle(name: string, handle: unknown): HandleData {
   if (typeof k !== 'string' || !KINDS.includes(k)) throw bad('names no known kind of lock');
   if (!Array.isArray(r) || r.length === 0 || !r.every((x) => typeof x === 'string' && x !== '')) throw bad('names no resources');
   if (typeof v !== 'string' || v === '') throw bad('carries no value');
-  if (typeof t !== 'number' || !Number.isInteger(t) || t <= 0 || t > MAX_DURATION) throw bad('carries no valid ttl');
+  if (typeof t !== 'number' || !Number.isInteger(t) || t < MIN_TTL || t > MAX_DURATION) throw bad('carries no valid ttl');
   if (f !== undefined && (typeof f !== 'string' || !/^\d+$/.test(f))) throw bad('carries a malformed fencing token');
   return { kind: k as LockKind, resources: r as string[], value: v, ttl: t, token: f === undefined ? undefined : BigInt(f) };
 }

@@ -5,7 +5,7 @@
  * to the Redlock's restart quarantine and thread-keeper stall (limits.ts); missing values
  * come from the per-primitive objects in defaults.ts.
  */
-import { duration, plainObject, rejectUnknown, show, stringArg } from '../args.js';
+import { MIN_TTL, duration, plainObject, rejectUnknown, show, stringArg } from '../args.js';
 import { cronTimetable, everyTimetable, type Timetable } from '../jobs/cron.js';
 import { ELECTION_DEFAULTS, ONCE_DEFAULTS, SCHEDULE_DEFAULTS } from './defaults.js';
 import { withinQuarantine, withinStall } from './limits.js';
@@ -54,7 +54,7 @@ export function resolveScheduleOptions(options: unknown, base: ResolvedOptions):
   const timetable = cron ? cronTimetable(o.cron, o.timezone) : everyTimetable(duration('options.every', o.every, 0, 1));
   // Default lease: the period, within [minTtl, maxTtl] (a run may outlast a short period: it never overlaps the next).
   const fallback = Math.min(Math.max(timetable.interval, SCHEDULE_DEFAULTS.minTtl), SCHEDULE_DEFAULTS.maxTtl);
-  const ttl = withinQuarantine('options.ttl', duration('options.ttl', o.ttl, fallback, 3), base);
+  const ttl = withinQuarantine('options.ttl', duration('options.ttl', o.ttl, fallback, MIN_TTL), base);
   return { timetable, ttl, every: cron ? undefined : (o.every as number), cron: cron ? (o.cron as string) : undefined };
 }
 
@@ -68,7 +68,7 @@ export function resolveOnceOptions(
     throw new TypeError(`Expected \`options.signal\` to be an AbortSignal, got ${show(o.signal)}`);
   }
   return {
-    ttl: withinQuarantine('options.ttl', duration('options.ttl', o.ttl, ONCE_DEFAULTS.ttl, 3), base),
+    ttl: withinQuarantine('options.ttl', duration('options.ttl', o.ttl, ONCE_DEFAULTS.ttl, MIN_TTL), base),
     wait: duration('options.wait', o.wait, ONCE_DEFAULTS.wait, 0),
     signal: o.signal,
   };
@@ -96,7 +96,7 @@ export function resolveSemaphoreOptions(options: unknown): { permits: number; tt
   if (typeof p !== 'number' || !Number.isInteger(p)) throw new TypeError(`Expected \`options.permits\` to be an integer, got ${show(p)}`);
   if (p < 1 || p > 1024) throw new RangeError(`Expected \`options.permits\` to be from 1 to 1024, got ${p}`);
   if (o.ttl === undefined) throw new TypeError('Expected `options.ttl` (ms): the ttl is required, got undefined');
-  return { permits: p, ttl: duration('options.ttl', o.ttl, 0, 1) };
+  return { permits: p, ttl: duration('options.ttl', o.ttl, 0, MIN_TTL) };
 }
 
 export function resolveRwOptions(options: unknown, base: ResolvedOptions): { ttl: number } {
@@ -104,5 +104,5 @@ export function resolveRwOptions(options: unknown, base: ResolvedOptions): { ttl
   const o = plainObject('options', options);
   rejectUnknown('options', o, new Set(['ttl']));
   if (o.ttl === undefined) throw new TypeError('Expected `options.ttl` (ms): the ttl is required, got undefined');
-  return { ttl: withinQuarantine('options.ttl', duration('options.ttl', o.ttl, 0, 1), base) };
+  return { ttl: withinQuarantine('options.ttl', duration('options.ttl', o.ttl, 0, MIN_TTL), base) };
 }

@@ -115,6 +115,14 @@ describe('bad input', () => {
     expect(() => new Redlock({ url: server.url, colour: 'red' } as never)).toThrow(/Unknown option `endpoints\[0\]\.colour`/);
   });
 
+  it('every lock-shaped primitive takes a ttl of at least 10 ms', async () => {
+    const tooShort = /options\.ttl` to be an integer number of milliseconds from 10/;
+    expect(() => redlock.semaphore('s', { permits: 2, ttl: 5 })).toThrow(tooShort);
+    expect(() => redlock.readWriteLock('rw', { ttl: 5 })).toThrow(tooShort);
+    expect(() => redlock.schedule('j', { every: 1_000, ttl: 5 }, () => undefined)).toThrow(tooShort);
+    await expect(redlock.once('o', () => undefined, { ttl: 5 })).rejects.toThrow(tooShort);
+  });
+
   it('a count of the wrong type is a TypeError, a wrong value a RangeError', async () => {
     const before = await scriptCalls();
     const counter = redlock.windowCounter('hits', { window: 1_000 });
