@@ -310,7 +310,10 @@ export class Acquisition {
       channels !== undefined &&
       this.#kind === PLAIN &&
       refusedByReleased(ctx, this.#resources.length === 1 ? channels[0]! : undefined, a.ballot);
-    this.#splits = a.ballot.yes > 0 || gone ? this.#splits + 1 : 0;
+    // (A yes beside servers in restart quarantine is no split: they refuse anyone until it
+    // has passed, and the pause waits for that — pause() — not a re-roll's few ms.)
+    const quarantined = a.ballot.outcomes.some((o) => o.status === 'quarantined');
+    this.#splits = (a.ballot.yes > 0 && !quarantined) || gone ? this.#splits + 1 : 0;
     const delay = Math.min(pause(this.#o, a, this.#splits), left);
     if (debug.enabled) debug('waiting for %s: %s; next attempt within %d ms', list(this.#resources), summary(a), Math.round(delay));
     const before = channels === undefined ? 0 : ctx.wakeup.generation(channels, claim);

@@ -4,8 +4,8 @@
  * (asserted, so that the hazard is shown to be real); with it they are kept out of the
  * quorum until they have been up for the quarantine, and A learns at its next extension that it lost.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { LockLostError, lockKey, type Redlock } from '../../src/index.js';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { LockLostError, LockTimeoutError, lockKey, markerKey, type Redlock } from '../../src/index.js';
 import { startRedisSet, type RedisSet } from '../helpers/redis-server.js';
 import { prefix, raw, redlock } from '../helpers/tenure.js';
 import { waitFor } from '../helpers/wait.js';
@@ -111,5 +111,24 @@ describe('servers restarted empty', () => {
     expect(() => r.schedule('x', { every: 60_000 }, () => undefined)).toThrow(/restartQuarantine/);
     await expect(r.once('x', () => undefined)).rejects.toThrow(/restartQuarantine/);
     await expect(r.semaphore('s', { permits: 1, ttl: 20_000 }).tryAcquire()).rejects.toThrow(/restartQuarantine/);
+  });
+});
+
+describe('waiting out a quarantine', () => {
+  it('a waiter polls at its retry delay while servers are in quarantine, not at split-vote speed', async () => {
+    const urls = inject('redis3');
+    const keyPrefix = prefix();
+    const r = redlock(urls, { keyPrefix, restartQuarantine: 5_000 });
+    await r.markFresh();
+    // Two servers lost their data (their marker is gone): they do not vote for 5 s; one does.
+    await Promise.all(
+      raw(urls)
+        .slice(1)
+        .map((c) => c.del(markerKey(keyPrefix))),
+    );
+    const error = await r.acquire('q', { ttl: 1_000, wait: 1_000 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LockTimeoutError);
+    // retryDelay 100 ms + jitter 50 over 1 s: about 8 attempts (split-vote re-rolls made about 30)
+    expect((error as LockTimeoutError).attempts).toBeLessThanOrEqual(14);
   });
 });
