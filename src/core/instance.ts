@@ -47,6 +47,8 @@ interface Sweep {
   sending: boolean;
   /** Sent once more after a reset (see #send). */
   confirmed: boolean;
+  /** Told the first answer (a release learns what the server said: lock/ops.ts releaseWith). */
+  onAnswer: ((reply: unknown) => void) | undefined;
 }
 
 export class Instance {
@@ -209,9 +211,9 @@ export class Instance {
    * release.lua, rw-release.lua, undo-to.lua), sent now and again whenever the connection is
    * back, until answered. Gives up once `ttl` ms have passed with the server reachable: by
    * then the keys have expired by themselves. `call` is made each time it is sent (an
-   * argument may depend on the time).
+   * argument may depend on the time). `onAnswer` is told the first answer.
    */
-  sweep(ttl: number, call: () => Invocation): void {
+  sweep(ttl: number, call: () => Invocation, onAnswer?: (reply: unknown) => void): void {
     if (this.#sweeps.size >= MAX_SWEEPS) this.#sweeps.delete(this.#sweeps.values().next().value!);
     const entry: Sweep = {
       call,
@@ -219,6 +221,7 @@ export class Instance {
       reachableSince: undefined,
       sending: false,
       confirmed: false,
+      onAnswer,
     };
     this.#sweeps.add(entry);
     this.#send(entry);
@@ -244,8 +247,11 @@ export class Instance {
     if (this.owned && (this.client.status !== 'ready' || this.#probing)) return; // sent again on 'ready' (or once trusted)
     entry.sending = true;
     runScript(this.client, entry.call()).then(
-      () => {
+      (reply) => {
         entry.sending = false;
+        const told = entry.onAnswer;
+        entry.onAnswer = undefined;
+        told?.(reply);
         // Right after a reset, a command of the old connection may still run after this one
         // (the server reads both sockets when it wakes): once more, a little later.
         if (!entry.confirmed && this.#options.clock.now() - this.#resetAt < 2_000) {

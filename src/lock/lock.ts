@@ -72,6 +72,8 @@ export class Lock extends EventEmitter implements AsyncDisposable {
   #releasing: Promise<boolean> | undefined;
   /** Set by the first release attempt: whether the lock was believed held then. */
   #believedAtRelease: boolean | undefined;
+  /** The release attempts so far (more than one after a QuorumError): their answers count together. */
+  #releases: ops.Release[] | undefined;
   readonly #coverage: Coverage | undefined;
   readonly #claim: string | undefined;
   /**
@@ -236,12 +238,13 @@ export class Lock extends EventEmitter implements AsyncDisposable {
   /**
    * Releases the lock on every instance. Resolves true if it was still held (a quorum
    * deleted it), false if it had already expired, been lost or released (idempotent). When
-   * a quorum says it was gone although it was believed held — taken by another, or lost by a
-   * server between renewals — the lock is marked lost (`lostError`, `signal`, 'lost'). A
-   * split (neither a quorum deleted it nor a quorum found it gone) waits for the late answers
-   * of servers that timed out (up to 2 × commandTimeout, at least 1 s); still split, the lock
-   * counts as lost. Throws QuorumError when too many instances failed to answer to tell; the lock then counts
-   * as still held: calling release() again tries again, and close() releases it.
+   * it was believed held but no quorum of servers had it at the release — a quorum found it
+   * gone (taken by another, or lost by a server between renewals), or, after waiting up to
+   * 2 × commandTimeout (at least 1 s) for the answers still on their way, still no quorum
+   * either way — the lock is marked lost (`lostError`, `signal`, 'lost'): a loss is never
+   * hidden. Throws QuorumError when too many instances gave no answer to tell; the lock then
+   * counts as still held: calling release() again tries again (every attempt's answers
+   * count together), and close() releases it.
    */
   release(): Promise<boolean> {
     if (this.#state === 'released') return Promise.resolve(false);
@@ -250,40 +253,61 @@ export class Lock extends EventEmitter implements AsyncDisposable {
   }
 
   async #release(): Promise<boolean> {
-    // A retry after a failed release answers for the first attempt: what the servers that
-    // failed then were sent is swept to them since (core/instance.ts), so "gone" is expected.
-    const retry = this.#believedAtRelease !== undefined;
+    // A retry after a failed release answers for the first attempt, with every attempt's
+    // answers together (what the servers that failed then were sent is swept to them since).
     const believed = (this.#believedAtRelease ??= this.#state === 'held' && (this.isHeld || this.#confirming !== undefined));
     this.#keeping.stop(); // no more renewals, whatever the outcome
     this.#coverage?.stop(); // nor covers: one sent after the release would set the key again
     const ballot = await this.#ops.release(this.#ctx, this.resources, this.value, this.#ttl, this.#claim);
-    const quorum = this.#ctx.quorum;
-    let verdict = ballot.verdict;
-    // A split (one deleted, one found it gone, one stalled past the timeout): the stalled
-    // server's late answer decides, if it comes within the time a stalled connection gets
-    // before it is reset (core/instance.ts). Still undecided: counted as lost below — the
-    // work may not have been protected to the end, and a loss must never be hidden.
-    if (verdict === 'short' && believed && !retry) verdict = await ballot.later(Math.max(2 * this.#ctx.options.commandTimeout, 1_000));
-    if (verdict === 'unreachable') {
+    const attempts = (this.#releases ??= []);
+    attempts.push(ballot);
+    const ctx = this.#ctx;
+    const quorum = ctx.quorum;
+    const n = ctx.instances.length;
+    // A server counts as released when any attempt deleted the value there (it was ours
+    // then), as gone when one found it missing and none deleted it.
+    const count = (): { yes: number; no: number } => {
+      let yes = 0;
+      let no = 0;
+      for (let i = 0; i < n; i++) {
+        const said = attempts.map((a) => a.answer(i));
+        if (said.includes('released')) yes++;
+        else if (said.includes('not-held')) no++;
+      }
+      return { yes, no };
+    };
+    let { yes, no } = count();
+    if (believed && yes < quorum && no <= n - quorum) {
+      // Undecided (a server stalled, timed out, or its connection failed): the answers still
+      // on their way decide — late ones, and sweeps once a connection is back — if they come
+      // within the time a stalled connection gets before it is reset (core/instance.ts).
+      await ballot.settle(Math.max(2 * ctx.options.commandTimeout, 1_000));
+      ({ yes, no } = count());
+    }
+    const unknown = n - yes - no;
+    if (yes < quorum && (believed ? no === 0 && unknown > n - quorum : ballot.verdict === 'unreachable')) {
+      // Nothing tells: too many failed to answer. Still counted as held: release() again
+      // (which counts these answers too), or close(), tries again.
       throw new QuorumError(`could not confirm the release of ${list(this.resources)}`, this.resources, ballot.outcomes, quorum);
     }
     const wasHeld = this.#state === 'held';
     this.#state = 'released';
-    this.#ctx.live.delete(this);
-    if (verdict === 'quorum' || retry) {
-      if (wasHeld) this.#ctx.telemetry.released(this);
+    ctx.live.delete(this);
+    if (yes >= quorum || !believed) {
+      if (wasHeld) ctx.telemetry.released(this);
       if (debug.enabled) debug('released %s', list(this.resources));
-      return believed;
+      return believed && yes >= quorum;
     }
-    if (believed && !this.#lostError) {
+    // Believed held, but no quorum of servers had it at the release: a loss is never hidden.
+    if (!this.#lostError) {
       const why =
-        verdict === 'refused'
+        no > n - quorum
           ? 'a quorum of instances no longer held it when it was released (taken by another, or lost by a server since the last renewal)'
           : 'no quorum of instances was found still holding it when it was released (some found it gone, the others did not answer in time): its work may not have been protected to the end';
       const error = new LockLostError(`lost the lock on ${list(this.resources)}: ${why}`, this.resources, ballot.outcomes);
       this.#lostError = error;
       this.#controller?.abort(error);
-      this.#ctx.telemetry.lost(this, 'taken', error);
+      ctx.telemetry.lost(this, 'taken', error);
       if (debug.enabled) debug('lost %s: found gone at release', list(this.resources));
       this.emit('lost', error);
     }

@@ -6,7 +6,7 @@
 import { type Context, validity } from '../core/context.js';
 import type { Instance } from '../core/endpoint.js';
 import { canSetNx, type Call, type Invocation } from '../core/scripts.js';
-import { isReplyError, poll, verdictOf, type Ballot, type Decoded, type Verdict } from '../core/ballot.js';
+import { isReplyError, poll, type Ballot, type Decoded } from '../core/ballot.js';
 import { fanOut } from '../core/fan-out.js';
 import { decodeAcquire, decodeExtend, decodeRelease, decodeSetNx } from '../core/replies.js';
 import { CommandTimeoutError } from '../errors.js';
@@ -263,15 +263,19 @@ export function release(ctx: Context, resources: readonly string[], value: strin
   return releaseWith(ctx, ttl, (i) => (i.cluster || i.publish !== 'PUBLISH' ? lua.releaseOne(keys, args(i.publish, true)) : plain));
 }
 
-/** A release's ballot, and what its late answers make of it. */
+/** A server's definite answer to a release: the value was there and is deleted, or it was not there. */
+export type ReleaseAnswer = 'released' | 'not-held';
+
+/** A release's ballot, and every server's definite answer as it comes — late, or swept. */
 export interface Release extends Ballot<never> {
   /**
-   * The verdict once every server that timed out has answered late, or `ms` have passed: a
-   * split release (no quorum either way: one deleted, one found it gone, one stalled) is
-   * decided by a stalled server's late answer. Counts the first answers, and the late ones
-   * of the servers that timed out.
+   * Server `i`'s definite answer so far: from the ballot, or a late answer of a command that
+   * timed out or was still pending when the ballot settled, or the answer of its sweep (a
+   * release that failed to get through is sent again once the connection is back).
    */
-  later(ms: number): Promise<Verdict>;
+  answer(i: number): ReleaseAnswer | undefined;
+  /** Waits until every server gave a definite answer, or `ms` have passed. */
+  settle(ms: number): Promise<void>;
 }
 
 /**
@@ -279,35 +283,44 @@ export interface Release extends Ballot<never> {
  * lock's rw-release.lua) everywhere, as release() says.
  */
 export async function releaseWith(ctx: Context, ttl: number, call: (instance: Instance) => Invocation): Promise<Release> {
+  const answers = new Map<number, ReleaseAnswer>();
+  let heard: (() => void) | undefined;
+  const note = (i: number, status: string | undefined): void => {
+    if ((status === 'released' || status === 'not-held') && !answers.has(i)) {
+      answers.set(i, status);
+      heard?.();
+    }
+  };
   const sweep = (i: number): void => {
     const instance = ctx.instances[i]!;
-    instance.sweep(ttl, () => call(instance));
+    const told = (reply: unknown): void => {
+      try {
+        note(i, decodeRelease(reply).status);
+      } catch {
+        // (an unexpected reply tells nothing)
+      }
+    };
+    instance.sweep(ttl, () => call(instance), told);
   };
-  /** The late answers of servers that had timed out: their status. */
-  const late = new Map<number, string>();
-  let heard: (() => void) | undefined;
   const ballot = await fanOut(ctx, {
     script: call,
     yes: 'released',
     decode: decodeRelease,
     onLate: (i, decoded, error) => {
       if (error !== undefined && !isReplyError(error)) sweep(i);
-      late.set(i, decoded?.status ?? 'error');
-      heard?.();
+      note(i, decoded?.status);
     },
   });
   ballot.outcomes.forEach((o, i) => {
+    note(i, o.status);
     // (A timed-out command is still on its way: its late answer says whether to sweep.)
     if (o.status === 'error' && !isReplyError(o.error) && !(o.error instanceof CommandTimeoutError)) sweep(i);
   });
-  const timedOut = (i: number): boolean => {
-    const o = ballot.outcomes[i]!;
-    return o.status === 'error' && o.error instanceof CommandTimeoutError;
-  };
-  const later = async (ms: number): Promise<Verdict> => {
+  const n = ballot.outcomes.length;
+  const settle = async (ms: number): Promise<void> => {
     const clock = ctx.options.clock;
     const until = clock.now() + ms;
-    while (ballot.outcomes.some((_, i) => timedOut(i) && !late.has(i)) && clock.now() < until) {
+    while (answers.size < n && clock.now() < until) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.max(1, until - clock.now()));
         heard = () => {
@@ -315,19 +328,11 @@ export async function releaseWith(ctx: Context, ttl: number, call: (instance: In
           resolve();
         };
       });
+      heard = undefined;
     }
-    heard = undefined;
-    let yes = 0;
-    let no = 0;
-    ballot.outcomes.forEach((o, i) => {
-      const status = timedOut(i) ? late.get(i) : o.status;
-      if (status === 'released') yes++;
-      else if (status === 'not-held') no++;
-    });
-    return verdictOf({ yes, no, errors: ballot.outcomes.length - yes - no }, ballot.outcomes.length, ctx.quorum);
   };
   const { outcomes, data, yes, no, errors, verdict } = ballot;
-  return { outcomes, data, yes, no, errors, verdict, later };
+  return { outcomes, data, yes, no, errors, verdict, answer: (i) => answers.get(i), settle };
 }
 
 /** extend.lua's arguments, with the quarantine's when there is one. */

@@ -203,6 +203,97 @@ describe('a failed release can be retried', () => {
   });
 });
 
+describe('a release whose answers come late', () => {
+  it('a release that reached only one server is lost when the late answers say another holds a quorum, also on retry', async () => {
+    const set = await startRedisSet(3);
+    defer(() => set.stop());
+    const keyPrefix = prefix();
+    const key = lockKey(keyPrefix, 'ledger');
+    const servers = raw(set.urls);
+    const r = new Redlock(set.urls, { keyPrefix, commandTimeout: 200 });
+    const other = new Redlock(set.urls, { keyPrefix, commandTimeout: 200 });
+    defer(() => Promise.all([r.close(), other.close()]));
+    const lock = await r.acquire('ledger', { ttl: 20_000 });
+    const everywhere = (k: string, v: string) =>
+      waitFor(async () => (await Promise.all(servers.map((c) => c.get(k)))).every((x) => x === v));
+    await everywhere(key, lock.value); // (it returns at a quorum: the last server's yes may come after)
+    // An operator's force release missed server 2; another process took 0 and 1.
+    await Promise.all(servers.slice(0, 2).map((c) => c.del(key)));
+    const taken = await other.tryAcquire('ledger', { ttl: 20_000 });
+    expect(taken).not.toBeNull();
+    // 0 and 1 stall 400 ms at the release: one yes (2), two timeouts; their late answers: gone.
+    set.servers[0]!.pause();
+    set.servers[1]!.pause();
+    setTimeout(() => {
+      set.servers[0]!.resume();
+      set.servers[1]!.resume();
+    }, 400);
+    await expect(lock.release()).resolves.toBe(false);
+    expect(lock.lostError?.message).toMatch(/no longer held it when it was released/);
+    expect(taken!.isHeld).toBe(true);
+
+    // Stalled past the wait: QuorumError first; the retry counts the late answers that came since.
+    const second = await r.acquire('solo', { ttl: 20_000 });
+    const soloKey = lockKey(keyPrefix, 'solo');
+    await everywhere(soloKey, second.value);
+    await Promise.all(servers.slice(0, 2).map((c) => c.del(soloKey)));
+    const thief = await other.tryAcquire('solo', { ttl: 20_000 });
+    expect(thief).not.toBeNull();
+    set.servers[0]!.pause();
+    set.servers[1]!.pause();
+    await expect(second.release()).rejects.toBeInstanceOf(QuorumError);
+    set.servers[0]!.resume();
+    set.servers[1]!.resume();
+    await new Promise((resolve) => setTimeout(resolve, 300)); // their late answers: gone
+    await expect(second.release()).resolves.toBe(false); // (it used to answer true: the retry took "gone" as expected)
+    expect(second.lostError).toBeInstanceOf(LockLostError);
+  });
+
+  it('5 servers, two stalled: the one still pending when the timeout settled the ballot is waited for too', async () => {
+    const set = await startRedisSet(5);
+    defer(() => set.stop());
+    const keyPrefix = prefix();
+    const key = lockKey(keyPrefix, 'five');
+    const servers = raw(set.urls);
+    const r = new Redlock(set.urls, { keyPrefix, commandTimeout: 200 });
+    defer(() => r.close());
+    const lock = await r.acquire('five', { ttl: 20_000 });
+    await waitFor(async () => (await Promise.all(servers.map((c) => c.get(key)))).every((v) => v === lock.value));
+    await Promise.all([servers[1]!.del(key), servers[2]!.del(key)]); // held on 0, 3, 4: a quorum
+    set.servers[3]!.pause();
+    set.servers[4]!.pause();
+    setTimeout(() => {
+      set.servers[3]!.resume();
+      set.servers[4]!.resume();
+    }, 400);
+    await expect(lock.release()).resolves.toBe(true);
+    expect(lock.lostError).toBeUndefined();
+  });
+
+  it('releases sent while a server stalls are decided by its late or swept answers, not taken for losses', async () => {
+    const set = await startRedisSet(3);
+    defer(() => set.stop());
+    const keyPrefix = prefix();
+    const r = new Redlock(set.urls, { keyPrefix, commandTimeout: 200 });
+    defer(() => r.close());
+    const locks = [];
+    for (let i = 0; i < 4; i++) locks.push(await r.acquire(`job-${i}`, { ttl: 20_000 }));
+    await raw(set.urls)[1]!.flushall(); // server 1 lost them; 0 and 2 still hold a quorum
+    set.servers[2]!.pause();
+    setTimeout(() => set.servers[2]!.resume(), 500);
+    // One after another, 100 ms apart: the first times out on 2; the others meet a connection
+    // that waits for its probe (they fail at once there, and are swept once it answers).
+    const releases: Promise<boolean>[] = [];
+    for (const lock of locks) {
+      releases.push(lock.release());
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const results = await Promise.all(releases);
+    expect(results).toEqual([true, true, true, true]);
+    for (const lock of locks) expect(lock.lostError).toBeUndefined();
+  });
+});
+
 describe('reads that cannot tell', () => {
   it('inspect, leader() and a semaphore’s inspect reject with QuorumError when too few servers answer; one silent server still tells', async () => {
     const set = await startRedisSet(3);
