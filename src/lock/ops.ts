@@ -270,8 +270,9 @@ export type ReleaseAnswer = 'released' | 'not-held';
 export interface Release extends Ballot<never> {
   /**
    * Server `i`'s definite answer so far: from the ballot, or a late answer of a command that
-   * timed out or was still pending when the ballot settled, or the answer of its sweep (a
-   * release that failed to get through is sent again once the connection is back).
+   * timed out or was still pending when the ballot settled, or a 'released' from its sweep (a
+   * release that failed to get through is sent again once the connection is back; a swept
+   * 'not-held' may be the first send's own delete, so it does not count).
    */
   answer(i: number): ReleaseAnswer | undefined;
   /** Waits until every server gave a definite answer, or `ms` have passed. */
@@ -293,9 +294,12 @@ export async function releaseWith(ctx: Context, ttl: number, call: (instance: In
   };
   const sweep = (i: number): void => {
     const instance = ctx.instances[i]!;
+    // A sweep's 'released' tells (the value was there); its 'not-held' does not: the send
+    // whose answer was lost may have deleted the value itself.
     const told = (reply: unknown): void => {
       try {
-        note(i, decodeRelease(reply).status);
+        const status = decodeRelease(reply).status;
+        if (status === 'released') note(i, status);
       } catch {
         // (an unexpected reply tells nothing)
       }

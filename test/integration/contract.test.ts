@@ -249,6 +249,31 @@ describe('a release whose answers come late', () => {
     expect(second.lostError).toBeInstanceOf(LockLostError);
   });
 
+  it('using() rejects when its final release cannot tell (servers stalled past the wait)', async () => {
+    const set = await startRedisSet(3);
+    defer(() => set.stop());
+    const keyPrefix = prefix();
+    const key = lockKey(keyPrefix, 'ledger');
+    const servers = raw(set.urls);
+    const r = new Redlock(set.urls, { keyPrefix, commandTimeout: 200 });
+    defer(() => r.close());
+
+    // 0 and 1 stall for 1.5 s at the release (the wait is 1 s): nothing tells — QuorumError, not a resolved using().
+    const unconfirmed = await r
+      .using('ledger', { ttl: 20_000 }, () => {
+        set.servers[0]!.pause();
+        set.servers[1]!.pause();
+        setTimeout(() => {
+          set.servers[0]!.resume();
+          set.servers[1]!.resume();
+        }, 1_500);
+        return 'done';
+      })
+      .catch((e: unknown) => e);
+    expect(unconfirmed).toBeInstanceOf(QuorumError);
+    await waitFor(async () => (await Promise.all(servers.map((c) => c.exists(key)))).every((e) => e === 0), { timeout: 5_000 });
+  });
+
   it('5 servers, two stalled: the one still pending when the timeout settled the ballot is waited for too', async () => {
     const set = await startRedisSet(5);
     defer(() => set.stop());
