@@ -27,6 +27,8 @@ export class Keeper {
   readonly #options: KeeperOptions;
   #timer: NodeJS.Timeout | undefined;
   #renewing = false;
+  /** The renewal on its way, settled once its answer is applied. */
+  #applied: Promise<void> | undefined;
   #stopped = true;
   /** The last renewal's failure, until a renewal succeeds: the cause of an expiry. */
   #failure: unknown;
@@ -51,6 +53,11 @@ export class Keeper {
     this.#stopped = true;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
+  }
+
+  /** Settles once no renewal is on its way (see KeeperLike.idle). */
+  idle(): Promise<void> {
+    return this.#renewing && this.#applied !== undefined ? this.#applied : Promise.resolve();
   }
 
   /** Re-arm after the lease's validity changed from outside (a manual extend). */
@@ -80,7 +87,7 @@ export class Keeper {
     if (this.#renewing || this.#options.interval === null) return this.#schedule(left);
     this.#renewing = true;
     this.#schedule(left); // guard: lost at expiry even if the renewal never answers
-    this.#lease.renew().then(
+    this.#applied = this.#lease.renew().then(
       (result) => {
         this.#renewing = false;
         this.#failure = undefined;

@@ -44,6 +44,12 @@ export interface KeeperLike {
   start(): void;
   stop(): void;
   poke(): void;
+  /**
+   * Settles once no renewal of this lease is on its way (its answer applied): a release waits
+   * for it, since a renewal re-takes keys a server lost — keys the release would then delete
+   * and count as held.
+   */
+  idle(): Promise<void>;
 }
 
 interface Entry {
@@ -54,6 +60,8 @@ interface Entry {
   readonly bytes: number;
   /** Monotonic time the next renewal is due. */
   due: number;
+  /** Settles when the renewal on its way (if `renewing`) has been applied. */
+  applied: Promise<void> | undefined;
   renewing: boolean;
   failure: unknown;
 }
@@ -84,6 +92,7 @@ export class Renewer {
       bytes: valueBytes(lease.value),
       due: 0,
       renewing: false,
+      applied: undefined,
       failure: undefined,
     };
     let running = false;
@@ -103,6 +112,7 @@ export class Renewer {
         this.#entries.delete(entry);
       },
       poke: () => undefined, // validity is read from the lease at every tick
+      idle: () => (entry.renewing && entry.applied !== undefined ? entry.applied : Promise.resolve()),
     };
   }
 
@@ -142,12 +152,23 @@ export class Renewer {
   }
 
   async #send(entries: Entry[]): Promise<void> {
+    let applied!: () => void;
+    const done = new Promise<void>((resolve) => (applied = resolve));
+    try {
+      await this.#renew(entries, done);
+    } finally {
+      applied();
+    }
+  }
+
+  async #renew(entries: Entry[], done: Promise<void>): Promise<void> {
     // The keys and arguments are built once, for every server (core/batch-args.ts).
     const batch = new BatchArgs();
     const ttls: number[] = [];
     let shortest = Infinity;
     for (const e of entries) {
       e.renewing = true;
+      e.applied = done;
       const ttl = e.lease.ttl();
       ttls.push(ttl);
       shortest = Math.min(shortest, ttl);

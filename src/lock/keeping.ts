@@ -97,6 +97,11 @@ export class Keeping {
     this.#keeper?.stop();
   }
 
+  /** Settles once no renewal is on its way, its answer applied (a release waits for it). */
+  idle(): Promise<void> {
+    return this.#keeper?.idle() ?? Promise.resolve();
+  }
+
   /** Re-arm after the validity changed from outside (a manual extend). */
   poke(): void {
     this.#keeper?.poke();

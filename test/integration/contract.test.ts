@@ -274,6 +274,33 @@ describe('a release whose answers come late', () => {
     await waitFor(async () => (await Promise.all(servers.map((c) => c.exists(key)))).every((e) => e === 0), { timeout: 5_000 });
   });
 
+  it('a release waits for the renewal on its way: keys it re-took are not counted as held', async () => {
+    const set = await startRedisSet(3);
+    defer(() => set.stop());
+    const proxies = await Promise.all(set.servers.map((s) => startProxy({ port: s.port })));
+    defer(() => Promise.all(proxies.map((p) => p.close())));
+    const keyPrefix = prefix();
+    const key = lockKey(keyPrefix, 'ledger');
+    const servers = raw(set.urls);
+    const r = new Redlock(
+      proxies.map((p) => p.url),
+      { keyPrefix, commandTimeout: 1_500 },
+    );
+    defer(() => r.close());
+    for (const p of proxies) p.setLatency(200); // every round trip takes 400 ms or more
+    const outcome = await r
+      .using('ledger', { ttl: 3_000 }, async (lock) => {
+        await waitFor(async () => (await Promise.all(servers.map((c) => c.get(key)))).every((v) => v === lock.value));
+        await Promise.all(servers.slice(0, 2).map((c) => c.del(key))); // servers 0 and 1 lost it
+        // The renewal (ttl/3 after the lock was taken) re-takes it there: end the moment it has,
+        // while its answer is still on its way back (200 ms).
+        await waitFor(async () => (await servers[0]!.get(key)) === lock.value, { timeout: 5_000, interval: 5 });
+        return 'done';
+      })
+      .catch((e: unknown) => e);
+    expect(outcome).toBeInstanceOf(LockLostError); // the renewal found it gone on a quorum
+  });
+
   it('5 servers, two stalled: the one still pending when the timeout settled the ballot is waited for too', async () => {
     const set = await startRedisSet(5);
     defer(() => set.stop());

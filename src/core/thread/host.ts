@@ -71,6 +71,8 @@ export class ThreadKeeper {
         return running;
       },
       validUntil: () => (running ? (shared.validUntil(slot) ?? -Infinity) : undefined),
+      // (Renewals run on the keeper thread: a release does not wait for one on its way.)
+      idle: () => Promise.resolve(),
       start: () => {
         if (running) return;
         const until = this.#ctx.options.clock.now() + lease.remaining(); // (read before the slot is in use)
