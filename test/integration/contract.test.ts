@@ -20,6 +20,19 @@ async function steal(urls: readonly string[], keyPrefix: string, resource: strin
   await Promise.all(raw(urls).map((c) => c.set(lockKey(keyPrefix, resource), 'another-holder', 'PX', 60_000)));
 }
 
+/**
+ * Fresh servers for a test that stalls some (SIGSTOP): a prefix, the key of `resource`, a
+ * raw client per server, and a Redlock with a 200 ms commandTimeout (its release waits 1 s).
+ */
+async function stallRig(resource: string, n = 3) {
+  const set = await startRedisSet(n);
+  defer(() => set.stop());
+  const keyPrefix = prefix();
+  const r = new Redlock(set.urls, { keyPrefix, commandTimeout: 200 });
+  defer(() => r.close());
+  return { set, keyPrefix, key: lockKey(keyPrefix, resource), servers: raw(set.urls), r };
+}
+
 describe('a lock lost between renewals', () => {
   for (const n of [1, 3] as const) {
     it(`N=${n}: using() rejects with LockLostError when the final release finds the lock gone`, async () => {
@@ -151,13 +164,7 @@ describe('a failed release can be retried', () => {
   });
 
   it("a split release (one deleted, one found it gone, one stalled) waits for the stalled server's late answer", async () => {
-    const set = await startRedisSet(3);
-    defer(() => set.stop());
-    const keyPrefix = prefix();
-    const key = lockKey(keyPrefix, 'ledger');
-    const servers = raw(set.urls);
-    const r = new Redlock(set.urls, { keyPrefix, commandTimeout: 200 });
-    defer(() => r.close());
+    const { set, keyPrefix, key, servers, r } = await stallRig('ledger');
 
     // Still held on the stalled server: it says so once it wakes (400 ms, within the wait), and that is a quorum.
     const lost: unknown[] = [];
@@ -250,13 +257,7 @@ describe('a release whose answers come late', () => {
   });
 
   it('using() rejects when its final release cannot tell (servers stalled past the wait)', async () => {
-    const set = await startRedisSet(3);
-    defer(() => set.stop());
-    const keyPrefix = prefix();
-    const key = lockKey(keyPrefix, 'ledger');
-    const servers = raw(set.urls);
-    const r = new Redlock(set.urls, { keyPrefix, commandTimeout: 200 });
-    defer(() => r.close());
+    const { set, key, servers, r } = await stallRig('ledger');
 
     // 0 and 1 stall for 1.5 s at the release (the wait is 1 s): nothing tells — QuorumError, not a resolved using().
     const unconfirmed = await r
@@ -302,13 +303,7 @@ describe('a release whose answers come late', () => {
   });
 
   it('5 servers, two stalled: the one still pending when the timeout settled the ballot is waited for too', async () => {
-    const set = await startRedisSet(5);
-    defer(() => set.stop());
-    const keyPrefix = prefix();
-    const key = lockKey(keyPrefix, 'five');
-    const servers = raw(set.urls);
-    const r = new Redlock(set.urls, { keyPrefix, commandTimeout: 200 });
-    defer(() => r.close());
+    const { set, key, servers, r } = await stallRig('five', 5);
     const lock = await r.acquire('five', { ttl: 20_000 });
     await waitFor(async () => (await Promise.all(servers.map((c) => c.get(key)))).every((v) => v === lock.value));
     await Promise.all([servers[1]!.del(key), servers[2]!.del(key)]); // held on 0, 3, 4: a quorum
