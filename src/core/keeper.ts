@@ -56,8 +56,8 @@ export class Keeper {
   }
 
   /** Settles once no renewal is on its way (see KeeperLike.idle). */
-  idle(): Promise<void> {
-    return this.#renewing && this.#applied !== undefined ? this.#applied : Promise.resolve();
+  idle(): Promise<void> | undefined {
+    return this.#renewing ? this.#applied : undefined;
   }
 
   /** Re-arm after the lease's validity changed from outside (a manual extend). */

@@ -45,11 +45,11 @@ export interface KeeperLike {
   stop(): void;
   poke(): void;
   /**
-   * Settles once no renewal of this lease is on its way (its answer applied): a release waits
-   * for it, since a renewal re-takes keys a server lost — keys the release would then delete
+   * Settles once no renewal of this lease is on its way (its answer applied); undefined when
+   * none is (no await on the hot path). A release waits for it, since a renewal re-takes keys a server lost — keys the release would then delete
    * and count as held.
    */
-  idle(): Promise<void>;
+  idle(): Promise<void> | undefined;
 }
 
 interface Entry {
@@ -112,7 +112,7 @@ export class Renewer {
         this.#entries.delete(entry);
       },
       poke: () => undefined, // validity is read from the lease at every tick
-      idle: () => (entry.renewing && entry.applied !== undefined ? entry.applied : Promise.resolve()),
+      idle: () => (entry.renewing ? entry.applied : undefined),
     };
   }
 

@@ -98,8 +98,8 @@ export class Keeping {
   }
 
   /** Settles once no renewal is on its way, its answer applied (a release waits for it). */
-  idle(): Promise<void> {
-    return this.#keeper?.idle() ?? Promise.resolve();
+  idle(): Promise<void> | undefined {
+    return this.#keeper?.idle();
   }
 
   /** Re-arm after the validity changed from outside (a manual extend). */

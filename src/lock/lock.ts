@@ -255,7 +255,8 @@ export class Lock extends EventEmitter implements AsyncDisposable {
   async #release(): Promise<boolean> {
     // A renewal on its way first: it re-takes keys a server lost, which this release would
     // then delete and count as held — its answer may say the lock is lost.
-    if (this.#believedAtRelease === undefined) await this.#keeping.idle();
+    const renewing = this.#believedAtRelease === undefined ? this.#keeping.idle() : undefined;
+    if (renewing !== undefined) await renewing;
     // A retry after a failed release answers for the first attempt, with every attempt's
     // answers together (what the servers that failed then were sent is swept to them since).
     const believed = (this.#believedAtRelease ??= this.#state === 'held' && (this.isHeld || this.#confirming !== undefined));

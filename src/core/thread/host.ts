@@ -72,7 +72,7 @@ export class ThreadKeeper {
       },
       validUntil: () => (running ? (shared.validUntil(slot) ?? -Infinity) : undefined),
       // (Renewals run on the keeper thread: a release does not wait for one on its way.)
-      idle: () => Promise.resolve(),
+      idle: () => undefined,
       start: () => {
         if (running) return;
         const until = this.#ctx.options.clock.now() + lease.remaining(); // (read before the slot is in use)
