@@ -561,7 +561,10 @@ describe('forceRelease', () => {
     const lock = await writing; // woken by the release message
     expect(performance.now() - started).toBeLessThan(5_000);
     expect(lock.isHeld).toBe(true);
-    // The writer now: removed by value, and no readers.
+    // The writer now: removed by value, and no readers. (Its acquisition returned at a
+    // quorum: the last server's answer may still be on its way.)
+    const writerKey = lockKey(keyPrefix, 'rwlock:catalog');
+    await waitFor(async () => (await Promise.all(raw(urls).map((c) => c.get(writerKey)))).every((v) => v === lock.value));
     const again = await admin.forceRelease('rwlock:catalog');
     expect(again.map((f) => [f.status, f.value, f.readers])).toEqual(Array(3).fill(['released', lock.value, 0]));
     expect((await admin.forceRelease('report')).every((f) => f.readers === undefined)).toBe(true); // not a read-write lock

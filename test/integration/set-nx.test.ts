@@ -95,6 +95,8 @@ describe('after a refusal', () => {
     const keyPrefix = prefix();
     const holder = redlock(urls, { keyPrefix });
     const lock = await holder.acquire('line', { ttl: 30_000 });
+    // (It returns at a quorum: the last server's SET may land after the reset below, and be counted.)
+    await waitFor(async () => (await Promise.all(admin.map((c) => c.get(`${keyPrefix}{line}`)))).every((v) => v === lock.value));
     // A clock at a thousandth of real time: one clock sample (the warm-up's), then none due.
     const waiter = redlock(urls, { keyPrefix, clock: { now: () => performance.now() / 1_000 } });
     await (await waiter.acquire('warm', { ttl: 1_000 })).release();
