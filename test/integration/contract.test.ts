@@ -165,11 +165,15 @@ describe('a failed release can be retried', () => {
 
   it("a split release (one deleted, one found it gone, one stalled) waits for the stalled server's late answer", async () => {
     const { set, keyPrefix, key, servers, r } = await stallRig('ledger');
+    // (An acquisition returns at a quorum: the last server's SET may land after a DEL made at once.)
+    const everywhere = (value: string) =>
+      waitFor(async () => (await Promise.all(servers.map((c) => c.get(key)))).every((v) => v === value));
 
     // Still held on the stalled server: it says so once it wakes (400 ms, within the wait), and that is a quorum.
     const lost: unknown[] = [];
     const result = await r.using('ledger', { ttl: 20_000 }, async (lock) => {
       lock.on('lost', (e: unknown) => lost.push(e));
+      await everywhere(lock.value);
       await servers[2]!.del(key); // server 2 lost its copy; 0 and 1 still hold a quorum
       set.servers[1]!.pause(); // and 1 stalls past the release's timeout
       setTimeout(() => set.servers[1]!.resume(), 400);
@@ -184,7 +188,8 @@ describe('a failed release can be retried', () => {
     const other = new Redlock(set.urls, { keyPrefix, commandTimeout: 200 });
     defer(() => other.close());
     const taken = await r
-      .using('ledger', { ttl: 20_000 }, async () => {
+      .using('ledger', { ttl: 20_000 }, async (lock) => {
+        await everywhere(lock.value);
         await Promise.all(servers.slice(1).map((c) => c.del(key)));
         expect(await other.tryAcquire('ledger', { ttl: 20_000 })).not.toBeNull();
         set.servers[2]!.pause();
@@ -198,7 +203,8 @@ describe('a failed release can be retried', () => {
     // No late answer within the wait (2 × commandTimeout, at least 1 s): counted as lost.
     await Promise.all(servers.map((c) => c.del(key)));
     const silent = await r
-      .using('ledger', { ttl: 20_000 }, async () => {
+      .using('ledger', { ttl: 20_000 }, async (lock) => {
+        await everywhere(lock.value);
         await servers[2]!.del(key);
         set.servers[1]!.pause();
         return 'done';
