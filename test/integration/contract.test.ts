@@ -3,11 +3,12 @@
  * reported by every routine-shaped API, close() races, a failed release can be retried,
  * key names that would collide or split, and the smaller truths of Lock and Schedule.
  */
+import type { Redis } from 'ioredis';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { inject, describe, expect, it } from 'vitest';
 import { ClosedError, LockLostError, QuorumError, Redlock, lockKey } from '../../src/index.js';
-import { startRedisSet } from '../helpers/redis-server.js';
+import { startRedisSet, type RedisSet } from '../helpers/redis-server.js';
 import { startProxy } from '../helpers/tcp-proxy.js';
 import { defer, prefix, raw, redlock } from '../helpers/tenure.js';
 import { waitFor } from '../helpers/wait.js';
@@ -18,6 +19,19 @@ const execFileAsync = promisify(execFile);
 /** Takes the lock from under its holder, as `tenure release --force` or a failover would. */
 async function steal(urls: readonly string[], keyPrefix: string, resource: string): Promise<void> {
   await Promise.all(raw(urls).map((c) => c.set(lockKey(keyPrefix, resource), 'another-holder', 'PX', 60_000)));
+}
+
+/** Waits until every server holds `value` at `key` (an acquisition returns at a quorum: the last server's SET may come after). */
+function onEvery(servers: readonly Redis[], key: string, value: string): Promise<unknown> {
+  return waitFor(async () => (await Promise.all(servers.map((c) => c.get(key)))).every((v) => v === value));
+}
+
+/** SIGSTOPs the servers at `indices` now, and SIGCONTs them after `ms`. */
+function stallFor(set: RedisSet, indices: readonly number[], ms: number): void {
+  for (const i of indices) set.servers[i]!.pause();
+  setTimeout(() => {
+    for (const i of indices) set.servers[i]!.resume();
+  }, ms);
 }
 
 /**
@@ -165,15 +179,12 @@ describe('a failed release can be retried', () => {
 
   it("a split release (one deleted, one found it gone, one stalled) waits for the stalled server's late answer", async () => {
     const { set, keyPrefix, key, servers, r } = await stallRig('ledger');
-    // (An acquisition returns at a quorum: the last server's SET may land after a DEL made at once.)
-    const everywhere = (value: string) =>
-      waitFor(async () => (await Promise.all(servers.map((c) => c.get(key)))).every((v) => v === value));
 
     // Still held on the stalled server: it says so once it wakes (400 ms, within the wait), and that is a quorum.
     const lost: unknown[] = [];
     const result = await r.using('ledger', { ttl: 20_000 }, async (lock) => {
       lock.on('lost', (e: unknown) => lost.push(e));
-      await everywhere(lock.value);
+      await onEvery(servers, key, lock.value);
       await servers[2]!.del(key); // server 2 lost its copy; 0 and 1 still hold a quorum
       set.servers[1]!.pause(); // and 1 stalls past the release's timeout
       setTimeout(() => set.servers[1]!.resume(), 400);
@@ -189,7 +200,7 @@ describe('a failed release can be retried', () => {
     defer(() => other.close());
     const taken = await r
       .using('ledger', { ttl: 20_000 }, async (lock) => {
-        await everywhere(lock.value);
+        await onEvery(servers, key, lock.value);
         await Promise.all(servers.slice(1).map((c) => c.del(key)));
         expect(await other.tryAcquire('ledger', { ttl: 20_000 })).not.toBeNull();
         set.servers[2]!.pause();
@@ -204,7 +215,7 @@ describe('a failed release can be retried', () => {
     await Promise.all(servers.map((c) => c.del(key)));
     const silent = await r
       .using('ledger', { ttl: 20_000 }, async (lock) => {
-        await everywhere(lock.value);
+        await onEvery(servers, key, lock.value);
         await servers[2]!.del(key);
         set.servers[1]!.pause();
         return 'done';
@@ -227,20 +238,13 @@ describe('a release whose answers come late', () => {
     const other = new Redlock(set.urls, { keyPrefix, commandTimeout: 200 });
     defer(() => Promise.all([r.close(), other.close()]));
     const lock = await r.acquire('ledger', { ttl: 20_000 });
-    const everywhere = (k: string, v: string) =>
-      waitFor(async () => (await Promise.all(servers.map((c) => c.get(k)))).every((x) => x === v));
-    await everywhere(key, lock.value); // (it returns at a quorum: the last server's yes may come after)
+    await onEvery(servers, key, lock.value);
     // An operator's force release missed server 2; another process took 0 and 1.
     await Promise.all(servers.slice(0, 2).map((c) => c.del(key)));
     const taken = await other.tryAcquire('ledger', { ttl: 20_000 });
     expect(taken).not.toBeNull();
     // 0 and 1 stall 400 ms at the release: one yes (2), two timeouts; their late answers: gone.
-    set.servers[0]!.pause();
-    set.servers[1]!.pause();
-    setTimeout(() => {
-      set.servers[0]!.resume();
-      set.servers[1]!.resume();
-    }, 400);
+    stallFor(set, [0, 1], 400);
     await expect(lock.release()).resolves.toBe(false);
     expect(lock.lostError?.message).toMatch(/no longer held it when it was released/);
     expect(taken!.isHeld).toBe(true);
@@ -248,7 +252,7 @@ describe('a release whose answers come late', () => {
     // Stalled past the wait: QuorumError first; the retry counts the late answers that came since.
     const second = await r.acquire('solo', { ttl: 20_000 });
     const soloKey = lockKey(keyPrefix, 'solo');
-    await everywhere(soloKey, second.value);
+    await onEvery(servers, soloKey, second.value);
     await Promise.all(servers.slice(0, 2).map((c) => c.del(soloKey)));
     const thief = await other.tryAcquire('solo', { ttl: 20_000 });
     expect(thief).not.toBeNull();
@@ -268,12 +272,7 @@ describe('a release whose answers come late', () => {
     // 0 and 1 stall for 1.5 s at the release (the wait is 1 s): nothing tells — QuorumError, not a resolved using().
     const unconfirmed = await r
       .using('ledger', { ttl: 20_000 }, () => {
-        set.servers[0]!.pause();
-        set.servers[1]!.pause();
-        setTimeout(() => {
-          set.servers[0]!.resume();
-          set.servers[1]!.resume();
-        }, 1_500);
+        stallFor(set, [0, 1], 1_500);
         return 'done';
       })
       .catch((e: unknown) => e);
@@ -297,7 +296,7 @@ describe('a release whose answers come late', () => {
     for (const p of proxies) p.setLatency(200); // every round trip takes 400 ms or more
     const outcome = await r
       .using('ledger', { ttl: 3_000 }, async (lock) => {
-        await waitFor(async () => (await Promise.all(servers.map((c) => c.get(key)))).every((v) => v === lock.value));
+        await onEvery(servers, key, lock.value);
         await Promise.all(servers.slice(0, 2).map((c) => c.del(key))); // servers 0 and 1 lost it
         // The renewal (ttl/3 after the lock was taken) re-takes it there: end the moment it has,
         // while its answer is still on its way back (200 ms).
@@ -311,14 +310,9 @@ describe('a release whose answers come late', () => {
   it('5 servers, two stalled: the one still pending when the timeout settled the ballot is waited for too', async () => {
     const { set, key, servers, r } = await stallRig('five', 5);
     const lock = await r.acquire('five', { ttl: 20_000 });
-    await waitFor(async () => (await Promise.all(servers.map((c) => c.get(key)))).every((v) => v === lock.value));
+    await onEvery(servers, key, lock.value);
     await Promise.all([servers[1]!.del(key), servers[2]!.del(key)]); // held on 0, 3, 4: a quorum
-    set.servers[3]!.pause();
-    set.servers[4]!.pause();
-    setTimeout(() => {
-      set.servers[3]!.resume();
-      set.servers[4]!.resume();
-    }, 400);
+    stallFor(set, [3, 4], 400);
     await expect(lock.release()).resolves.toBe(true);
     expect(lock.lostError).toBeUndefined();
   });
@@ -570,7 +564,7 @@ describe('forceRelease', () => {
     // The writer now: removed by value, and no readers. (Its acquisition returned at a
     // quorum: the last server's answer may still be on its way.)
     const writerKey = lockKey(keyPrefix, 'rwlock:catalog');
-    await waitFor(async () => (await Promise.all(raw(urls).map((c) => c.get(writerKey)))).every((v) => v === lock.value));
+    await onEvery(raw(urls), writerKey, lock.value);
     const again = await admin.forceRelease('rwlock:catalog');
     expect(again.map((f) => [f.status, f.value, f.readers])).toEqual(Array(3).fill(['released', lock.value, 0]));
     expect((await admin.forceRelease('report')).every((f) => f.readers === undefined)).toBe(true); // not a read-write lock
